@@ -1,0 +1,1 @@
+"""Offline tooling for the AgencyOS platform: mock engine, policy analyzer driver, preview command."""

@@ -1,0 +1,1 @@
+"""One ComponentResource per checklist concern; each takes typed, validated args."""

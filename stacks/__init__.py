@@ -1,0 +1,1 @@
+"""Typed stack settings and the composition of components into a stack."""
