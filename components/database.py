@@ -16,16 +16,18 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components import checklist
-from components.cloudsql_tiers import is_enterprise_plus_tier, tier_capacity
 
 POSTGRES_PORT = 5432
 # Alphanumeric only, so the password needs no escaping inside the connection URL.
 PASSWORD_LENGTH = 32
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Custom machine types are what the ENTERPRISE edition offers at any size: vCPUs and MB of RAM.
+_CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
+EDITION = "ENTERPRISE"
 
 
 class AvailabilityType(str, Enum):
@@ -72,7 +74,8 @@ class DatabaseSpec(BaseModel):
     pitr_retention_days: int = Field(
         checklist.DB_PITR_LOG_RETENTION_DAYS,
         ge=checklist.DB_PITR_LOG_RETENTION_DAYS,
-        le=35,
+        # The ENTERPRISE edition keeps at most 7 days of transaction logs.
+        le=7,
         description="Days of WAL kept for point-in-time recovery (§7 '7 days').",
     )
     max_connections: int = Field(
@@ -96,13 +99,10 @@ class DatabaseSpec(BaseModel):
     @field_validator("tier")
     @classmethod
     def _tier_is_large_enough(cls, tier: str) -> str:
-        capacity = tier_capacity(tier)
-        if capacity is None:
-            raise ValueError(
-                "must be a Cloud SQL tier such as db-custom-<vCPUs>-<MB>, db-n1-standard-<N> "
-                "or db-perf-optimized-N-<N>"
-            )
-        if capacity.vcpus < checklist.DB_MIN_VCPUS or capacity.memory_mb < checklist.DB_MIN_MEMORY_MB:
+        match = _CUSTOM_TIER.match(tier)
+        if match is None:
+            raise ValueError("must be a custom tier db-custom-<vCPUs>-<MB>, e.g. db-custom-2-4096")
+        if int(match[1]) < checklist.DB_MIN_VCPUS or int(match[2]) < checklist.DB_MIN_MEMORY_MB:
             raise ValueError(
                 f"must have at least {checklist.DB_MIN_VCPUS} vCPUs and "
                 f"{checklist.DB_MIN_MEMORY_MB} MB RAM (checklist §2), "
@@ -116,15 +116,6 @@ class DatabaseSpec(BaseModel):
         if not _HH_MM.match(value):
             raise ValueError("must be HH:MM in UTC, e.g. 02:00")
         return value
-
-    @model_validator(mode="after")
-    def _pitr_within_edition_limit(self) -> DatabaseSpec:
-        # ENTERPRISE keeps at most 7 days of transaction logs; only ENTERPRISE_PLUS keeps up to 35.
-        if not is_enterprise_plus_tier(self.tier) and self.pitr_retention_days > 7:
-            raise ValueError(
-                "pitr_retention_days above 7 needs an ENTERPRISE_PLUS tier (db-perf-optimized-N-*)"
-            )
-        return self
 
 
 class DatabaseArgs(DatabaseSpec):
@@ -252,7 +243,6 @@ def _instance_settings(
     args: DatabaseArgs, *, primary: bool
 ) -> gcp.sql.DatabaseInstanceSettingsArgs:
     """Settings shared by the primary and its replicas; only the primary takes backups and HA."""
-    edition = "ENTERPRISE_PLUS" if is_enterprise_plus_tier(args.tier) else "ENTERPRISE"
     backup = (
         gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
             enabled=True,
@@ -269,7 +259,7 @@ def _instance_settings(
     )
     return gcp.sql.DatabaseInstanceSettingsArgs(
         tier=args.tier,
-        edition=edition,
+        edition=EDITION,
         availability_type=args.availability.value if primary else AvailabilityType.ZONAL.value,
         disk_type=checklist.DB_DISK_TYPE,
         disk_size=args.disk_size_gb,

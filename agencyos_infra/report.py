@@ -1,0 +1,119 @@
+"""Renders a preview like ``pulumi preview`` does: the resource tree, counts, policy results; and JSON."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from agencyos_infra.analyzer import PolicyReport
+from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun
+
+
+def _is_default_provider(resource: CapturedResource) -> bool:
+    return resource.type.startswith("pulumi:providers:") and resource.name.startswith("default")
+
+
+def shown_resources(run: ProgramRun) -> list[CapturedResource]:
+    """What ``pulumi preview`` lists: everything but the engine's default providers."""
+    return [resource for resource in run.resources if not _is_default_provider(resource)]
+
+
+def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
+    mode = "preview mode: computed outputs unknown" if run.preview else "up mode: outputs known"
+    lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})", ""]
+    lines += _tree(shown_resources(run))
+    counts = Counter(r.type for r in shown_resources(run) if r.type != STACK_TYPE)
+    lines += ["", f"Resources: {sum(counts.values()) + 1} to create"]
+    lines += [f"  {count:>3} {type_}" for type_, count in sorted(counts.items())]
+    if report is not None:
+        lines += ["", f"Policies ({report.pack_name}@v{report.pack_version}, {len(report.policies)} policies):"]
+        for level in ("mandatory", "advisory"):
+            found = [v for v in report.violations if v.enforcement_level == level]
+            lines.append(f"  {level.capitalize()} violations: {len(found)}")
+            for violation in found:
+                lines.append(f"    [{violation.policy}] ({violation.severity}) {violation.urn or '(stack)'}")
+                lines += [f"        {text}" for text in violation.message.splitlines()]
+                if violation.checklist_item:
+                    lines.append(f"        checklist: {violation.checklist_item}")
+    if run.stack_outputs.plain:
+        lines += ["", "Outputs:"]
+        for key, value in sorted(run.stack_outputs.redacted().items()):
+            lines.append(f"    {key}: {_display(value)}")
+    return "\n".join(lines)
+
+
+def _display(value: Any) -> str:
+    from agencyos_infra.wire import UNKNOWN
+
+    if value == UNKNOWN:
+        return "output<unknown>"
+    return str(value)
+
+
+def _tree(resources: list[CapturedResource]) -> list[str]:
+    children: dict[str, list[CapturedResource]] = {}
+    for resource in resources:
+        children.setdefault(resource.parent, []).append(resource)
+    type_width = max((len(r.type) for r in resources), default=10) + 6
+    lines = [f"     {'Type':<{type_width}} Name"]
+
+    def walk(resource: CapturedResource, prefix: str, last: bool, root: bool) -> None:
+        branch = "" if root else ("└─ " if last else "├─ ")
+        flags = " [protected]" if resource.protect else ""
+        label = f"{prefix}{branch}{resource.type}"
+        lines.append(f" +   {label:<{type_width}} {resource.name}{flags}")
+        kids = children.get(resource.urn, [])
+        for index, kid in enumerate(kids):
+            walk(kid, prefix + ("" if root else ("   " if last else "│  ")), index == len(kids) - 1, False)
+
+    roots = [r for r in resources if not r.parent or r.parent not in {x.urn for x in resources}]
+    for root in roots:
+        walk(root, "", True, True)
+    return lines
+
+
+def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
+    """Resources with secrets redacted (paths listed), dependencies, outputs and violations."""
+    return {
+        "project": run.project,
+        "stack": run.stack,
+        "mode": "preview" if run.preview else "up",
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "custom": r.custom,
+                "parent": r.parent,
+                "provider": r.provider,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "deletedWith": r.deleted_with,
+                "ignoreChanges": r.ignore_changes,
+                "additionalSecretOutputs": r.additional_secret_outputs,
+                "dependencies": r.dependencies,
+                "propertyDependencies": r.property_dependencies,
+                "inputs": r.inputs.redacted(),
+                "secretPaths": r.inputs.secret_paths,
+                "unknownPaths": r.inputs.unknown_paths,
+                "outputSecretPaths": r.outputs.secret_paths,
+            }
+            for r in run.resources
+        ],
+        "outputs": run.stack_outputs.redacted(),
+        "outputSecretPaths": run.stack_outputs.secret_paths,
+        "policyPack": None if report is None else {"name": report.pack_name, "version": report.pack_version},
+        "violations": []
+        if report is None
+        else [
+            {
+                "policy": v.policy,
+                "enforcementLevel": v.enforcement_level,
+                "severity": v.severity,
+                "urn": v.urn,
+                "message": v.message,
+                "checklistItem": v.checklist_item,
+            }
+            for v in report.violations
+        ],
+    }

@@ -1,0 +1,83 @@
+"""Reading resource properties the way a policy must: absent, unknown and known kept apart.
+
+During preview the SDK's proxy raises ``UnknownValueError`` on any touch of an unknown value, and
+the SDK then turns the whole policy into an advisory "can't run during preview" note. Reading
+through :func:`lookup` catches that, so every policy decides explicitly what an unknown means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy.proxy import UnknownValueError
+
+# The engine's sentinel for an unknown string; reaching policies unproxied (e.g. in-process) too.
+_UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+ABSENT: Final = _Marker("ABSENT")
+"""The property is not set: the provider's documented default applies."""
+UNKNOWN: Final = _Marker("UNKNOWN")
+"""The property is set from a value computed during the update, unknown at preview."""
+
+
+def lookup(props: Any, *path: str | int) -> Any:
+    """The value at ``path``, or ABSENT, or UNKNOWN. Never raises for missing or unknown values."""
+    node = props
+    for key in path:
+        if node is None:
+            return ABSENT
+        try:
+            if isinstance(key, int):
+                if not isinstance(node, Sequence) or isinstance(node, str) or key >= len(node):
+                    return ABSENT
+            elif not isinstance(node, Mapping):
+                return ABSENT
+            node = node[key]
+        except KeyError:
+            return ABSENT
+        except UnknownValueError:
+            return UNKNOWN
+        if isinstance(node, str) and node in _UNKNOWN_SENTINELS:
+            return UNKNOWN
+    return ABSENT if node is None else node
+
+
+def items(props: Any, *path: str | int) -> list[Any] | Any:
+    """The list at ``path`` as a plain list of elements (each read with :func:`lookup`)."""
+    value = lookup(props, *path)
+    if value is ABSENT or value is UNKNOWN:
+        return value
+    return [lookup(value, index) for index in range(len(value))]
+
+
+def dotted(*path: str | int) -> str:
+    """A property path as it reads in a message, e.g. settings.databaseFlags[0]."""
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else key)
+    return text
+
+
+def unknown_message(*path: str | int) -> str:
+    return (
+        f"{dotted(*path)} is computed and unknown during preview, so compliance cannot be proven; "
+        "set it from a literal or a value known before the update."
+    )
