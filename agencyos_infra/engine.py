@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import RunError
-from pulumi.runtime import rpc, set_all_config
+from pulumi.runtime import set_all_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, MockSettings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from agencyos_infra.mocks import RealisticMocks
 from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN, Properties, read_properties
@@ -123,22 +122,25 @@ class CapturingMonitor(MockMonitor):
             )
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
-        # Deserializing resource references needs an event loop on this (executor) thread.
-        _ensure_event_loop()
-        provider = request.provider or (self._default_provider(request) if request.custom else "")
+        # Custom resources without an explicit provider get the engine's default one; providers do not.
+        needs_default = request.custom and not request.type.startswith("pulumi:providers:")
+        provider = request.provider or (self._default_provider(request) if needs_default else "")
+        # The mocks get the analyzer form (secrets wrapped, unknowns as the sentinel, references as
+        # IDs or URNs): it is plain JSON, so no SDK deserialization and no event loop on this thread.
         mock_args = MockResourceArgs(
             typ=request.type,
             name=request.name,
-            inputs=rpc.deserialize_properties(request.object),
+            inputs=inputs.analyzer,
             provider=provider,
             resource_id=request.importId,
             custom=request.custom or False,
         )
         resource_id, state = self.mocks.new_resource(mock_args)
         for key in request.additionalSecretOutputs:
-            if key in state and not rpc.is_rpc_secret(state[key]):
+            if key in state and not _is_secret(state[key]):
                 state[key] = {SIG_KEY: SECRET_SIG, "value": state[key]}
-        response_object = _sync_await(rpc.serialize_properties(state, {}))
+        response_object = struct_pb2.Struct()
+        response_object.update(state)
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         self.captured.append(
             CapturedResource(
@@ -197,6 +199,10 @@ class CapturingMonitor(MockMonitor):
             )
             self._default_providers[key] = f"{urn}::{provider_id}"
         return self._default_providers[key]
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
 
 
 def run_program(

@@ -1,6 +1,7 @@
 """Realistic provider outputs for the mock engine, per resource type.
 
-In up mode a resource's outputs are its inputs plus what the provider would compute (ids, names
+Inputs arrive in the engine's wire form (secrets wrapped in their signature, unknowns as the
+sentinel). In up mode a resource's outputs are its inputs plus what the provider would compute (ids, names
 autonamed like the providers do, connection names, private IPs, generated passwords). In preview
 mode only the inputs come back, so computed outputs are unknown, as in a first ``pulumi preview``.
 Values are derived from the resource's name, so runs are reproducible.

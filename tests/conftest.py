@@ -1,0 +1,98 @@
+"""Shared fixtures: the repository's program under a fresh mock engine, and policy runners.
+
+Policies are exercised two ways: in-process through the SDK's own unknown-checking proxy (fast, one
+property changed per case), and over gRPC through a real pack process started as the CLI starts it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from agencyos_infra.analyzer import PolicyPackProcess, PolicyReport
+from agencyos_infra.engine import CapturedResource, ProgramRun, run_program
+from agencyos_infra.stackconfig import load_stack_config
+from agencyos_infra.wire import read_properties
+
+REPO = Path(__file__).resolve().parent.parent
+POLICY_DIR = REPO / "policy"
+EXAMPLES = REPO / "examples"
+
+
+def run_repo_stack(stack: str = "prod", *, preview: bool = False, overrides: Mapping[str, str] | None = None) -> ProgramRun:
+    """Run this repository's program for a stack file, with config keys overridden if asked."""
+    loaded = load_stack_config(REPO, stack)
+    config = {**loaded.config, **(overrides or {})}
+    return run_program(
+        loaded.program_dir, project=loaded.project, stack=stack, config=config,
+        secret_keys=loaded.secret_keys, preview=preview,
+    )
+
+
+@pytest.fixture
+def prod_run() -> ProgramRun:
+    run = run_repo_stack("prod")
+    assert run.error is None, run.error
+    return run
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """The real console entry point, in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "agencyos_infra.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+def validate_in_process(
+    policy: Any,
+    props: Mapping[str, Any],
+    *,
+    resource_type: str,
+    protect: bool = True,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Run one policy on raw properties, wrapped in the SDK's unknown-checking proxy as in Analyze."""
+    messages: list[str] = []
+    args = ResourceValidationArgs(
+        resource_type,
+        unknown_checking_proxy(copy.deepcopy(dict(props))),
+        f"urn:pulumi:test::test::{resource_type}::subject",
+        "subject",
+        PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None),
+        None,
+        config,
+    )
+    policy.validate(args, lambda message, urn=None: messages.append(message))
+    return messages
+
+
+def single_resource_run(resource_type: str, wire_props: Mapping[str, Any], *, protect: bool = True) -> ProgramRun:
+    """A one-resource ProgramRun from wire-form properties (unknown sentinels, secret signatures)."""
+    props = read_properties(json.loads(json.dumps(wire_props)))
+    urn = f"urn:pulumi:test::test::{resource_type}::subject"
+    resource = CapturedResource(resource_type, "subject", urn, True, "", props, props, protect=protect)
+    return ProgramRun("test", "test", True, [resource], read_properties({}))
+
+
+@pytest.fixture(scope="session")
+def pack_analyze() -> Iterator[Callable[..., PolicyReport]]:
+    """Analyze runs through one real pack process (started once, like the CLI starts it).
+
+    No policy config is ever sent to this shared process: the pack keeps Configure's config for
+    its lifetime, so tests of policy config start their own process (see test_preview_cli.py).
+    """
+    pack = PolicyPackProcess(POLICY_DIR, project="test", stack="test", config={}, dry_run=True)
+    try:
+        yield pack.analyze
+    finally:
+        pack.close()

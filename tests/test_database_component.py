@@ -1,0 +1,138 @@
+"""The Database component: secure defaults, naming, parenting, secrets, and rejected args."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from agencyos_infra.engine import CapturedResource, ProgramRun
+from agencyos_infra.wire import UNKNOWN
+from components import checklist
+from components.database import DatabaseArgs
+from stacks.settings import NAMESPACE
+from tests.conftest import run_repo_stack
+
+INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+COMPONENT = "agencyos:database:Database"
+
+
+def _primary(run: ProgramRun) -> CapturedResource:
+    [primary] = [r for r in run.of_type(INSTANCE) if "masterInstanceName" not in r.inputs.plain]
+    return primary
+
+
+def _settings(resource: CapturedResource) -> dict[str, Any]:
+    return resource.inputs.plain["settings"]
+
+
+def test_primary_meets_the_checklist_by_default(prod_run: ProgramRun) -> None:
+    primary = _primary(prod_run)
+    settings = _settings(primary)
+    urn = primary.urn
+    assert settings["ipConfiguration"]["ipv4Enabled"] is False, urn
+    assert settings["ipConfiguration"]["privateNetwork"].endswith("/networks/agencyos-prod-vpc"), urn
+    assert settings["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY", urn
+    assert settings["diskType"] == "PD_SSD" and settings["diskAutoresize"] is True, urn
+    assert settings["diskSize"] >= checklist.DB_MIN_DISK_GB, urn
+    assert settings["availabilityType"] == "REGIONAL", urn
+    assert settings["edition"] == "ENTERPRISE", urn
+    backup = settings["backupConfiguration"]
+    assert backup["enabled"] is True and backup["startTime"] == "02:00", urn
+    assert backup["backupRetentionSettings"] == {"retainedBackups": 30, "retentionUnit": "COUNT"}, urn
+    assert backup["pointInTimeRecoveryEnabled"] is True and backup["transactionLogRetentionDays"] == 7, urn
+    assert {"name": "max_connections", "value": "100"} in settings["databaseFlags"], urn
+    assert settings["maintenanceWindow"]["hour"] != int(backup["startTime"][:2]), urn
+    assert settings["insightsConfig"]["queryInsightsEnabled"] is True, urn
+    assert settings["deletionProtectionEnabled"] is True and primary.inputs.plain["deletionProtection"] is True, urn
+    assert settings["userLabels"] == {"environment": "production", "app": "agencyos", "managed-by": "pulumi"}, urn
+    assert primary.inputs.plain["databaseVersion"].startswith("POSTGRES_"), urn
+
+
+def test_stateful_resources_are_protected(prod_run: ProgramRun) -> None:
+    for resource in [*prod_run.of_type(INSTANCE), *prod_run.of_type("gcp:sql/database:Database")]:
+        assert resource.protect, resource.urn
+
+
+def test_children_are_named_after_the_component_and_parented_to_it(prod_run: ProgramRun) -> None:
+    [component] = prod_run.of_type(COMPONENT)
+    children = [r for r in prod_run.resources if r.parent == component.urn]
+    assert sorted(r.name for r in children) == [
+        "database-database", "database-instance", "database-password", "database-replica-1", "database-user",
+    ]
+    for child in children:
+        assert child.urn == f"urn:pulumi:prod::agencyos-infra::{COMPONENT}${child.type}::{child.name}"
+    assert _primary(prod_run).inputs.plain["name"] == "agencyos-prod-pg"
+
+
+def test_replicas_follow_the_primary_privately(prod_run: ProgramRun) -> None:
+    primary = _primary(prod_run)
+    [replica] = [r for r in prod_run.of_type(INSTANCE) if r is not primary]
+    assert replica.inputs.plain["masterInstanceName"] == "agencyos-prod-pg", replica.urn
+    assert primary.urn in replica.dependencies, replica.urn
+    assert _settings(replica)["ipConfiguration"]["ipv4Enabled"] is False, replica.urn
+    assert "backupConfiguration" not in _settings(replica), replica.urn
+
+
+def test_no_replicas_when_none_are_asked_for() -> None:
+    run = run_repo_stack("prod", overrides={f"{NAMESPACE}:dbReadReplicas": "0"})
+    assert len(run.of_type(INSTANCE)) == 1
+
+
+def test_connection_url_and_password_are_secret(prod_run: ProgramRun) -> None:
+    assert "databaseUrl" in prod_run.stack_outputs.secret_paths
+    [password] = prod_run.of_type("random:index/randomPassword:RandomPassword")
+    assert "result" in password.outputs.secret_paths, password.urn
+    [user] = prod_run.of_type("gcp:sql/user:User")
+    assert "password" in user.inputs.secret_paths, user.urn
+    url = prod_run.stack_outputs.plain["databaseUrl"]
+    secret = password.outputs.plain["result"]
+    assert url == f"postgresql://agencyos_app:{secret}@{_primary(prod_run).outputs.plain['privateIpAddress']}:5432/agencyos?sslmode=require"
+    assert "[secret]" in str(prod_run.stack_outputs.redacted()) and secret not in str(prod_run.stack_outputs.redacted())
+
+
+def test_preview_mode_leaves_computed_values_unknown_but_secret() -> None:
+    run = run_repo_stack("prod", preview=True)
+    assert run.error is None, run.error
+    [user] = run.of_type("gcp:sql/user:User")
+    assert "password" in user.inputs.unknown_paths and "password" in user.inputs.secret_paths
+    assert run.stack_outputs.plain["databasePrivateIp"] == UNKNOWN
+
+
+BASE_ARGS: dict[str, Any] = {
+    "name_prefix": "agencyos-test",
+    "region": "us-central1",
+    "private_network": "projects/p/global/networks/vpc",
+}
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"tier": "db-custom-1-4096"}, "tier"),
+        ({"tier": "db-custom-2-2048"}, "tier"),
+        ({"disk_size_gb": 49}, "disk_size_gb"),
+        ({"backup_retention_days": 29}, "backup_retention_days"),
+        ({"pitr_retention_days": 6}, "pitr_retention_days"),
+        ({"max_connections": 99}, "max_connections"),
+        ({"backup_start_time": "25:00"}, "backup_start_time"),
+        ({"private_network": ""}, "private_network"),
+        ({"private_network": None}, "private_network"),
+        ({"name_prefix": "Bad_Prefix"}, "name_prefix"),
+        ({"availability": "SOMETIMES"}, "availability"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_invalid_args_are_rejected_on_their_field(override: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        DatabaseArgs(**{**BASE_ARGS, **override})
+    assert [e["loc"][0] for e in error.value.errors()] == [field]
+
+
+def test_bad_config_registers_nothing() -> None:
+    run = run_repo_stack("prod", overrides={f"{NAMESPACE}:dbDiskSizeGb": "10", f"{NAMESPACE}:debug": "true"})
+    assert run.error is not None
+    assert f"{NAMESPACE}:dbDiskSizeGb (integer)" in run.error and f"{NAMESPACE}:debug (boolean)" in run.error
+    assert "Traceback" not in run.error
+    assert [r.type for r in run.resources] == ["pulumi:pulumi:Stack"]
