@@ -1,0 +1,108 @@
+"""End to end: `agencyos-infra preview` runs a program and the pack as a user would, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, run_cli
+
+MODES = [[], ["--preview-mode"]]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
+def test_repository_stacks_pass_the_pack(stack: str, mode: list[str], tmp_path: Path) -> None:
+    report = tmp_path / "preview.json"
+    result = run_cli("preview", "--stack", stack, "--json", str(report), *mode)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Mandatory violations: 0" in result.stdout
+    assert "gcp:sql/databaseInstance:DatabaseInstance  database-instance [protected]" in result.stdout
+    document = json.loads(report.read_text())
+    assert not [v for v in document["violations"] if v["enforcementLevel"] == "mandatory"]
+    types = {r["type"] for r in document["resources"]}
+    assert {"gcp:sql/databaseInstance:DatabaseInstance", "gcp:sql/user:User", "gcp:sql/database:Database"} <= types
+
+
+def test_json_redacts_secrets_and_lists_their_paths(tmp_path: Path) -> None:
+    report = tmp_path / "preview.json"
+    assert run_cli("preview", "--json", str(report)).returncode == 0
+    document = json.loads(report.read_text())
+    [user] = [r for r in document["resources"] if r["type"] == "gcp:sql/user:User"]
+    assert user["inputs"]["password"] == "[secret]" and "password" in user["secretPaths"]
+    assert document["outputs"]["databaseUrl"] == "[secret]" and "databaseUrl" in document["outputSecretPaths"]
+    assert "postgresql://" not in report.read_text()
+    [instance] = [r for r in document["resources"] if r["name"] == "database-replica-1"]
+    assert any(dep.endswith("::database-instance") for dep in instance["dependencies"])
+
+
+@pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
+def test_a_noncompliant_program_is_rejected(mode: list[str]) -> None:
+    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant"), "--stack", "dev", *mode)
+    assert result.returncode == 1, result.stdout + result.stderr
+    for policy in (
+        "gcp-cloudsql-instance-no-public-ip",
+        "gcp-cloudsql-instance-automated-backups",
+        "gcp-cloudsql-instance-private-network",
+        "gcp-cloudsql-instance-deletion-protection",
+    ):
+        assert f"[{policy}]" in result.stdout.split("Advisory violations")[0], policy
+    assert "checklist: §8 Security Hardening" in result.stdout
+    assert "mandatory policy violation(s)" in result.stderr
+
+
+@pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
+def test_someone_elses_compliant_program_passes(mode: list[str]) -> None:
+    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-plain"), "--stack", "dev", *mode)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _copy_of_repository(tmp_path: Path, stack_yaml: str) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(REPO / name, tmp_path / name)
+    for package in ("stacks", "components"):
+        shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "Pulumi.bad.yaml").write_text(stack_yaml)
+    return tmp_path
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    stack = (REPO / "Pulumi.prod.yaml").read_text() + "  agencyos-infra:dbDiskSizeGb: 20\n  agencyos-infra:debug: true\n"
+    program = _copy_of_repository(tmp_path, stack.replace("  agencyos-infra:dbDiskSizeGb: 100\n", ""))
+    result = run_cli("preview", "--program", str(program), "--stack", "bad", "--policy-pack", str(REPO / "policy"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "agencyos-infra:dbDiskSizeGb (integer): Input should be greater than or equal to 50" in result.stderr
+    assert "agencyos-infra:debug (boolean): must be false when environment is production" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_unknown_stack_exits_2() -> None:
+    result = run_cli("preview", "--stack", "nope")
+    assert result.returncode == 2 and "Pulumi.nope.yaml" in result.stderr
+
+
+def test_policy_config_is_sent_to_the_pack(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({
+        "gcp-cloudsql-instance-backup-retention": {"minRetainedBackups": 60},
+        "gcp-cloudsql-instance-no-public-ip": "disabled",
+    }))
+    result = run_cli("preview", "--policy-config", str(config))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[gcp-cloudsql-instance-backup-retention]" in result.stdout
+    noncompliant = run_cli(
+        "preview", "--program", str(EXAMPLES / "noncompliant"), "--stack", "dev",
+        "--policy-pack", str(REPO / "policy"), "--policy-config", str(config),
+    )
+    assert "[gcp-cloudsql-instance-no-public-ip]" not in noncompliant.stdout
+
+
+def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"gcp-cloudsql-instance-backup-retention": {"minRetainedBackup": 60}, "no-such-policy": "mandatory"}))
+    result = run_cli("preview", "--policy-config", str(config))
+    assert result.returncode == 2
+    assert "minRetainedBackup: not a config property" in result.stderr and "no-such-policy: no such policy" in result.stderr
