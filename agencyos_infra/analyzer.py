@@ -19,11 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-from agencyos_infra.engine import CapturedResource, ProgramRun
+if TYPE_CHECKING:
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    from agencyos_infra.engine import CapturedResource, ProgramRun
+
+# The Pulumi SDK (and its generated protos) take a third of a second to import. They are imported
+# on first use, so the pack process can be spawned first and boot while this process loads them.
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -69,17 +76,6 @@ class PolicyReport:
         return [v for v in self.violations if v.enforcement_level == "mandatory"]
 
 
-class _Engine(engine_pb2_grpc.EngineServicer):
-    """The engine endpoint the pack is given. Python packs do not call it; logs are kept if they do."""
-
-    def __init__(self) -> None:
-        self.log: list[str] = []
-
-    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:
-        self.log.append(request.message)
-        return empty_pb2.Empty()
-
-
 class PolicyPackProcess:
     """A running policy pack. Start it early: it boots while the program runs."""
 
@@ -99,9 +95,9 @@ class PolicyPackProcess:
             raise PolicyPackError(f"{self.pack_dir} is not a policy pack: it has no PulumiPolicy.yaml")
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization, self.config = organization, dict(config)
+        # The engine endpoint the pack is given. Python packs never call back (facts checked against
+        # pulumi-policy's sources), so it serves no methods; a call would get UNIMPLEMENTED.
         self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-        self._engine = _Engine()
-        engine_pb2_grpc.add_EngineServicer_to_server(self._engine, self._engine_server)
         engine_port = self._engine_server.add_insecure_port("127.0.0.1:0")
         self._engine_server.start()
         self.engine_address = f"127.0.0.1:{engine_port}"
@@ -125,6 +121,8 @@ class PolicyPackProcess:
 
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """The analyzer client, once the pack has printed its port."""
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
         if self._stub is None:
             assert self._process.stdout is not None
             first_line = self._process.stdout.readline().decode().strip()
@@ -146,11 +144,16 @@ class PolicyPackProcess:
         return str(declared["version"]) if declared.get("version") else None
 
     def close(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
+        # The pack goes first: closing a channel to a live server waits for it (~0.2 s); the CLI
+        # also just kills the analyzer plugin when it is done.
         if self._process.poll() is None:
             self._process.kill()
-        self._process.communicate()
+        self._process.wait()
+        if self._channel is not None:
+            self._channel.close()
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
         self._engine_server.stop(None)
 
     def __enter__(self) -> PolicyPackProcess:
@@ -166,6 +169,8 @@ class PolicyPackProcess:
         secret_keys: list[str] | None = None,
     ) -> PolicyReport:
         """Make the CLI's calls for one preview of ``run`` and collect the pack's answers."""
+        from pulumi.runtime.proto import analyzer_pb2
+
         stub = self.stub()
         try:
             stub.Handshake(
@@ -239,6 +244,8 @@ def configure_request(
     Keys are policy names (or ``all``); values are an enforcement level or an object with an
     optional ``enforcementLevel`` and the policy's config properties.
     """
+    from pulumi.runtime.proto import analyzer_pb2
+
     problems: list[str] = []
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     everything = policy_config.get("all")
@@ -301,6 +308,8 @@ def _policy_info(policy: Any) -> PolicyInfo:
 
 
 def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    from pulumi.runtime.proto import analyzer_pb2
+
     return analyzer_pb2.AnalyzerResourceOptions(
         protect=resource.protect,
         ignoreChanges=resource.ignore_changes,
@@ -310,6 +319,8 @@ def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions
 
 
 def _provider(provider: CapturedResource | None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    from pulumi.runtime.proto import analyzer_pb2
+
     if provider is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
