@@ -17,15 +17,13 @@ from collections.abc import Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 
 if TYPE_CHECKING:
-    from pulumi.runtime.proto import analyzer_pb2_grpc
+    from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
     from agencyos_infra.engine import CapturedResource, ProgramRun
 
@@ -273,7 +271,9 @@ def configure_request(
         struct = struct_pb2.Struct()
         struct.update(properties)
         request.policyConfig[name].CopyFrom(
-            analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct)
+            analyzer_pb2.PolicyConfig(
+                enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()), properties=struct
+            )
         )
     unknown = sorted(set(policy_config) - set(policies) - {"all"})
     problems += [f"{name}: no such policy in this pack" for name in unknown]

@@ -30,11 +30,24 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     preview = commands.add_parser("preview", help="run the program offline and check it with the policy pack")
     preview.add_argument("--stack", default="prod", help="stack name; reads Pulumi.<stack>.yaml (default: prod)")
-    preview.add_argument("--program", type=Path, default=None, help="Pulumi Python project directory (default: this repository)")
-    preview.add_argument("--policy-pack", type=Path, default=None, help="policy pack directory (default: <program>/policy)")
-    preview.add_argument("--policy-config", type=Path, default=None, help="policy config JSON, as for `pulumi preview --policy-pack-config`")
-    preview.add_argument("--preview-mode", action="store_true", help="computed outputs unknown, as in a first `pulumi preview`")
-    preview.add_argument("--json", type=Path, default=None, help="write resources (secrets redacted) and violations to this file")
+    preview.add_argument(
+        "--program", type=Path, default=None, help="Pulumi Python project directory (default: this repository)"
+    )
+    preview.add_argument(
+        "--policy-pack", type=Path, default=None, help="policy pack directory (default: <program>/policy)"
+    )
+    preview.add_argument(
+        "--policy-config",
+        type=Path,
+        default=None,
+        help="policy config JSON, as for `pulumi preview --policy-pack-config`",
+    )
+    preview.add_argument(
+        "--preview-mode", action="store_true", help="computed outputs unknown, as in a first `pulumi preview`"
+    )
+    preview.add_argument(
+        "--json", type=Path, default=None, help="write resources (secrets redacted) and violations to this file"
+    )
     return parser
 
 
@@ -88,8 +101,11 @@ def preview(args: argparse.Namespace) -> int:
             return _fail(str(error))
 
     for key in stack.undecrypted_keys:
-        print(f"warning: {key} is encrypted and PULUMI_CONFIG_PASSPHRASE is not set; "
-              "the program saw a secret placeholder", file=sys.stderr)
+        print(
+            f"warning: {key} is encrypted and PULUMI_CONFIG_PASSPHRASE is not set; "
+            "the program saw a secret placeholder",
+            file=sys.stderr,
+        )
     print(render_text(run, report))
     if args.json:
         args.json.write_text(json.dumps(render_json(run, report), indent=2, sort_keys=True) + "\n")

@@ -117,9 +117,7 @@ class CapturingMonitor(MockMonitor):
         wire_inputs = json_format.MessageToDict(request.object)
         inputs = read_properties(wire_inputs)
         if request.type == STACK_TYPE:
-            self.captured.append(
-                CapturedResource(request.type, request.name, urn, False, "", inputs, Properties())
-            )
+            self.captured.append(CapturedResource(request.type, request.name, urn, False, "", inputs, Properties()))
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         # Custom resources without an explicit provider get the engine's default one; providers do not.
@@ -153,9 +151,7 @@ class CapturingMonitor(MockMonitor):
                 outputs=read_properties(json_format.MessageToDict(response_object)),
                 id=resource_id or (UNKNOWN if request.custom else ""),
                 dependencies=list(request.dependencies),
-                property_dependencies={
-                    key: list(value.urns) for key, value in request.propertyDependencies.items()
-                },
+                property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 deleted_with=request.deletedWith,
@@ -182,7 +178,7 @@ class CapturingMonitor(MockMonitor):
             urn = self.make_urn("", f"pulumi:providers:{package}", name)
             provider_id = UNKNOWN if self.preview else f"{package}-default-provider"
             prefix = f"{package}:"
-            config = {k[len(prefix):]: v for k, v in self.config.items() if k.startswith(prefix)}
+            config = {k[len(prefix) :]: v for k, v in self.config.items() if k.startswith(prefix)}
             properties = read_properties({**config, "version": version})
             self.captured.append(
                 CapturedResource(
@@ -218,8 +214,14 @@ def run_program(
     """Run the program in ``program_dir`` once, in a fresh runtime context, and capture it."""
     context = contextvars.copy_context()
     return context.run(
-        _run_in_context, Path(program_dir).resolve(), project, stack, dict(config),
-        list(secret_keys or []), preview, organization,
+        _run_in_context,
+        Path(program_dir).resolve(),
+        project,
+        stack,
+        dict(config),
+        list(secret_keys or []),
+        preview,
+        organization,
     )
 
 
@@ -255,14 +257,16 @@ def _run_in_context(
     error: str | None = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+
+    def program() -> None:
+        runpy.run_path(str(program_dir), run_name="__main__")
+
     with _program_imports(program_dir):
         try:
-            loop.run_until_complete(
-                run_in_stack(lambda: runpy.run_path(str(program_dir), run_name="__main__"))
-            )
+            loop.run_until_complete(run_in_stack(program))
         except RunError as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - any program failure is reported, not raised
+        except Exception as exc:  # any program failure is reported, not raised
             error = f"{type(exc).__name__}: {exc}"
         finally:
             for task in asyncio.all_tasks(loop):

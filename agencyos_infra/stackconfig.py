@@ -49,9 +49,7 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
     config_dir = program_dir / str(project.get("stackConfigDir") or ".")
     stack_file = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
-        raise StackConfigError(
-            f"no stack file {stack_file.name} in {config_dir}: create it or pick another --stack"
-        )
+        raise StackConfigError(f"no stack file {stack_file.name} in {config_dir}: create it or pick another --stack")
     stack_doc = _read_yaml(stack_file)
     result = StackConfig(project=name, stack=stack, program_dir=main_dir)
 
@@ -120,9 +118,7 @@ def _decrypter(stack_doc: dict[str, Any], stack_file: Path):
         raise StackConfigError(f"{stack_file}: encryptionsalt is not in the v1 format")
     key = passphrase_key(passphrase, base64.b64decode(parts[1]))
     if decrypt_value(key, parts[2]) != _SALT_CHECK_PLAINTEXT:
-        raise StackConfigError(
-            f"{stack_file}: PULUMI_CONFIG_PASSPHRASE does not decrypt this stack's secrets"
-        )
+        raise StackConfigError(f"{stack_file}: PULUMI_CONFIG_PASSPHRASE does not decrypt this stack's secrets")
     return lambda ciphertext: decrypt_value(key, ciphertext)
 
 

@@ -89,10 +89,7 @@ def _redact(value: Any, path: str, secret_paths: set[str]) -> Any:
     if path in secret_paths:
         return REDACTED
     if isinstance(value, dict):
-        return {
-            key: _redact(item, f"{path}.{key}" if path else key, secret_paths)
-            for key, item in value.items()
-        }
+        return {key: _redact(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
     if isinstance(value, list):
         return [_redact(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
     return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import pulumi
@@ -30,7 +30,7 @@ _CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
 EDITION = "ENTERPRISE"
 
 
-class AvailabilityType(str, Enum):
+class AvailabilityType(StrEnum):
     """REGIONAL gives a standby in a second zone with automatic failover (§7 database failover)."""
 
     REGIONAL = "REGIONAL"
@@ -84,15 +84,9 @@ class DatabaseSpec(BaseModel):
         le=262143,
         description="PostgreSQL max_connections flag (§2 'Max connections: 100').",
     )
-    read_replicas: int = Field(
-        0, ge=0, le=10, description="Read replicas (§2 'optional but recommended for scale')."
-    )
-    name: str = Field(
-        "agencyos", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database name."
-    )
-    user: str = Field(
-        "agencyos_app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database user."
-    )
+    read_replicas: int = Field(0, ge=0, le=10, description="Read replicas (§2 'optional but recommended for scale').")
+    name: str = Field("agencyos", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database name.")
+    user: str = Field("agencyos_app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database user.")
     maintenance_day: int = Field(7, ge=1, le=7, description="Maintenance day, 1=Monday..7=Sunday.")
     maintenance_hour: int = Field(4, ge=0, le=23, description="Maintenance hour, UTC.")
 
@@ -167,9 +161,7 @@ class Database(pulumi.ComponentResource):
     connection_url: pulumi.Output[str]
     """Secret postgresql:// URL with sslmode=require (checklist §1 DATABASE_URL)."""
 
-    def __init__(
-        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("agencyos:database:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=True, depends_on=list(args.depends_on))
@@ -202,12 +194,8 @@ class Database(pulumi.ComponentResource):
             instance=primary.name,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        password = random.RandomPassword(
-            f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child
-        )
-        user = gcp.sql.User(
-            f"{name}-user", name=args.user, instance=primary.name, password=password.result, opts=child
-        )
+        password = random.RandomPassword(f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child)
+        user = gcp.sql.User(f"{name}-user", name=args.user, instance=primary.name, password=password.result, opts=child)
 
         self.instance_name = primary.name
         self.connection_name = primary.connection_name
@@ -239,9 +227,7 @@ class Database(pulumi.ComponentResource):
         )
 
 
-def _instance_settings(
-    args: DatabaseArgs, *, primary: bool
-) -> gcp.sql.DatabaseInstanceSettingsArgs:
+def _instance_settings(args: DatabaseArgs, *, primary: bool) -> gcp.sql.DatabaseInstanceSettingsArgs:
     """Settings shared by the primary and its replicas; only the primary takes backups and HA."""
     backup = (
         gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
@@ -272,9 +258,7 @@ def _instance_settings(
         ),
         backup_configuration=backup,
         database_flags=[
-            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(
-                name="max_connections", value=str(args.max_connections)
-            )
+            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(args.max_connections))
         ],
         maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
             day=args.maintenance_day, hour=args.maintenance_hour, update_track="stable"

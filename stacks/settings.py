@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -24,7 +24,7 @@ NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     PRODUCTION = "production"
     STAGING = "staging"
 
@@ -47,29 +47,30 @@ SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {"database": ("db", DatabaseS
 
 
 class StackSettings(BaseModel):
-    """One stack's settings. Field aliases are the full config keys, so errors name them."""
+    """One stack's settings. Field aliases are the full config keys, so errors name them.
+
+    Aliases are literals (type checkers need them so); they start with NAMESPACE, which a test checks.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     project: str = Field(alias="gcp:project", min_length=1, description="GCP project id.")
     region: str = Field(alias="gcp:region", min_length=1, description="GCP region, e.g. us-central1.")
     environment: Environment = Field(
-        alias=f"{NAMESPACE}:environment", description="production or staging (§1 ENVIRONMENT)."
+        alias="agencyos-infra:environment", description="production or staging (§1 ENVIRONMENT)."
     )
-    debug: bool = Field(
-        False, alias=f"{NAMESPACE}:debug", description="Debug mode; never in production (§1 DEBUG)."
-    )
+    debug: bool = Field(False, alias="agencyos-infra:debug", description="Debug mode; never in production (§1 DEBUG).")
     name_prefix: str = Field(
-        alias=f"{NAMESPACE}:namePrefix",
+        alias="agencyos-infra:namePrefix",
         pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
         description="Prefix of every physical resource name.",
     )
     private_network: str = Field(
-        alias=f"{NAMESPACE}:privateNetwork",
+        alias="agencyos-infra:privateNetwork",
         pattern=r"^(projects/[^/]+/global/networks/[^/]+|https://www\.googleapis\.com/compute/v1/projects/[^/]+/global/networks/[^/]+)$",
         description="VPC the database joins by private IP (§8 'Private subnets for databases').",
     )
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings.model_validate({}))
 
     @field_validator("debug")
     @classmethod
@@ -134,9 +135,7 @@ def _field_annotation(model: type[BaseModel], alias: str) -> Any:
 
 
 _TOP_LEVEL_KEYS: dict[str, Any] = {
-    field.alias: field.annotation
-    for field in StackSettings.model_fields.values()
-    if field.alias and ":" in field.alias
+    field.alias: field.annotation for field in StackSettings.model_fields.values() if field.alias and ":" in field.alias
 }
 
 

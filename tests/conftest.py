@@ -28,13 +28,19 @@ POLICY_DIR = REPO / "policy"
 EXAMPLES = REPO / "examples"
 
 
-def run_repo_stack(stack: str = "prod", *, preview: bool = False, overrides: Mapping[str, str] | None = None) -> ProgramRun:
+def run_repo_stack(
+    stack: str = "prod", *, preview: bool = False, overrides: Mapping[str, str] | None = None
+) -> ProgramRun:
     """Run this repository's program for a stack file, with config keys overridden if asked."""
     loaded = load_stack_config(REPO, stack)
     config = {**loaded.config, **(overrides or {})}
     return run_program(
-        loaded.program_dir, project=loaded.project, stack=stack, config=config,
-        secret_keys=loaded.secret_keys, preview=preview,
+        loaded.program_dir,
+        project=loaded.project,
+        stack=stack,
+        config=config,
+        secret_keys=loaded.secret_keys,
+        preview=preview,
     )
 
 
@@ -49,7 +55,11 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """The real console entry point, in a subprocess, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "agencyos_infra.cli", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

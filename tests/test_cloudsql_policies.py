@@ -32,7 +32,11 @@ BASELINE: dict[str, Any] = {
         "availabilityType": "REGIONAL",
         "diskSize": 50,
         "deletionProtectionEnabled": True,
-        "ipConfiguration": {"ipv4Enabled": False, "privateNetwork": "projects/p/global/networks/vpc", "sslMode": "ENCRYPTED_ONLY"},
+        "ipConfiguration": {
+            "ipv4Enabled": False,
+            "privateNetwork": "projects/p/global/networks/vpc",
+            "sslMode": "ENCRYPTED_ONLY",
+        },
         "backupConfiguration": {
             "enabled": True,
             "startTime": "02:00",
@@ -96,11 +100,23 @@ VIOLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("gcp-cloudsql-instance-automated-backups", {"settings.backupConfiguration.enabled": DELETE}),
     ("gcp-cloudsql-instance-backup-window", {"settings.backupConfiguration.startTime": "14:00"}),
     ("gcp-cloudsql-instance-backup-window", {"settings.backupConfiguration.startTime": DELETE}),
-    ("gcp-cloudsql-instance-backup-retention", {"settings.backupConfiguration.backupRetentionSettings.retainedBackups": 29}),
+    (
+        "gcp-cloudsql-instance-backup-retention",
+        {"settings.backupConfiguration.backupRetentionSettings.retainedBackups": 29},
+    ),
     ("gcp-cloudsql-instance-backup-retention", {"settings.backupConfiguration.backupRetentionSettings": DELETE}),
-    ("gcp-cloudsql-instance-backup-retention", {"settings.backupConfiguration.backupRetentionSettings.retentionUnit": "DAYS"}),
-    ("gcp-cloudsql-instance-point-in-time-recovery", {"settings.backupConfiguration.pointInTimeRecoveryEnabled": False}),
-    ("gcp-cloudsql-instance-point-in-time-recovery", {"settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE}),
+    (
+        "gcp-cloudsql-instance-backup-retention",
+        {"settings.backupConfiguration.backupRetentionSettings.retentionUnit": "DAYS"},
+    ),
+    (
+        "gcp-cloudsql-instance-point-in-time-recovery",
+        {"settings.backupConfiguration.pointInTimeRecoveryEnabled": False},
+    ),
+    (
+        "gcp-cloudsql-instance-point-in-time-recovery",
+        {"settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE},
+    ),
     ("gcp-cloudsql-instance-point-in-time-recovery", {"settings.backupConfiguration.transactionLogRetentionDays": 3}),
     ("gcp-cloudsql-instance-max-connections", {"settings.databaseFlags": [{"name": "max_connections", "value": "50"}]}),
     ("gcp-cloudsql-instance-max-connections", {"settings.databaseFlags": DELETE}),
@@ -138,8 +154,12 @@ def test_pulumi_protect_is_read_from_the_resource_options() -> None:
         {"settings.backupConfiguration.transactionLogRetentionDays": DELETE},  # 7
         {"settings.backupConfiguration.backupRetentionSettings.retentionUnit": DELETE},  # COUNT
         # PostgreSQL 16+ without an edition is ENTERPRISE_PLUS, where PITR is on by default.
-        {"databaseVersion": "POSTGRES_16", "settings.edition": DELETE, "settings.tier": "db-perf-optimized-N-2",
-         "settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE},
+        {
+            "databaseVersion": "POSTGRES_16",
+            "settings.edition": DELETE,
+            "settings.tier": "db-perf-optimized-N-2",
+            "settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE,
+        },
         # Without the flag, a 16 GB instance defaults to 200 connections.
         {"settings.tier": "db-custom-4-16384", "settings.databaseFlags": DELETE},
         {"settings.diskType": "HYPERDISK_BALANCED"},
@@ -152,19 +172,25 @@ def test_compliant_defaults_and_alternatives_pass(changes: dict[str, Any]) -> No
 
 
 def test_pitr_default_depends_on_the_edition() -> None:
-    props = mutate({"settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE, "databaseVersion": "POSTGRES_16"})
+    props = mutate(
+        {"settings.backupConfiguration.pointInTimeRecoveryEnabled": DELETE, "databaseVersion": "POSTGRES_16"}
+    )
     assert "gcp-cloudsql-instance-point-in-time-recovery" in failing(props)  # edition ENTERPRISE is explicit
 
 
 def test_read_replicas_are_exempt_from_primary_only_rules() -> None:
-    replica = mutate({
-        "masterInstanceName": "primary",
-        "settings.backupConfiguration": DELETE,
-        "settings.availabilityType": "ZONAL",
-    })
+    replica = mutate(
+        {
+            "masterInstanceName": "primary",
+            "settings.backupConfiguration": DELETE,
+            "settings.availabilityType": "ZONAL",
+        }
+    )
     assert failing(replica) == {}
     # ...but not from the network rules.
-    assert "gcp-cloudsql-instance-no-public-ip" in failing(mutate({"settings.ipConfiguration.ipv4Enabled": True}, replica))
+    assert "gcp-cloudsql-instance-no-public-ip" in failing(
+        mutate({"settings.ipConfiguration.ipv4Enabled": True}, replica)
+    )
 
 
 MANDATORY_FIELDS = [
@@ -205,7 +231,11 @@ def test_policy_config_changes_the_threshold() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"settings.ipConfiguration.sslMode": "CANARY-1"}, {"settings.tier": "CANARY-2"}, {"settings.backupConfiguration.startTime": "CANARY-3"}],
+    [
+        {"settings.ipConfiguration.sslMode": "CANARY-1"},
+        {"settings.tier": "CANARY-2"},
+        {"settings.backupConfiguration.startTime": "CANARY-3"},
+    ],
 )
 def test_messages_never_echo_property_values(changes: dict[str, Any]) -> None:
     for messages in failing(mutate(changes)).values():
@@ -215,8 +245,12 @@ def test_messages_never_echo_property_values(changes: dict[str, Any]) -> None:
 def test_every_policy_names_its_checklist_item_and_remediation() -> None:
     for policy in ALL_POLICIES:
         assert re.fullmatch(r"gcp-cloudsql-instance-[a-z0-9-]+", policy.name), policy.name
-        assert policy.framework is not None and policy.framework.reference and policy.framework.specification, policy.name
-        assert policy.remediation_steps and policy.severity is not None and policy.enforcement_level is not None, policy.name
+        assert policy.framework is not None and policy.framework.reference and policy.framework.specification, (
+            policy.name
+        )
+        assert policy.remediation_steps and policy.severity is not None and policy.enforcement_level is not None, (
+            policy.name
+        )
         assert policy.description.endswith("."), policy.name
 
 
@@ -234,21 +268,30 @@ def test_grpc_baseline_passes_and_metadata_arrives(pack_analyze: Callable[[Progr
 def test_grpc_violations_are_mandatory_and_name_their_item(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
     props = mutate({"settings.ipConfiguration.ipv4Enabled": True, "settings.backupConfiguration.enabled": False})
     report = pack_analyze(single_resource_run(INSTANCE, props, protect=False))
-    assert {v.policy for v in report.mandatory} == {"gcp-cloudsql-instance-no-public-ip", "gcp-cloudsql-instance-automated-backups"}
-    assert {v.policy for v in report.violations if v.enforcement_level == "advisory"} == {"gcp-cloudsql-instance-pulumi-protect"}
+    assert {v.policy for v in report.mandatory} == {
+        "gcp-cloudsql-instance-no-public-ip",
+        "gcp-cloudsql-instance-automated-backups",
+    }
+    assert {v.policy for v in report.violations if v.enforcement_level == "advisory"} == {
+        "gcp-cloudsql-instance-pulumi-protect"
+    }
     for violation in report.mandatory:
         assert violation.urn == "urn:pulumi:test::test::gcp:sql/databaseInstance:DatabaseInstance::subject"
         assert violation.checklist_item and violation.severity in {"critical", "high"}
 
 
 def test_grpc_unknowns_stay_mandatory(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
-    props = mutate({"settings.ipConfiguration.ipv4Enabled": UNKNOWN, "settings.ipConfiguration.privateNetwork": UNKNOWN})
+    props = mutate(
+        {"settings.ipConfiguration.ipv4Enabled": UNKNOWN, "settings.ipConfiguration.privateNetwork": UNKNOWN}
+    )
     report = pack_analyze(single_resource_run(INSTANCE, props))
     assert [v.policy for v in report.violations] == ["gcp-cloudsql-instance-no-public-ip"]
     assert report.mandatory and "can't run policy" not in report.mandatory[0].message
 
 
 def test_grpc_secret_values_are_still_judged(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
-    props = mutate({"settings.ipConfiguration.sslMode": {SIG_KEY: SECRET_SIG, "value": "ALLOW_UNENCRYPTED_AND_ENCRYPTED"}})
+    props = mutate(
+        {"settings.ipConfiguration.sslMode": {SIG_KEY: SECRET_SIG, "value": "ALLOW_UNENCRYPTED_AND_ENCRYPTED"}}
+    )
     report = pack_analyze(single_resource_run(INSTANCE, props))
     assert [v.policy for v in report.mandatory] == ["gcp-cloudsql-instance-ssl-required"]

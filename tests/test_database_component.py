@@ -59,7 +59,11 @@ def test_children_are_named_after_the_component_and_parented_to_it(prod_run: Pro
     [component] = prod_run.of_type(COMPONENT)
     children = [r for r in prod_run.resources if r.parent == component.urn]
     assert sorted(r.name for r in children) == [
-        "database-database", "database-instance", "database-password", "database-replica-1", "database-user",
+        "database-database",
+        "database-instance",
+        "database-password",
+        "database-replica-1",
+        "database-user",
     ]
     for child in children:
         assert child.urn == f"urn:pulumi:prod::agencyos-infra::{COMPONENT}${child.type}::{child.name}"
@@ -88,7 +92,10 @@ def test_connection_url_and_password_are_secret(prod_run: ProgramRun) -> None:
     assert "password" in user.inputs.secret_paths, user.urn
     url = prod_run.stack_outputs.plain["databaseUrl"]
     secret = password.outputs.plain["result"]
-    assert url == f"postgresql://agencyos_app:{secret}@{_primary(prod_run).outputs.plain['privateIpAddress']}:5432/agencyos?sslmode=require"
+    assert (
+        url
+        == f"postgresql://agencyos_app:{secret}@{_primary(prod_run).outputs.plain['privateIpAddress']}:5432/agencyos?sslmode=require"
+    )
     assert "[secret]" in str(prod_run.stack_outputs.redacted()) and secret not in str(prod_run.stack_outputs.redacted())
 
 

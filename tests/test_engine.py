@@ -20,7 +20,7 @@ from agencyos_infra.stackconfig import (
 from agencyos_infra.wire import REDACTED, SECRET_SIG, SIG_KEY, UNKNOWN, read_properties
 from tests.conftest import EXAMPLES, run_repo_stack
 
-NESTED_PROGRAM = '''
+NESTED_PROGRAM = """
 import pulumi
 import pulumi_random as random
 
@@ -40,7 +40,7 @@ outer = Outer("outer")
 pulumi.export("token", outer.inner.token)
 pulumi.export("message", pulumi.Config().get("message"))
 pulumi.export("apiKey", pulumi.Config().get_secret("apiKey"))
-'''
+"""
 
 
 def _project(tmp_path: Path, program: str, stack_yaml: str = "config: {}\n") -> Path:
@@ -53,8 +53,12 @@ def _project(tmp_path: Path, program: str, stack_yaml: str = "config: {}\n") -> 
 def _run(directory: Path, stack: str = "dev", preview: bool = False):
     loaded = load_stack_config(directory, stack)
     return run_program(
-        loaded.program_dir, project=loaded.project, stack=stack, config=loaded.config,
-        secret_keys=loaded.secret_keys, preview=preview,
+        loaded.program_dir,
+        project=loaded.project,
+        stack=stack,
+        config=loaded.config,
+        secret_keys=loaded.secret_keys,
+        preview=preview,
     )
 
 
@@ -157,7 +161,9 @@ def test_secure_values_decrypt_with_the_passphrase(tmp_path: Path, monkeypatch: 
     assert run.stack_outputs.plain["message"] == "hello"
 
 
-def test_without_passphrase_secure_values_are_secret_placeholders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_passphrase_secure_values_are_secret_placeholders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     directory = _encrypted_stack(tmp_path, "correct horse")
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)

@@ -70,7 +70,9 @@ def _copy_of_repository(tmp_path: Path, stack_yaml: str) -> Path:
 
 
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
-    stack = (REPO / "Pulumi.prod.yaml").read_text() + "  agencyos-infra:dbDiskSizeGb: 20\n  agencyos-infra:debug: true\n"
+    stack = (
+        REPO / "Pulumi.prod.yaml"
+    ).read_text() + "  agencyos-infra:dbDiskSizeGb: 20\n  agencyos-infra:debug: true\n"
     program = _copy_of_repository(tmp_path, stack.replace("  agencyos-infra:dbDiskSizeGb: 100\n", ""))
     result = run_cli("preview", "--program", str(program), "--stack", "bad", "--policy-pack", str(REPO / "policy"))
     assert result.returncode == 2, result.stdout + result.stderr
@@ -86,23 +88,39 @@ def test_unknown_stack_exits_2() -> None:
 
 def test_policy_config_is_sent_to_the_pack(tmp_path: Path) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({
-        "gcp-cloudsql-instance-backup-retention": {"minRetainedBackups": 60},
-        "gcp-cloudsql-instance-no-public-ip": "disabled",
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "gcp-cloudsql-instance-backup-retention": {"minRetainedBackups": 60},
+                "gcp-cloudsql-instance-no-public-ip": "disabled",
+            }
+        )
+    )
     result = run_cli("preview", "--policy-config", str(config))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[gcp-cloudsql-instance-backup-retention]" in result.stdout
     noncompliant = run_cli(
-        "preview", "--program", str(EXAMPLES / "noncompliant"), "--stack", "dev",
-        "--policy-pack", str(REPO / "policy"), "--policy-config", str(config),
+        "preview",
+        "--program",
+        str(EXAMPLES / "noncompliant"),
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(REPO / "policy"),
+        "--policy-config",
+        str(config),
     )
     assert "[gcp-cloudsql-instance-no-public-ip]" not in noncompliant.stdout
 
 
 def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({"gcp-cloudsql-instance-backup-retention": {"minRetainedBackup": 60}, "no-such-policy": "mandatory"}))
+    config.write_text(
+        json.dumps({"gcp-cloudsql-instance-backup-retention": {"minRetainedBackup": 60}, "no-such-policy": "mandatory"})
+    )
     result = run_cli("preview", "--policy-config", str(config))
     assert result.returncode == 2
-    assert "minRetainedBackup: not a config property" in result.stderr and "no-such-policy: no such policy" in result.stderr
+    assert (
+        "minRetainedBackup: not a config property" in result.stderr
+        and "no-such-policy: no such policy" in result.stderr
+    )

@@ -24,7 +24,10 @@ def test_pulumi_yaml_runs_python_with_pip_requirements() -> None:
 
 def test_program_requirements_are_bounded_and_match_pyproject() -> None:
     program = _requirements(REPO / "requirements.txt")
-    declared = {re.split(r"[<>=~!]", dep)[0].lower(): dep for dep in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    declared = {
+        re.split(r"[<>=~!]", dep)[0].lower(): dep
+        for dep in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
     for name, line in program.items():
         assert "<" in line and ">=" in line, line
         assert declared.get(name) == line, name

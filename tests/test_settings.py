@@ -76,7 +76,9 @@ def test_each_bad_value_fails_on_its_key(key: str, value: str, expected: str) ->
 
 
 def test_debug_is_refused_in_production_only() -> None:
-    with pytest.raises(SettingsError, match=rf"{NAMESPACE}:debug \(boolean\): must be false when environment is production"):
+    with pytest.raises(
+        SettingsError, match=rf"{NAMESPACE}:debug \(boolean\): must be false when environment is production"
+    ):
         settings_from_config({**VALID, f"{NAMESPACE}:debug": "true"})
     staging = {**VALID, f"{NAMESPACE}:environment": "staging", f"{NAMESPACE}:debug": "true"}
     assert settings_from_config(staging).debug is True
@@ -89,7 +91,11 @@ def test_one_message_lists_every_bad_key_without_echoing_values() -> None:
         settings_from_config(bad)
     message = str(error.value)
     assert "3 problem(s)" in message
-    for key in ("gcp:project (missing)", f"{NAMESPACE}:dbDiskSizeGb (integer)", f"{NAMESPACE}:dbMaxConnections (integer)"):
+    for key in (
+        "gcp:project (missing)",
+        f"{NAMESPACE}:dbDiskSizeGb (integer)",
+        f"{NAMESPACE}:dbMaxConnections (integer)",
+    ):
         assert key in message
     assert "pulumi config set gcp:project" in message
     assert "20" not in message.replace("≥", "")  # the kind is named, the value is not echoed
@@ -139,3 +145,10 @@ def test_declared_types_match_the_models() -> None:
 
     for key, declaration in declared.items():
         assert declaration["type"] == config_type(annotations[f"{NAMESPACE}:{key}"]), key
+
+
+def test_aliases_use_the_project_namespace() -> None:
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["name"]
+    assert project == NAMESPACE
+    for field in StackSettings.model_fields.values():
+        assert field.alias and field.alias.split(":")[0] in {NAMESPACE, "gcp"} or field.alias is None, field

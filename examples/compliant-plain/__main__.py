@@ -18,7 +18,11 @@ primary = gcp.sql.DatabaseInstance(
         "diskSize": 80,
         "availabilityType": "REGIONAL",
         "deletionProtectionEnabled": True,
-        "ipConfiguration": {"ipv4Enabled": False, "privateNetwork": vpc.id, "sslMode": "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"},
+        "ipConfiguration": {
+            "ipv4Enabled": False,
+            "privateNetwork": vpc.id,
+            "sslMode": "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+        },
         "backupConfiguration": {
             "enabled": True,
             "startTime": "02:00",

@@ -9,7 +9,9 @@ gcp.sql.DatabaseInstance(
         tier="db-custom-2-4096",
         disk_size=50,
         availability_type="REGIONAL",
-        ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(ipv4_enabled=True, ssl_mode="ENCRYPTED_ONLY"),
+        ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
+            ipv4_enabled=True, ssl_mode="ENCRYPTED_ONLY"
+        ),
         backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(enabled=False),
     ),
 )

@@ -73,7 +73,9 @@ def checklist_policy(
         enforcement_level=enforcement,
         severity=severity,
         remediation_steps=remediation,
-        config_schema=PolicyConfigSchema(properties=dict(config)) if config else None,
+        config_schema=PolicyConfigSchema(properties={key: dict(schema) for key, schema in config.items()})
+        if config
+        else None,
         framework=PolicyComplianceFramework(
             name=FRAMEWORK, version=FRAMEWORK_VERSION, reference=item.section, specification=item.item
         ),

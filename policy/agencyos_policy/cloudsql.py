@@ -67,7 +67,11 @@ def _no_public_ip(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> I
     elif value is not False:
         yield (
             f"{dotted(*path)} must be false: "
-            + ("it is not set, and the provider default gives the instance a public IP." if value is ABSENT else "it enables a public IP.")
+            + (
+                "it is not set, and the provider default gives the instance a public IP."
+                if value is ABSENT
+                else "it enables a public IP."
+            )
         )
 
 
@@ -85,7 +89,11 @@ def _ssl_required(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> I
     elif value not in ENCRYPTED_SSL_MODES:
         yield (
             f"{dotted(*path)} must be one of {', '.join(ENCRYPTED_SSL_MODES)}; "
-            + ("absent means ALLOW_UNENCRYPTED_AND_ENCRYPTED." if value is ABSENT else "the value set allows unencrypted connections.")
+            + (
+                "absent means ALLOW_UNENCRYPTED_AND_ENCRYPTED."
+                if value is ABSENT
+                else "the value set allows unencrypted connections."
+            )
         )
 
 
@@ -198,7 +206,9 @@ def _point_in_time_recovery(args: ResourceValidationArgs, config: Mapping[str, A
     days = lookup(args.props, *days_path)
     if days is UNKNOWN:
         yield unknown_message(*days_path)
-    elif (PROVIDER_DEFAULT_LOG_RETENTION_DAYS if days is ABSENT else _number(days) or 0) < config["minLogRetentionDays"]:
+    elif (PROVIDER_DEFAULT_LOG_RETENTION_DAYS if days is ABSENT else _number(days) or 0) < config[
+        "minLogRetentionDays"
+    ]:
         yield f"{dotted(*days_path)} must keep at least {config['minLogRetentionDays']:g} days of transaction logs."
 
 
@@ -280,12 +290,17 @@ CLOUDSQL_POLICIES = [
         check=_private_network,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
-        remediation="Set settings.ipConfiguration.privateNetwork to the VPC's self link, with private service access configured.",
+        remediation=(
+            "Set settings.ipConfiguration.privateNetwork to the VPC self link; configure private service access."
+        ),
     ),
     checklist_policy(
         name="gcp-cloudsql-instance-ssl-required",
         description="Cloud SQL instances refuse unencrypted connections.",
-        item=ChecklistItem("§1 Environment Variables › Database Configuration", "DATABASE_URL: Ensure SSL mode enabled: ?sslmode=require"),
+        item=ChecklistItem(
+            "§1 Environment Variables › Database Configuration",
+            "DATABASE_URL: Ensure SSL mode enabled: ?sslmode=require",
+        ),
         resource_types=INSTANCE_TYPES,
         check=_ssl_required,
         enforcement=MANDATORY,
@@ -330,7 +345,9 @@ CLOUDSQL_POLICIES = [
     checklist_policy(
         name="gcp-cloudsql-instance-high-availability",
         description="Primary Cloud SQL instances are regional, with a standby for automatic failover.",
-        item=ChecklistItem("§7 Backup & Disaster Recovery › Disaster Recovery Plan", "Database failover procedure; RTO 4 hours"),
+        item=ChecklistItem(
+            "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "Database failover procedure; RTO 4 hours"
+        ),
         resource_types=INSTANCE_TYPES,
         check=_high_availability,
         enforcement=MANDATORY,
@@ -356,28 +373,45 @@ CLOUDSQL_POLICIES = [
         enforcement=MANDATORY,
         severity=Severity.MEDIUM,
         remediation='Set settings.backupConfiguration.startTime to "02:00".',
-        config={"startTime": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "default": "02:00", "description": "Backup start, HH:MM UTC."}},
+        config={
+            "startTime": {
+                "type": "string",
+                "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                "default": "02:00",
+                "description": "Backup start, HH:MM UTC.",
+            }
+        },
     ),
     checklist_policy(
         name="gcp-cloudsql-instance-backup-retention",
         description="Automated backups are kept for 30 days.",
-        item=ChecklistItem("§2 Database Setup › PostgreSQL Configuration", "Enable automated backups (daily retention: 30 days); §7 Retention: 30 days rolling"),
+        item=ChecklistItem(
+            "§2 Database Setup › PostgreSQL Configuration",
+            "Enable automated backups (daily retention: 30 days); §7 Retention: 30 days rolling",
+        ),
         resource_types=INSTANCE_TYPES,
         check=_backup_retention,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
-        remediation="Set settings.backupConfiguration.backupRetentionSettings.retainedBackups to 30 with retentionUnit COUNT.",
+        remediation=(
+            "Set settings.backupConfiguration.backupRetentionSettings.retainedBackups to 30, retentionUnit COUNT."
+        ),
         config={"minRetainedBackups": _integer(30, "Minimum number of daily backups kept.")},
     ),
     checklist_policy(
         name="gcp-cloudsql-instance-point-in-time-recovery",
         description="Point-in-time recovery is on, with 7 days of transaction logs.",
-        item=ChecklistItem("§7 Backup & Disaster Recovery › Database Backups", "Point-in-time recovery (PITR) enabled; WAL archiving; Retention: 7 days"),
+        item=ChecklistItem(
+            "§7 Backup & Disaster Recovery › Database Backups",
+            "Point-in-time recovery (PITR) enabled; WAL archiving; Retention: 7 days",
+        ),
         resource_types=INSTANCE_TYPES,
         check=_point_in_time_recovery,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
-        remediation="Set settings.backupConfiguration.pointInTimeRecoveryEnabled to true and transactionLogRetentionDays to 7.",
+        remediation=(
+            "Set settings.backupConfiguration.pointInTimeRecoveryEnabled to true, transactionLogRetentionDays to 7."
+        ),
         config={"minLogRetentionDays": _integer(7, "Minimum days of transaction logs kept.")},
     ),
     checklist_policy(
@@ -394,7 +428,9 @@ CLOUDSQL_POLICIES = [
     checklist_policy(
         name="gcp-cloudsql-instance-deletion-protection",
         description="Cloud SQL instances cannot be deleted by accident, with their backups.",
-        item=ChecklistItem("§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"),
+        item=ChecklistItem(
+            "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"
+        ),
         resource_types=INSTANCE_TYPES,
         check=_deletion_protection,
         enforcement=MANDATORY,
@@ -404,7 +440,9 @@ CLOUDSQL_POLICIES = [
     checklist_policy(
         name="gcp-cloudsql-instance-pulumi-protect",
         description="Cloud SQL instances are protected in Pulumi state.",
-        item=ChecklistItem("§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"),
+        item=ChecklistItem(
+            "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"
+        ),
         resource_types=INSTANCE_TYPES,
         check=_pulumi_protect,
         enforcement=ADVISORY,

@@ -1,0 +1,28 @@
+# One command sets up and tests (`make test`); one runs the offline preview of prod (`make preview`).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test preview lint bench clean
+
+$(STAMP): pyproject.toml requirements.txt policy/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -r policy/requirements.txt
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+preview: $(STAMP)
+	$(BIN)/agencyos-infra preview --stack prod
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/preview_floor.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
