@@ -151,4 +151,4 @@ def test_aliases_use_the_project_namespace() -> None:
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["name"]
     assert project == NAMESPACE
     for field in StackSettings.model_fields.values():
-        assert field.alias and field.alias.split(":")[0] in {NAMESPACE, "gcp"} or field.alias is None, field
+        assert (field.alias and field.alias.split(":")[0] in {NAMESPACE, "gcp"}) or field.alias is None, field
