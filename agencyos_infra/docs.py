@@ -63,7 +63,8 @@ def render(readme: str) -> str:
         pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.DOTALL)
         if not pattern.search(readme):
             raise SystemExit(f"README.md has no <!-- {marker}:start/end --> markers")
-        readme = pattern.sub(lambda m, g=generate: m[1] + g() + "\n" + m[2], readme)
+        table = generate()
+        readme = pattern.sub(lambda match: match[1] + table + "\n" + match[2], readme)
     return readme
 
 
