@@ -61,10 +61,10 @@ SECTIONS = {"config-table": config_table, "policy-table": policy_table}
 def render(readme: str) -> str:
     for marker, generate in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.DOTALL)
-        if not pattern.search(readme):
+        match = pattern.search(readme)
+        if match is None:
             raise SystemExit(f"README.md has no <!-- {marker}:start/end --> markers")
-        table = generate()
-        readme = pattern.sub(lambda match: match[1] + table + "\n" + match[2], readme)
+        readme = readme[: match.end(1)] + generate() + "\n" + readme[match.start(2) :]
     return readme
 
 
