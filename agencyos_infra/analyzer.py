@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
     from agencyos_infra.engine import CapturedResource, ProgramRun
+    from agencyos_infra.wire import Properties
 
 # The Pulumi SDK (and its generated protos) take a third of a second to import. They are imported
 # on first use, so the pack process can be spawned first and boot while this process loads them.
@@ -201,25 +202,13 @@ class PolicyPackProcess:
         report = PolicyReport(info.name, self._declared_version() or info.version, policies)
         by_urn = run.by_urn()
         for resource in run.resources:
-            request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                properties=resource.inputs.analyzer_struct(),
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(resource),
-                provider=_provider(by_urn.get(resource.provider_urn)),
-            )
+            request = analyzer_pb2.AnalyzeRequest(**_described(resource, resource.inputs, by_urn))
             stub.Remediate(request)
             _collect(report, stub.Analyze(request), default_urn=resource.urn)
         stack_request = analyzer_pb2.AnalyzeStackRequest(
             resources=[
                 analyzer_pb2.AnalyzerResource(
-                    type=resource.type,
-                    properties=resource.outputs.analyzer_struct(),
-                    urn=resource.urn,
-                    name=resource.name,
-                    options=_options(resource),
-                    provider=_provider(by_urn.get(resource.provider_urn)),
+                    **_described(resource, resource.outputs, by_urn),
                     parent=resource.parent,
                     dependencies=resource.dependencies,
                     propertyDependencies={
@@ -305,6 +294,20 @@ def _policy_info(policy: Any) -> PolicyInfo:
         remediation=policy.remediation_steps,
         config_schema=schema,
     )
+
+
+def _described(
+    resource: CapturedResource, properties: Properties, by_urn: Mapping[str, CapturedResource]
+) -> dict[str, Any]:
+    """The fields Analyze and AnalyzeStack share: the resource, its options and its provider."""
+    return {
+        "type": resource.type,
+        "properties": properties.analyzer_struct(),
+        "urn": resource.urn,
+        "name": resource.name,
+        "options": _options(resource),
+        "provider": _provider(by_urn.get(resource.provider_urn)),
+    }
 
 
 def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:

@@ -18,7 +18,7 @@ def _requirements(path) -> dict[str, str]:
 def test_pulumi_yaml_runs_python_with_pip_requirements() -> None:
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
     assert project["name"] == "agencyos-infra" and project["description"]
-    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
     assert (REPO / "requirements.txt").is_file()  # what `pulumi install` reads with toolchain pip
 
 

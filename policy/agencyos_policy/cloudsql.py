@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from agencyos_policy.checklist import ChecklistItem, checklist_policy
 from agencyos_policy.cloudsql_tiers import default_max_connections, tier_capacity
@@ -267,26 +267,29 @@ def _query_insights(args: ResourceValidationArgs, _config: Mapping[str, Any]) ->
         yield f"{dotted(*path)} should be true to find slow queries and N+1 patterns."
 
 
+def _instance_policy(**metadata: Any) -> ResourceValidationPolicy:
+    """A checklist policy on Cloud SQL instances."""
+    return checklist_policy(resource_types=INSTANCE_TYPES, **metadata)
+
+
 def _integer(default: int, description: str) -> dict[str, Any]:
     return {"type": "integer", "minimum": 0, "default": default, "description": description}
 
 
 CLOUDSQL_POLICIES = [
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-no-public-ip",
         description="Cloud SQL instances have no public IPv4 address.",
         item=NETWORK,
-        resource_types=INSTANCE_TYPES,
         check=_no_public_ip,
         enforcement=MANDATORY,
         severity=Severity.CRITICAL,
         remediation="Set settings.ipConfiguration.ipv4Enabled to false and connect through the VPC.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-private-network",
         description="Cloud SQL instances are reachable by private IP in a VPC.",
         item=NETWORK,
-        resource_types=INSTANCE_TYPES,
         check=_private_network,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
@@ -294,24 +297,22 @@ CLOUDSQL_POLICIES = [
             "Set settings.ipConfiguration.privateNetwork to the VPC self link; configure private service access."
         ),
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-ssl-required",
         description="Cloud SQL instances refuse unencrypted connections.",
         item=ChecklistItem(
             "§1 Environment Variables › Database Configuration",
             "DATABASE_URL: Ensure SSL mode enabled: ?sslmode=require",
         ),
-        resource_types=INSTANCE_TYPES,
         check=_ssl_required,
         enforcement=MANDATORY,
         severity=Severity.CRITICAL,
         remediation="Set settings.ipConfiguration.sslMode to ENCRYPTED_ONLY (or TRUSTED_CLIENT_CERTIFICATE_REQUIRED).",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-minimum-tier",
         description="Cloud SQL instances have at least 2 vCPUs and 4 GB of memory.",
         item=ChecklistItem("§2 Database Setup › PostgreSQL Configuration", "Minimum: 2 CPU cores, 4GB RAM"),
-        resource_types=INSTANCE_TYPES,
         check=_minimum_tier,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
@@ -321,54 +322,49 @@ CLOUDSQL_POLICIES = [
             "minMemoryMb": _integer(4096, "Minimum memory of the tier, in MB."),
         },
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-ssd-storage",
         description="Cloud SQL instances store data on SSD.",
         item=ChecklistItem("§2 Database Setup › PostgreSQL Configuration", "Storage: SSD with min 50GB"),
-        resource_types=INSTANCE_TYPES,
         check=_ssd_storage,
         enforcement=MANDATORY,
         severity=Severity.MEDIUM,
         remediation="Set settings.diskType to PD_SSD (or leave it unset: PD_SSD is the default).",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-minimum-disk-size",
         description="Cloud SQL instances start with at least 50 GB of storage and grow automatically.",
         item=ChecklistItem("§2 Database Setup › PostgreSQL Configuration", "Storage: SSD with min 50GB"),
-        resource_types=INSTANCE_TYPES,
         check=_minimum_disk,
         enforcement=MANDATORY,
         severity=Severity.MEDIUM,
         remediation="Set settings.diskSize to 50 or more and leave settings.diskAutoresize true.",
         config={"minDiskSizeGb": _integer(50, "Minimum initial disk size, in GB.")},
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-high-availability",
         description="Primary Cloud SQL instances are regional, with a standby for automatic failover.",
         item=ChecklistItem(
             "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "Database failover procedure; RTO 4 hours"
         ),
-        resource_types=INSTANCE_TYPES,
         check=_high_availability,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
         remediation="Set settings.availabilityType to REGIONAL on the primary instance.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-automated-backups",
         description="Primary Cloud SQL instances take automated daily backups.",
         item=ChecklistItem("§7 Backup & Disaster Recovery › Database Backups", "Automated daily backups"),
-        resource_types=INSTANCE_TYPES,
         check=_automated_backups,
         enforcement=MANDATORY,
         severity=Severity.CRITICAL,
         remediation="Set settings.backupConfiguration.enabled to true.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-backup-window",
         description="Automated backups start at 02:00 UTC, the low-traffic period.",
         item=ChecklistItem("§7 Backup & Disaster Recovery › Database Backups", "Time: 2 AM UTC (low traffic period)"),
-        resource_types=INSTANCE_TYPES,
         check=_backup_window,
         enforcement=MANDATORY,
         severity=Severity.MEDIUM,
@@ -382,14 +378,13 @@ CLOUDSQL_POLICIES = [
             }
         },
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-backup-retention",
         description="Automated backups are kept for 30 days.",
         item=ChecklistItem(
             "§2 Database Setup › PostgreSQL Configuration",
             "Enable automated backups (daily retention: 30 days); §7 Retention: 30 days rolling",
         ),
-        resource_types=INSTANCE_TYPES,
         check=_backup_retention,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
@@ -398,14 +393,13 @@ CLOUDSQL_POLICIES = [
         ),
         config={"minRetainedBackups": _integer(30, "Minimum number of daily backups kept.")},
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-point-in-time-recovery",
         description="Point-in-time recovery is on, with 7 days of transaction logs.",
         item=ChecklistItem(
             "§7 Backup & Disaster Recovery › Database Backups",
             "Point-in-time recovery (PITR) enabled; WAL archiving; Retention: 7 days",
         ),
-        resource_types=INSTANCE_TYPES,
         check=_point_in_time_recovery,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
@@ -414,56 +408,51 @@ CLOUDSQL_POLICIES = [
         ),
         config={"minLogRetentionDays": _integer(7, "Minimum days of transaction logs kept.")},
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-max-connections",
         description="PostgreSQL accepts at least 100 connections.",
         item=ChecklistItem("§2 Database Setup › Configure connection pooling", "Max connections: 100"),
-        resource_types=INSTANCE_TYPES,
         check=_max_connections,
         enforcement=MANDATORY,
         severity=Severity.MEDIUM,
         remediation='Add settings.databaseFlags entry {name: "max_connections", value: "100"}.',
         config={"minMaxConnections": _integer(100, "Minimum value of the max_connections flag.")},
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-deletion-protection",
         description="Cloud SQL instances cannot be deleted by accident, with their backups.",
         item=ChecklistItem(
             "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"
         ),
-        resource_types=INSTANCE_TYPES,
         check=_deletion_protection,
         enforcement=MANDATORY,
         severity=Severity.HIGH,
         remediation="Set settings.deletionProtectionEnabled to true and do not set deletionProtection to false.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-pulumi-protect",
         description="Cloud SQL instances are protected in Pulumi state.",
         item=ChecklistItem(
             "§7 Backup & Disaster Recovery › Disaster Recovery Plan", "RPO (Recovery Point Objective): 1 hour"
         ),
-        resource_types=INSTANCE_TYPES,
         check=_pulumi_protect,
         enforcement=ADVISORY,
         severity=Severity.MEDIUM,
         remediation="Pass opts=ResourceOptions(protect=True) to the instance.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-maintenance-window",
         description="Cloud SQL maintenance happens in a planned window.",
         item=ChecklistItem("Post-Launch Maintenance › Weekly", "Update dependencies (security patches)"),
-        resource_types=INSTANCE_TYPES,
         check=_maintenance_window,
         enforcement=ADVISORY,
         severity=Severity.LOW,
         remediation="Set settings.maintenanceWindow.day and hour (UTC), away from the backup window.",
     ),
-    checklist_policy(
+    _instance_policy(
         name="gcp-cloudsql-instance-query-insights",
         description="Query Insights analyses database queries.",
         item=ChecklistItem("§9 Performance Optimization › Optimize database queries", "Use database query analyzer"),
-        resource_types=INSTANCE_TYPES,
         check=_query_insights,
         enforcement=ADVISORY,
         severity=Severity.LOW,
