@@ -17,7 +17,8 @@ import logging
 import os
 import runpy
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,13 +96,18 @@ class _RecordingLogger(logging.Logger):
 class CapturingMonitor(MockMonitor):
     """A mock resource monitor that records whole requests and behaves like the engine."""
 
-    def __init__(self, mocks: RealisticMocks, preview: bool, config: Mapping[str, str]) -> None:
+    def __init__(
+        self, mocks: RealisticMocks, preview: bool, config: Mapping[str, str], secret_keys: Sequence[str] = ()
+    ) -> None:
         super().__init__(mocks)
         self.preview = preview
         self.config = config
+        self.secret_keys = set(secret_keys)
         self.captured: list[CapturedResource] = []
         self.stack_outputs = Properties()
         self._default_providers: dict[str, str] = {}
+        # The SDK registers resources from executor threads; default providers are created once.
+        self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine qualifies a child's type with its parent's whole type chain, except the root stack.
@@ -173,28 +179,37 @@ class CapturingMonitor(MockMonitor):
         package = request.type.split(":")[0]
         version = request.version or "0.0.0"
         key = f"{package}@{version}"
-        if key not in self._default_providers:
-            name = "default_" + version.replace(".", "_").replace("-", "_")
-            urn = self.make_urn("", f"pulumi:providers:{package}", name)
-            provider_id = UNKNOWN if self.preview else f"{package}-default-provider"
-            prefix = f"{package}:"
-            config = {k[len(prefix) :]: v for k, v in self.config.items() if k.startswith(prefix)}
-            properties = read_properties({**config, "version": version})
-            self.captured.append(
-                CapturedResource(
-                    type=f"pulumi:providers:{package}",
-                    name=name,
-                    urn=urn,
-                    custom=True,
-                    parent="",
-                    inputs=properties,
-                    outputs=properties,
-                    id=provider_id,
-                    version=version,
-                )
+        with self._lock:
+            if key not in self._default_providers:
+                self._default_providers[key] = self._register_default_provider(package, version)
+            return self._default_providers[key]
+
+    def _register_default_provider(self, package: str, version: str) -> str:
+        """Record the default provider the engine would register, configured from the stack."""
+        name = "default_" + version.replace(".", "_").replace("-", "_")
+        urn = self.make_urn("", f"pulumi:providers:{package}", name)
+        provider_id = UNKNOWN if self.preview else f"{package}-default-provider"
+        prefix = f"{package}:"
+        config: dict[str, Any] = {
+            key[len(prefix) :]: {SIG_KEY: SECRET_SIG, "value": value} if key in self.secret_keys else value
+            for key, value in self.config.items()
+            if key.startswith(prefix)
+        }
+        properties = read_properties({**config, "version": version})
+        self.captured.append(
+            CapturedResource(
+                type=f"pulumi:providers:{package}",
+                name=name,
+                urn=urn,
+                custom=True,
+                parent="",
+                inputs=properties,
+                outputs=properties,
+                id=provider_id,
+                version=version,
             )
-            self._default_providers[key] = f"{urn}::{provider_id}"
-        return self._default_providers[key]
+        )
+        return f"{urn}::{provider_id}"
 
 
 def _is_secret(value: Any) -> bool:
@@ -235,7 +250,7 @@ def _run_in_context(
     organization: str,
 ) -> ProgramRun:
     mocks = RealisticMocks(config, preview)
-    monitor = CapturingMonitor(mocks, preview, config)
+    monitor = CapturingMonitor(mocks, preview, config, secret_keys)
     logger = _RecordingLogger()
     runtime_settings.ROOT.set(None)
     runtime_settings.configure(

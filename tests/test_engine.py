@@ -189,3 +189,15 @@ def test_working_directory_is_restored_after_a_run(tmp_path: Path) -> None:
     before = os.getcwd()
     _run(_project(tmp_path, NESTED_PROGRAM))
     assert os.getcwd() == before
+
+
+def test_secret_provider_config_stays_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = passphrase_key("pp", SALT)
+    stack_yaml = (
+        f"encryptionsalt: v1:{base64.b64encode(SALT).decode()}:{encrypt_value(key, 'pulumi')}\n"
+        f"config:\n  random:token:\n    secure: {encrypt_value(key, 'provider-credential')}\n"
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "pp")
+    run = _run(_project(tmp_path, NESTED_PROGRAM, stack_yaml))
+    [provider] = run.of_type("pulumi:providers:random")
+    assert provider.inputs.secret_paths == ["token"] and provider.inputs.redacted()["token"] == REDACTED
