@@ -7,6 +7,7 @@ from typing import Any
 
 from agencyos_infra.analyzer import PolicyReport
 from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun
+from agencyos_infra.wire import UNKNOWN
 
 
 def _is_default_provider(resource: CapturedResource) -> bool:
@@ -43,8 +44,6 @@ def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
 
 
 def _display(value: Any) -> str:
-    from agencyos_infra.wire import UNKNOWN
-
     if value == UNKNOWN:
         return "output<unknown>"
     return str(value)
