@@ -62,8 +62,9 @@ def _fail(message: str) -> int:
 
 
 def preview(args: argparse.Namespace) -> int:
-    program = (args.program or _default_program()).resolve()
-    pack_dir = (args.policy_pack or _default_program() / "policy").resolve()
+    repository = _default_program()
+    program = (args.program or repository).resolve()
+    pack_dir = (args.policy_pack or repository / "policy").resolve()
     try:
         stack = load_stack_config(program, args.stack)
         policy_config = json.loads(args.policy_config.read_text()) if args.policy_config else None

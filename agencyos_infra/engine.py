@@ -32,7 +32,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from agencyos_infra.mocks import RealisticMocks
-from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN, Properties, read_properties
+from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -141,8 +141,8 @@ class CapturingMonitor(MockMonitor):
         )
         resource_id, state = self.mocks.new_resource(mock_args)
         for key in request.additionalSecretOutputs:
-            if key in state and not _is_secret(state[key]):
-                state[key] = {SIG_KEY: SECRET_SIG, "value": state[key]}
+            if key in state and not is_secret(state[key]):
+                state[key] = secret(state[key])
         response_object = struct_pb2.Struct()
         response_object.update(state)
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
@@ -191,7 +191,7 @@ class CapturingMonitor(MockMonitor):
         provider_id = UNKNOWN if self.preview else f"{package}-default-provider"
         prefix = f"{package}:"
         config: dict[str, Any] = {
-            key[len(prefix) :]: {SIG_KEY: SECRET_SIG, "value": value} if key in self.secret_keys else value
+            key[len(prefix) :]: secret(value) if key in self.secret_keys else value
             for key, value in self.config.items()
             if key.startswith(prefix)
         }
@@ -210,10 +210,6 @@ class CapturingMonitor(MockMonitor):
             )
         )
         return f"{urn}::{provider_id}"
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
 
 
 def run_program(

@@ -22,6 +22,15 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REDACTED = "[secret]"
 
 
+def secret(value: Any) -> dict[str, Any]:
+    """``value`` marked secret, as the engine marshals it."""
+    return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
 @dataclass
 class Properties:
     """One resource's properties in every form the tools need."""
@@ -45,18 +54,18 @@ def read_properties(wire: dict[str, Any]) -> Properties:
     """Read a Struct already converted with ``json_format.MessageToDict``."""
     result = Properties()
     for key, value in wire.items():
-        plain, analyzer = _read(value, key, result, secret=False)
+        plain, analyzer = _read(value, key, result, in_secret=False)
         result.plain[key] = plain
         result.analyzer[key] = analyzer
     return result
 
 
-def _read(value: Any, path: str, out: Properties, *, secret: bool) -> tuple[Any, Any]:
-    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
-        if not secret:
+def _read(value: Any, path: str, out: Properties, *, in_secret: bool) -> tuple[Any, Any]:
+    if is_secret(value):
+        if not in_secret:
             out.secret_paths.append(path)
-        plain, analyzer = _read(value.get("value"), path, out, secret=True)
-        return plain, analyzer if secret else {SIG_KEY: SECRET_SIG, "value": analyzer}
+        plain, analyzer = _read(value.get("value"), path, out, in_secret=True)
+        return plain, analyzer if in_secret else secret(analyzer)
     if isinstance(value, dict) and value.get(SIG_KEY) == RESOURCE_SIG:
         # The engine downgrades references for analyzers: a custom resource to its ID, else its URN.
         reference = value.get("id") or value.get("urn", "")
@@ -69,18 +78,18 @@ def _read(value: Any, path: str, out: Properties, *, secret: bool) -> tuple[Any,
             return UNKNOWN, UNKNOWN
         inner = value["value"]
         if value.get("secret"):
-            inner = {SIG_KEY: SECRET_SIG, "value": inner}
-        return _read(inner, path, out, secret=secret)
+            inner = secret(inner)
+        return _read(inner, path, out, in_secret=in_secret)
     if value == UNKNOWN:
         out.unknown_paths.append(path)
         return UNKNOWN, UNKNOWN
     if isinstance(value, dict):
         plain_map, analyzer_map = {}, {}
         for key, item in value.items():
-            plain_map[key], analyzer_map[key] = _read(item, f"{path}.{key}", out, secret=secret)
+            plain_map[key], analyzer_map[key] = _read(item, f"{path}.{key}", out, in_secret=in_secret)
         return plain_map, analyzer_map
     if isinstance(value, list):
-        pairs = [_read(item, f"{path}[{index}]", out, secret=secret) for index, item in enumerate(value)]
+        pairs = [_read(item, f"{path}[{index}]", out, in_secret=in_secret) for index, item in enumerate(value)]
         return [plain for plain, _ in pairs], [analyzer for _, analyzer in pairs]
     return value, value
 
