@@ -1,19 +1,30 @@
 """Drives a policy pack over the gRPC analyzer protocol, making the calls the Pulumi CLI makes.
 
 The pack runs as the separate process the CLI starts (``python -u -m pulumi.policy <engine> .`` in
-the pack directory, with the stack's project, stack, config and dry-run flag in its environment) and
-prints its port first. Then: Handshake (unimplemented is tolerated), ConfigureStack,
-GetAnalyzerInfo, GetPluginInfo, Configure (only with policy config), Remediate and Analyze per
-resource, and AnalyzeStack once with every resource's outputs.
+the pack directory, with its own virtualenv when it has one, and the stack's project, stack, config
+and dry-run flag in its environment) and prints its port first. Its output is drained all along (a
+chatty pack never stalls), and its start is timed out. Then, as the engine does: Handshake
+(unimplemented is tolerated), ConfigureStack with the stack's tags, GetPluginInfo, GetAnalyzerInfo,
+Configure (always: schema defaults, then the pack's initial config, then the policy config file,
+validated against each policy's JSON schema); per resource, as the program registers it, Remediate
+(only when a policy remediates; its properties replace the inputs) and Analyze, pipelined; then
+AnalyzeStack once with every resource's outputs.
+
+Any failure of the pack (a policy that raises, a crash, no answer) is a :class:`PolicyPackError`
+naming what failed, never a violation.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +37,21 @@ if TYPE_CHECKING:
     from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
     from agencyos_infra.engine import CapturedResource, ProgramRun
-    from agencyos_infra.wire import Properties
 
 # The Pulumi SDK (and its generated protos) take a third of a second to import. They are imported
 # on first use, so the pack process can be spawned first and boot while this process loads them.
 
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
-LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
-_START_TIMEOUT_S = 60
+START_TIMEOUT_ENV = "AGENCYOS_POLICY_PACK_START_TIMEOUT"
+CALL_TIMEOUT_ENV = "AGENCYOS_POLICY_PACK_CALL_TIMEOUT"
+_DEFAULT_START_TIMEOUT_S = 60.0
+_DEFAULT_CALL_TIMEOUT_S = 300.0
+# The engine's limit on analyzer messages (pkg/resource/plugin: 400 MiB).
+_MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+_KEPT_OUTPUT_BYTES = 64 * 1024
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b.*$")
+_PYTHON_RUNTIME = "python"
 
 
 class PolicyPackError(RuntimeError):
@@ -50,6 +67,8 @@ class PolicyInfo:
     checklist_item: str
     remediation: str
     config_schema: dict[str, Any]
+    required: list[str] = field(default_factory=list)
+    is_stack_policy: bool = False
 
 
 @dataclass
@@ -63,16 +82,82 @@ class Violation:
 
 
 @dataclass
+class Remediation:
+    policy: str
+    urn: str
+    description: str
+
+
+@dataclass
 class PolicyReport:
     pack_name: str
     pack_version: str
     policies: dict[str, PolicyInfo]
     violations: list[Violation] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[Violation]:
         return [v for v in self.violations if v.enforcement_level == "mandatory"]
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """One policy's effective config: its enforcement level and its properties."""
+
+    enforcement_level: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PackManifest:
+    """What PulumiPolicy.yaml says about how to run the pack."""
+
+    runtime: str
+    version: str | None
+    virtualenv: Path | None
+
+    @classmethod
+    def read(cls, pack_dir: Path) -> PackManifest:
+        import yaml
+
+        path = pack_dir / "PulumiPolicy.yaml"
+        if not path.is_file():
+            raise PolicyPackError(f"{pack_dir} is not a policy pack: it has no PulumiPolicy.yaml")
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
+            raise PolicyPackError(f"{path}: not readable YAML ({_one_line(error)})") from None
+        if not isinstance(document, dict):
+            raise PolicyPackError(f"{path}: expected a mapping with `runtime:` at the top level")
+        runtime = document.get("runtime")
+        options: Any = {}
+        if isinstance(runtime, dict):
+            options = runtime.get("options") or {}
+            runtime = runtime.get("name")
+        if runtime != _PYTHON_RUNTIME:
+            raise PolicyPackError(f"{path}: runtime must be python (this tool runs Python packs), got {runtime!r}")
+        if not isinstance(options, dict):
+            raise PolicyPackError(f"{path}: runtime.options must be a mapping")
+        virtualenv = options.get("virtualenv")
+        version = document.get("version")
+        return cls(
+            runtime=runtime,
+            version=str(version) if version not in (None, "") else None,
+            virtualenv=(pack_dir / str(virtualenv)) if virtualenv else None,
+        )
+
+    def python(self, pack_dir: Path) -> str:
+        """The interpreter the CLI would use: the pack's virtualenv when it exists, as the CLI does."""
+        for venv in (self.virtualenv, pack_dir / "venv"):
+            if venv is None:
+                continue
+            for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+                if candidate.is_file():
+                    return str(candidate)
+        return sys.executable
 
 
 class PolicyPackProcess:
@@ -87,13 +172,13 @@ class PolicyPackProcess:
         config: Mapping[str, str],
         dry_run: bool,
         organization: str = "organization",
-        python: str = sys.executable,
+        start_timeout: float | None = None,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PolicyPackError(f"{self.pack_dir} is not a policy pack: it has no PulumiPolicy.yaml")
+        self.manifest = PackManifest.read(self.pack_dir)
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization, self.config = organization, dict(config)
+        self.start_timeout = start_timeout or _env_seconds(START_TIMEOUT_ENV, _DEFAULT_START_TIMEOUT_S)
         # The engine endpoint the pack is given. Python packs never call back (facts checked against
         # pulumi-policy's sources), so it serves no methods; a call would get UNIMPLEMENTED.
         self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
@@ -108,39 +193,94 @@ class PolicyPackProcess:
             "PULUMI_ORGANIZATION": organization,
             "PULUMI_DRY_RUN": "true" if dry_run else "false",
         }
+        # stderr goes to a file: whatever the pack writes there, it never blocks on a full pipe.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # lives as long as the pack, closed in close()
         self._process = subprocess.Popen(
-            [python, "-u", "-m", "pulumi.policy", self.engine_address, "."],
+            [self.manifest.python(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
             cwd=self.pack_dir,
             env=env,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
         )
+        self._port: str | None = None
+        self._port_seen = threading.Event()
+        self._stdout_tail: collections.deque[bytes] = collections.deque()
+        self._reader = threading.Thread(target=self._drain_stdout, name="policy-pack-stdout", daemon=True)
+        self._reader.start()
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._channel: grpc.Channel | None = None
+
+    def _drain_stdout(self) -> None:
+        """Read the port from the first line, then keep reading so the pack never blocks on stdout."""
+        assert self._process.stdout is not None
+        stream = self._process.stdout
+        try:
+            first = stream.readline()
+            self._port = first.decode(errors="replace").strip()
+            self._port_seen.set()
+            kept = 0
+            while chunk := stream.read1(65536):  # type: ignore[attr-defined]  # a BufferedReader
+                self._stdout_tail.append(chunk)
+                kept += len(chunk)
+                while kept > _KEPT_OUTPUT_BYTES and len(self._stdout_tail) > 1:
+                    kept -= len(self._stdout_tail.popleft())
+        except (OSError, ValueError):
+            pass  # closed while reading: the pack is being shut down
+        finally:
+            self._port_seen.set()
+
+    def stderr_tail(self, limit: int = 4000) -> str:
+        try:
+            self._stderr.flush()
+            size = os.fstat(self._stderr.fileno()).st_size
+            self._stderr.seek(max(0, size - limit))
+            return self._stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def exit_code(self) -> int | None:
+        return self._process.poll()
 
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """The analyzer client, once the pack has printed its port."""
         from pulumi.runtime.proto import analyzer_pb2_grpc
 
-        if self._stub is None:
-            assert self._process.stdout is not None
-            first_line = self._process.stdout.readline().decode().strip()
-            if not first_line.isdigit():
-                self._process.kill()
-                _, stderr = self._process.communicate(timeout=_START_TIMEOUT_S)
-                raise PolicyPackError(
-                    f"policy pack in {self.pack_dir} did not start:\n{stderr.decode().strip() or first_line}"
-                )
-            self._channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
-            grpc.channel_ready_future(self._channel).result(timeout=_START_TIMEOUT_S)
-            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        if self._stub is not None:
+            return self._stub
+        if not self._port_seen.wait(self.start_timeout):
+            self._process.kill()
+            raise PolicyPackError(
+                f"the policy pack in {self.pack_dir} did not start within {self.start_timeout:g} s "
+                f"(it never printed its port; set {START_TIMEOUT_ENV} to wait longer)" + self._stderr_suffix()
+            )
+        port = self._port or ""
+        if not port.isdigit():
+            self._process.kill()
+            self._process.wait()
+            reason = (
+                f"exited with code {self._process.returncode} before it started"
+                if not port
+                else f"printed {port[:80]!r} instead of its port"
+            )
+            raise PolicyPackError(f"the policy pack in {self.pack_dir} {reason}" + self._stderr_suffix())
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}",
+            options=[
+                ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            ],
+        )
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
+        except grpc.FutureTimeoutError:
+            raise PolicyPackError(f"the policy pack in {self.pack_dir} does not accept connections") from None
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
 
-    def _declared_version(self) -> str | None:
-        import yaml
-
-        declared = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
-        return str(declared["version"]) if declared.get("version") else None
+    def _stderr_suffix(self) -> str:
+        tail = self.stderr_tail()
+        return f"\npolicy pack stderr (last lines):\n{tail}" if tail else ""
 
     def close(self) -> None:
         # The pack goes first: closing a channel to a live server waits for it (~0.2 s); the CLI
@@ -150,9 +290,10 @@ class PolicyPackProcess:
         self._process.wait()
         if self._channel is not None:
             self._channel.close()
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._reader.join(timeout=5)
+        self._stderr.close()
         self._engine_server.stop(None)
 
     def __enter__(self) -> PolicyPackProcess:
@@ -161,190 +302,431 @@ class PolicyPackProcess:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def session(
+        self,
+        policy_config: Mapping[str, Any] | None = None,
+        secret_keys: list[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> AnalysisSession:
+        """Make the CLI's set-up calls; the session then takes resources as they are registered."""
+        return AnalysisSession(self, policy_config, secret_keys or [], dict(tags or {}))
+
     def analyze(
         self,
         run: ProgramRun,
         policy_config: Mapping[str, Any] | None = None,
         secret_keys: list[str] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> PolicyReport:
-        """Make the CLI's calls for one preview of ``run`` and collect the pack's answers."""
+        """Analyze a finished run's resources in registration order (for runs captured earlier)."""
+        session = self.session(policy_config, secret_keys, tags)
+        for resource in run.resources:
+            session.submit(resource)
+        return session.finish(run)
+
+
+class AnalysisSession:
+    """One preview's conversation with the pack: set-up, one Analyze per resource, AnalyzeStack."""
+
+    def __init__(
+        self,
+        pack: PolicyPackProcess,
+        policy_config: Mapping[str, Any] | None,
+        secret_keys: list[str],
+        tags: dict[str, str],
+    ) -> None:
         from pulumi.runtime.proto import analyzer_pb2
 
-        stub = self.stub()
-        try:
-            stub.Handshake(
-                analyzer_pb2.AnalyzerHandshakeRequest(
-                    engine_address=self.engine_address,
-                    root_directory=str(self.pack_dir),
-                    program_directory=str(self.pack_dir),
+        self._pb = analyzer_pb2
+        self.pack = pack
+        self.timeout = _env_seconds(CALL_TIMEOUT_ENV, _DEFAULT_CALL_TIMEOUT_S)
+        stub = pack.stub()
+        self._stub = stub
+        self._call("Handshake", lambda: self._handshake(), tolerate_unimplemented=True)
+        self._call(
+            "ConfigureStack",
+            lambda: stub.ConfigureStack(
+                analyzer_pb2.AnalyzerStackConfigureRequest(
+                    stack=pack.stack,
+                    project=pack.project,
+                    organization=pack.organization,
+                    dry_run=pack.dry_run,
+                    config=pack.config,
+                    config_secret_keys=secret_keys,
+                    tags=tags,
+                ),
+                timeout=self.timeout,
+            ),
+            tolerate_unimplemented=True,
+        )
+        self._call("GetPluginInfo", lambda: stub.GetPluginInfo(empty_pb2.Empty(), timeout=self.timeout))
+        info = self._call("GetAnalyzerInfo", lambda: stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=self.timeout))
+        policies = {policy.name: _policy_info(policy) for policy in info.policies}
+        initial = {name: _config_from_proto(value) for name, value in info.initialConfig.items()}
+        given, warnings = parse_policy_config(policy_config or {})
+        self.config = reconcile_policy_config(policies, initial, given)
+        self._call("Configure", lambda: stub.Configure(self._configure_request(self.config), timeout=self.timeout))
+        # As the CLI does, PulumiPolicy.yaml's version wins over the one a Python pack reports.
+        self.report = PolicyReport(info.name, pack.manifest.version or info.version, policies, warnings=warnings)
+        self.remediates = any(entry.enforcement_level == "remediate" for entry in self.config.values())
+        self._pending: list[tuple[CapturedResource, Any, Any]] = []
+        self._providers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _handshake(self) -> Any:
+        return self._stub.Handshake(
+            self._pb.AnalyzerHandshakeRequest(
+                engine_address=self.pack.engine_address,
+                root_directory=str(self.pack.pack_dir),
+                program_directory=str(self.pack.pack_dir),
+            ),
+            timeout=self.timeout,
+        )
+
+    def _configure_request(self, config: Mapping[str, PolicyConfig]) -> analyzer_pb2.ConfigureAnalyzerRequest:
+        request = self._pb.ConfigureAnalyzerRequest()
+        for name, entry in config.items():
+            request.policyConfig[name].CopyFrom(
+                self._pb.PolicyConfig(
+                    enforcementLevel=self._pb.EnforcementLevel.Value(entry.enforcement_level.upper()),
+                    properties=_struct(entry.properties),
                 )
             )
-        except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise
-        stub.ConfigureStack(
-            analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.stack,
-                project=self.project,
-                organization=self.organization,
-                dry_run=self.dry_run,
-                config=self.config,
-                config_secret_keys=list(secret_keys or []),
-            )
-        )
-        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-        stub.GetPluginInfo(empty_pb2.Empty())
-        policies = {policy.name: _policy_info(policy) for policy in info.policies}
-        if policy_config:
-            stub.Configure(configure_request(policy_config, policies))
+        return request
 
-        # As the CLI does, PulumiPolicy.yaml's version wins over the one a Python pack reports.
-        report = PolicyReport(info.name, self._declared_version() or info.version, policies)
-        by_urn = run.by_urn()
-        for resource in run.resources:
-            request = analyzer_pb2.AnalyzeRequest(**_described(resource, resource.inputs, by_urn))
-            stub.Remediate(request)
-            _collect(report, stub.Analyze(request), default_urn=resource.urn)
-        stack_request = analyzer_pb2.AnalyzeStackRequest(
+    def _call(self, what: str, call: Callable[[], Any], *, tolerate_unimplemented: bool = False) -> Any:
+        try:
+            return call()
+        except grpc.RpcError as error:
+            if tolerate_unimplemented and error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            raise self._failure(error, what) from None
+
+    def _failure(self, error: Any, what: str, culprit: str = "") -> PolicyPackError:
+        code = self.pack.exit_code()
+        if code is not None:
+            message = f"the policy pack exited with code {code} during {what}"
+        elif error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+            message = f"the policy pack did not answer {what} within {self.timeout:g} s (see {CALL_TIMEOUT_ENV})"
+        else:
+            details = (error.details() or "").removeprefix("Exception calling application: ")
+            exception = _exception_line(self.pack.stderr_tail()) or details
+            message = f"{culprit or 'the policy pack'} raised an exception during {what}: {exception}"
+        tail = self.pack.stderr_tail(2000)
+        return PolicyPackError(message + (f"\npolicy pack stderr (last lines):\n{tail}" if tail else ""))
+
+    # -- per resource ------------------------------------------------------------------------------
+
+    def _described(self, resource: CapturedResource, properties: struct_pb2.Struct) -> dict[str, Any]:
+        """The fields Analyze, Remediate and AnalyzeStack share: the resource, its options, its provider."""
+        return {
+            "type": resource.type,
+            "properties": properties,
+            "urn": resource.urn,
+            "name": resource.name,
+            "options": self._options(resource),
+            "provider": self._provider(resource.provider_urn),
+        }
+
+    def _options(self, resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+        timeouts = resource.custom_timeouts
+        return self._pb.AnalyzerResourceOptions(
+            protect=resource.protect,
+            ignoreChanges=resource.ignore_changes,
+            deleteBeforeReplace=bool(resource.delete_before_replace),
+            deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+            additionalSecretOutputs=resource.additional_secret_outputs,
+            aliases=resource.aliases,
+            customTimeouts=self._pb.AnalyzerResourceOptions.CustomTimeouts(
+                create=timeouts.get("create", 0.0),
+                update=timeouts.get("update", 0.0),
+                delete=timeouts.get("delete", 0.0),
+            ),
+            parent=resource.parent,
+        )
+
+    def _provider(self, urn: str) -> analyzer_pb2.AnalyzerProviderResource | None:
+        with self._lock:
+            return self._providers.get(urn)
+
+    def remediate(self, resource: CapturedResource) -> struct_pb2.Struct | None:
+        """Run the pack's remediations on a resource before it is created; the new inputs, if any."""
+        request = self._pb.AnalyzeRequest(**self._described(resource, resource.inputs.analyzer_struct()))
+        response = self._call(
+            f"Remediate of {resource.urn}", lambda: self._stub.Remediate(request, timeout=self.timeout)
+        )
+        replaced: struct_pb2.Struct | None = None
+        for remediation in response.remediations if response is not None else ():
+            policy = self.report.policies.get(remediation.policyName)
+            if remediation.diagnostic:
+                self.report.violations.append(
+                    Violation(
+                        remediation.policyName,
+                        "advisory",
+                        policy.severity if policy else "unspecified",
+                        resource.urn,
+                        remediation.diagnostic,
+                        policy.checklist_item if policy else "",
+                    )
+                )
+            elif remediation.HasField("properties"):
+                replaced = remediation.properties
+                self.report.remediations.append(
+                    Remediation(remediation.policyName, resource.urn, remediation.description)
+                )
+        return replaced
+
+    def submit(self, resource: CapturedResource) -> None:
+        """Send a resource's Analyze now, without waiting for the answer (the engine streams them)."""
+        if resource.type.startswith("pulumi:providers:"):
+            provider = self._pb.AnalyzerProviderResource(
+                type=resource.type,
+                properties=resource.inputs.analyzer_struct(),
+                urn=resource.urn,
+                name=resource.name,
+            )
+            with self._lock:
+                self._providers[resource.urn] = provider
+        request = self._pb.AnalyzeRequest(**self._described(resource, resource.inputs.analyzer_struct()))
+        future = self._stub.Analyze.future(request, timeout=self.timeout)
+        with self._lock:
+            self._pending.append((resource, request, future))
+
+    def finish(self, run: ProgramRun) -> PolicyReport:
+        """Collect every Analyze answer, in registration order, then run AnalyzeStack."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for resource, request, future in pending:
+            try:
+                response = future.result()
+            except grpc.RpcError as error:
+                raise self._failure(error, f"Analyze of {resource.urn}", self._analyze_culprit(request)) from None
+            self._collect(response, resource.urn)
+        stack_request = self._pb.AnalyzeStackRequest(
             resources=[
-                analyzer_pb2.AnalyzerResource(
-                    **_described(resource, resource.outputs, by_urn),
+                self._pb.AnalyzerResource(
+                    **self._described(resource, resource.outputs.analyzer_struct()),
                     parent=resource.parent,
                     dependencies=resource.dependencies,
                     propertyDependencies={
-                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                        key: self._pb.AnalyzerPropertyDependencies(urns=urns)
                         for key, urns in resource.property_dependencies.items()
+                        if urns
                     },
                 )
                 for resource in run.resources
             ]
         )
-        _collect(report, stub.AnalyzeStack(stack_request), default_urn="")
-        return report
+        try:
+            response = self._stub.AnalyzeStack(stack_request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+                culprit = self._culprit(
+                    lambda: self._stub.AnalyzeStack(stack_request, timeout=self.timeout), stack=True
+                )
+                raise self._failure(error, "AnalyzeStack", culprit) from None
+            response = None
+        if response is not None:
+            self._collect(response, "")
+        return self.report
 
+    def _analyze_culprit(self, request: Any) -> str:
+        return self._culprit(lambda: self._stub.Analyze(request, timeout=self.timeout), stack=False)
 
-def configure_request(
-    policy_config: Mapping[str, Any], policies: Mapping[str, PolicyInfo]
-) -> analyzer_pb2.ConfigureAnalyzerRequest:
-    """The Configure call for a ``--policy-config`` file, in the CLI's format, checked first.
+    def _culprit(self, call: Callable[[], Any], *, stack: bool) -> str:
+        """Name the policy that fails a call, by enabling one policy at a time (only after a failure)."""
+        if self.pack.exit_code() is not None:
+            return ""
+        candidates = [p for p in self.report.policies.values() if p.is_stack_policy == stack]
+        found = ""
+        for suspect in candidates:
+            only = {
+                name: PolicyConfig(entry.enforcement_level if name == suspect.name else "disabled", entry.properties)
+                for name, entry in self.config.items()
+            }
+            try:
+                self._stub.Configure(self._configure_request(only), timeout=self.timeout)
+                call()
+            except grpc.RpcError:
+                found = f"policy {suspect.name}"
+                break
+        with _suppress_rpc():
+            self._stub.Configure(self._configure_request(self.config), timeout=self.timeout)
+        return found
 
-    Keys are policy names (or ``all``); values are an enforcement level or an object with an
-    optional ``enforcementLevel`` and the policy's config properties.
-    """
-    from pulumi.runtime.proto import analyzer_pb2
-
-    problems: list[str] = []
-    request = analyzer_pb2.ConfigureAnalyzerRequest()
-    everything = policy_config.get("all")
-    for name, policy in policies.items():
-        entry = policy_config.get(name, everything)
-        if entry is None:
-            continue
-        if isinstance(entry, str):
-            entry = {"enforcementLevel": entry}
-        if not isinstance(entry, Mapping):
-            problems.append(f"{name}: expected an enforcement level or an object")
-            continue
-        level = str(entry.get("enforcementLevel", policy.enforcement_level))
-        if level not in LEVELS:
-            problems.append(f"{name}.enforcementLevel: must be one of {', '.join(LEVELS)}")
-            continue
-        properties = {key: value for key, value in entry.items() if key != "enforcementLevel"}
-        for key, value in properties.items():
-            schema = policy.config_schema.get(key)
-            if schema is None:
-                known = ", ".join(policy.config_schema) or "none"
-                problems.append(f"{name}.{key}: not a config property of this policy (known: {known})")
-            elif not _matches_type(value, schema.get("type")):
-                problems.append(f"{name}.{key}: must be of type {schema.get('type')}")
-        struct = struct_pb2.Struct()
-        struct.update(properties)
-        request.policyConfig[name].CopyFrom(
-            analyzer_pb2.PolicyConfig(
-                enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()), properties=struct
+    def _collect(self, response: Any, default_urn: str) -> None:
+        for diagnostic in response.diagnostics:
+            policy = self.report.policies.get(diagnostic.policyName)
+            level = LEVEL_BY_ENUM.get(diagnostic.enforcementLevel, "advisory")
+            self.report.violations.append(
+                Violation(
+                    policy=diagnostic.policyName,
+                    # Stack policies cannot remediate: the engine reports their "remediate" as mandatory.
+                    enforcement_level="mandatory" if level == "remediate" else level,
+                    severity=SEVERITY_NAMES.get(diagnostic.severity, "unspecified"),
+                    urn=diagnostic.urn or default_urn,
+                    message=diagnostic.message,
+                    checklist_item=policy.checklist_item if policy else "",
+                )
             )
+        self.report.not_applicable += [(item.policy_name, item.reason) for item in response.not_applicable]
+
+
+LEVEL_BY_ENUM = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+
+
+class _suppress_rpc:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, *_: object) -> bool:
+        return isinstance(kind, type) and issubclass(kind, grpc.RpcError)
+
+
+# -- policy config, merged and validated as the CLI does (pkg/resource/analyzer/config.go) -------------
+
+
+def parse_policy_config(document: Any) -> tuple[dict[str, PolicyConfig | None], list[str]]:
+    """A ``--policy-pack-config`` document: policy name (or ``all``) → level or object.
+
+    Returns each entry's level (None when the entry leaves it) and properties, and warnings.
+    """
+    if not isinstance(document, Mapping):
+        raise PolicyPackError(
+            f"invalid policy config: expected a JSON object keyed by policy name, got {_json_kind(document)}"
         )
-    unknown = sorted(set(policy_config) - set(policies) - {"all"})
-    problems += [f"{name}: no such policy in this pack" for name in unknown]
+    problems, warnings = [], []
+    parsed: dict[str, PolicyConfig | None] = {}
+    for name, value in document.items():
+        if name == "environments":
+            warnings.append("policy config `environments` (Pulumi ESC) cannot be resolved offline; ignored")
+            continue
+        if isinstance(value, str):
+            if value not in LEVELS:
+                problems.append(f"{name}: {value!r} is not a valid enforcement level ({', '.join(LEVELS)})")
+                continue
+            parsed[name] = PolicyConfig(value, {})
+        elif isinstance(value, Mapping):
+            properties = dict(value)
+            level = properties.pop("enforcementLevel", "")
+            if not isinstance(level, str) or (level and level not in LEVELS):
+                problems.append(f"{name}.enforcementLevel: must be one of {', '.join(LEVELS)}")
+                continue
+            parsed[name] = PolicyConfig(level, properties)
+        else:
+            problems.append(f"{name}: must be an enforcement level or an object, got {_json_kind(value)}")
     if problems:
         raise PolicyPackError("invalid policy config:\n  - " + "\n  - ".join(problems))
-    return request
+    return parsed, warnings
 
 
-def _matches_type(value: Any, expected: str | None) -> bool:
-    checks = {
-        "integer": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer(),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str),
-        "boolean": lambda v: isinstance(v, bool),
+def reconcile_policy_config(
+    policies: Mapping[str, PolicyInfo],
+    initial: Mapping[str, PolicyConfig | None],
+    given: Mapping[str, PolicyConfig | None],
+) -> dict[str, PolicyConfig]:
+    """Schema defaults, then the pack's initial config, then the file; validated against each schema."""
+    import jsonschema
+
+    result = {
+        name: PolicyConfig(
+            policy.enforcement_level,
+            {key: schema["default"] for key, schema in policy.config_schema.items() if "default" in schema},
+        )
+        for name, policy in policies.items()
     }
-    return checks.get(expected or "", lambda v: True)(value)
+    for layer in (initial, given):
+        everything = layer.get("all")
+        if everything is not None and everything.enforcement_level:
+            level = everything.enforcement_level
+            result = {name: PolicyConfig(level, entry.properties) for name, entry in result.items()}
+        for name, entry in layer.items():
+            if entry is None or name == "all":
+                continue
+            current = result.get(name, PolicyConfig("", {}))
+            result[name] = PolicyConfig(
+                entry.enforcement_level or current.enforcement_level, {**current.properties, **entry.properties}
+            )
+    problems = []
+    for name, policy in policies.items():
+        if not policy.config_schema and not policy.required:
+            continue
+        schema: dict[str, Any] = {"type": "object", "properties": policy.config_schema}
+        if policy.required:
+            schema["required"] = policy.required
+        validator = jsonschema.Draft7Validator(schema)
+        for error in sorted(validator.iter_errors(result[name].properties), key=lambda e: list(e.path)):
+            where = ".".join(str(part) for part in error.path)
+            problems.append(f"{name}{'.' + where if where else ''}: {error.message}")
+    if problems:
+        raise PolicyPackError("invalid policy config:\n  - " + "\n  - ".join(problems))
+    # Names the pack does not have are passed on, as the CLI does; they configure nothing.
+    return {name: entry for name, entry in result.items() if entry.enforcement_level in LEVELS}
+
+
+def unknown_policy_names(policy_config: Mapping[str, Any], policies: Mapping[str, PolicyInfo]) -> list[str]:
+    return sorted(set(policy_config) - set(policies) - {"all", "environments"})
+
+
+def _config_from_proto(value: Any) -> PolicyConfig:
+    level = LEVEL_BY_ENUM.get(value.enforcementLevel, "") if value.enforcementLevel else ""
+    return PolicyConfig(level, json_format.MessageToDict(value.properties))
 
 
 def _policy_info(policy: Any) -> PolicyInfo:
     framework = policy.framework
     item = f"{framework.reference}: {framework.specification}" if framework.reference else ""
-    schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
+    schema = (
+        _integral(json_format.MessageToDict(policy.configSchema.properties)) if policy.HasField("configSchema") else {}
+    )
+    required = list(policy.configSchema.required) if policy.HasField("configSchema") else []
     return PolicyInfo(
         name=policy.name,
         description=policy.description,
-        enforcement_level=LEVEL_NAMES[policy.enforcementLevel],
+        enforcement_level=LEVEL_BY_ENUM[policy.enforcementLevel],
         severity=SEVERITY_NAMES.get(policy.severity, "unspecified"),
         checklist_item=item,
         remediation=policy.remediation_steps,
         config_schema=schema,
+        required=required,
+        is_stack_policy=policy.policy_type == 2,
     )
 
 
-def _described(
-    resource: CapturedResource, properties: Properties, by_urn: Mapping[str, CapturedResource]
-) -> dict[str, Any]:
-    """The fields Analyze and AnalyzeStack share: the resource, its options and its provider."""
-    return {
-        "type": resource.type,
-        "properties": properties.analyzer_struct(),
-        "urn": resource.urn,
-        "name": resource.name,
-        "options": _options(resource),
-        "provider": _provider(by_urn.get(resource.provider_urn)),
-    }
+def _integral(value: Any) -> Any:
+    """Numbers come back from a Struct as floats; a schema's 30.0 is the 30 its author wrote."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
-def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    from pulumi.runtime.proto import analyzer_pb2
-
-    return analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect,
-        ignoreChanges=resource.ignore_changes,
-        additionalSecretOutputs=resource.additional_secret_outputs,
-        parent=resource.parent,
-    )
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(dict(values))
+    return struct
 
 
-def _provider(provider: CapturedResource | None) -> analyzer_pb2.AnalyzerProviderResource | None:
-    from pulumi.runtime.proto import analyzer_pb2
-
-    if provider is None:
-        return None
-    return analyzer_pb2.AnalyzerProviderResource(
-        type=provider.type,
-        properties=provider.inputs.analyzer_struct(),
-        urn=provider.urn,
-        name=provider.name,
-    )
+def _exception_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if _EXCEPTION_LINE.match(line)]
+    return lines[-1] if lines else ""
 
 
-def _collect(report: PolicyReport, response: Any, default_urn: str) -> None:
-    for diagnostic in response.diagnostics:
-        policy = report.policies.get(diagnostic.policyName)
-        report.violations.append(
-            Violation(
-                policy=diagnostic.policyName,
-                enforcement_level=LEVEL_NAMES.get(diagnostic.enforcementLevel, "advisory"),
-                severity=SEVERITY_NAMES.get(diagnostic.severity, "unspecified"),
-                urn=diagnostic.urn or default_urn,
-                message=diagnostic.message,
-                checklist_item=policy.checklist_item if policy else "",
-            )
-        )
-    report.not_applicable += [(item.policy_name, item.reason) for item in response.not_applicable]
+def _json_kind(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -1,6 +1,8 @@
 """``agencyos-infra preview``: the offline ``pulumi preview --policy-pack``.
 
-Exit codes: 0 no mandatory violation; 1 mandatory violation(s); 2 configuration or program error.
+Exit codes: 0 no mandatory violation; 1 mandatory violation(s); 2 configuration, program or policy
+pack error (one message naming the file, key, policy or exit code; ``--debug`` adds the traceback);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from agencyos_infra.stackconfig import StackConfigError, load_stack_config
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+class UsageError(Exception):
+    """A problem with what the user gave (a file, a flag); the message says which and why."""
 
 
 def _default_program() -> Path:
@@ -27,6 +33,7 @@ def _default_program() -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agencyos-infra", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True)
     preview = commands.add_parser("preview", help="run the program offline and check it with the policy pack")
     preview.add_argument("--stack", default="prod", help="stack name; reads Pulumi.<stack>.yaml (default: prod)")
@@ -34,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         "--program", type=Path, default=None, help="Pulumi Python project directory (default: this repository)"
     )
     preview.add_argument(
-        "--policy-pack", type=Path, default=None, help="policy pack directory (default: <program>/policy)"
+        "--policy-pack", type=Path, default=None, help="policy pack directory (default: <repository>/policy)"
     )
     preview.add_argument(
         "--policy-config",
@@ -43,17 +50,30 @@ def _parser() -> argparse.ArgumentParser:
         help="policy config JSON, as for `pulumi preview --policy-pack-config`",
     )
     preview.add_argument(
-        "--preview-mode", action="store_true", help="computed outputs unknown, as in a first `pulumi preview`"
+        "--mode",
+        choices=("preview", "up"),
+        default="preview",
+        help="preview (default, as `pulumi preview`: computed outputs unknown) or up (outputs known)",
     )
     preview.add_argument(
         "--json", type=Path, default=None, help="write resources (secrets redacted) and violations to this file"
     )
+    # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
+    preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return preview(args)
+    try:
+        return preview(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # the one guard: anything unexpected is one line, not a traceback
+        if args.debug:
+            traceback.print_exc()
+        return _fail(f"unexpected {type(error).__name__}: {_one_line(error)} (run with --debug for the traceback)")
 
 
 def _fail(message: str) -> int:
@@ -61,45 +81,81 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _read_policy_config(path: Path | None) -> Any:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--policy-config {path}: cannot be read ({_one_line(error)})") from None
+    if not text.strip():
+        return None  # the CLI accepts an empty file as no config
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--policy-config {path}: not valid JSON ({error})") from None
+
+
+def _check_writable(path: Path | None) -> None:
+    """Fail before any work, so an I/O problem is never mistaken for a violation run."""
+    if path is None:
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"--json {path}: is a directory")
+    if not directory.is_dir():
+        raise UsageError(f"--json {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--json {path}: not writable")
+
+
 def preview(args: argparse.Namespace) -> int:
+    from agencyos_infra.analyzer import PolicyPackError, PolicyPackProcess, parse_policy_config
+    from agencyos_infra.stackconfig import StackConfigError, load_stack_config
+
     repository = _default_program()
     program = (args.program or repository).resolve()
     pack_dir = (args.policy_pack or repository / "policy").resolve()
+    dry_run = args.mode == "preview"
     try:
+        _check_writable(args.json)
         stack = load_stack_config(program, args.stack)
-        policy_config = json.loads(args.policy_config.read_text()) if args.policy_config else None
-    except StackConfigError as error:
-        return _fail(str(error))
-    except (OSError, ValueError) as error:
-        return _fail(f"--policy-config {args.policy_config}: {error}")
-
-    from agencyos_infra.analyzer import PolicyPackError, PolicyPackProcess
-
-    try:
+        policy_config = _read_policy_config(args.policy_config)
+        if policy_config is not None:
+            parse_policy_config(policy_config)  # its shape, before anything starts
         # Spawned before the Pulumi SDK is imported here: the pack boots while this process loads.
         pack = PolicyPackProcess(
-            pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=args.preview_mode
+            pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=dry_run
         )
-    except PolicyPackError as error:
+    except (UsageError, StackConfigError, PolicyPackError) as error:
         return _fail(str(error))
+
     with pack:
         from agencyos_infra.engine import run_program
-        from agencyos_infra.report import render_json, render_text
+        from agencyos_infra.report import render_json, render_text, unknown_policy_warnings
 
-        run = run_program(
-            stack.program_dir,
-            project=stack.project,
-            stack=stack.stack,
-            config=stack.config,
-            secret_keys=stack.secret_keys,
-            preview=args.preview_mode,
-        )
-        if run.error is not None:
-            return _fail(f"the program failed, no resources were analysed:\n{run.error}")
         try:
-            report = pack.analyze(run, policy_config, stack.secret_keys)
+            session = pack.session(policy_config, stack.secret_keys, getattr(stack, "tags", None))
+            run = run_program(
+                stack.program_dir,
+                project=stack.project,
+                stack=stack.stack,
+                config=stack.config,
+                secret_keys=stack.secret_keys,
+                preview=dry_run,
+                sink=session,
+            )
+            # Every resource registered before a failure or an exit is judged, as by the engine.
+            report = session.finish(run)
         except PolicyPackError as error:
             return _fail(str(error))
+        if run.error is not None:
+            print(render_text(run, report))
+            return _fail(f"the program failed:\n{run.error}")
 
     for key in stack.undecrypted_keys:
         print(
@@ -107,9 +163,15 @@ def preview(args: argparse.Namespace) -> int:
             "the program saw a secret placeholder",
             file=sys.stderr,
         )
+    for warning in [*report.warnings, *unknown_policy_warnings(policy_config, report)]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(render_text(run, report))
     if args.json:
-        args.json.write_text(json.dumps(render_json(run, report), indent=2, sort_keys=True) + "\n")
+        document = json.dumps(render_json(run, report), indent=2, sort_keys=True) + "\n"
+        try:
+            args.json.write_text(document, encoding="utf-8")
+        except OSError as error:
+            return _fail(f"--json {args.json}: {_one_line(error)}")
     if report.mandatory:
         print(f"\nerror: {len(report.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return EXIT_VIOLATIONS

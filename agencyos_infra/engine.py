@@ -1,11 +1,15 @@
 """Runs any Pulumi Python program against the SDK's mock monitor and captures what it registers.
 
 The program runs as the language host runs it (``runpy`` on the program directory, inside
-``run_in_stack``), with the stack's config loaded. The capturing monitor records every
-RegisterResource request in full, forms URNs as the engine does, honours
-``additionalSecretOutputs`` (which the stock mock monitor ignores), and stands in the default
-providers the engine would create. Each run gets a fresh context, root stack and event loop, so
-runs in one process do not leak into each other.
+``run_in_stack``), with the stack's config loaded. The capturing monitor behaves like the engine
+where a policy pack can tell: it forms URNs from the parent type chain, refuses duplicate URNs,
+honours ``additionalSecretOutputs``, stands in the default providers, echoes inputs as outputs in
+preview (computed outputs unknown) and gives typed outputs in up mode, records each whole
+RegisterResource request (options, source position) and each component's registered outputs, and
+hands every resource to the analyzer the moment it is registered, as the engine's step generator
+does, so policies run while the program still runs.
+
+Each run gets a fresh context, root stack and event loop, so runs in one process do not leak.
 """
 
 from __future__ import annotations
@@ -13,28 +17,51 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import logging
+import gc
 import os
+import re
 import runpy
 import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi import RunError
 from pulumi.runtime import set_all_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, MockSettings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import engine_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from agencyos_infra.mocks import RealisticMocks
-from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret
+from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret, to_struct
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
+# The collector's default thresholds make it walk the SDK's large, long-lived object graphs every
+# few hundred allocations (about 40 % of a 1,000-resource run). The engine's language host runs a
+# program once and exits, so collections are made rare while it runs, not switched off.
+_GC_THRESHOLD_WHILE_RUNNING = 200_000
+_SEVERITIES = {
+    engine_pb2.DEBUG: "debug",
+    engine_pb2.INFO: "info",
+    engine_pb2.WARNING: "warning",
+    engine_pb2.ERROR: "error",
+}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass
+class SourcePosition:
+    """Where the program created a resource, as the SDK reports it (``sourcePosition``)."""
+
+    path: str
+    line: int
+    column: int = 0
 
 
 @dataclass
@@ -58,11 +85,23 @@ class CapturedResource:
     additional_secret_outputs: list[str] = field(default_factory=list)
     provider: str = ""
     version: str = ""
+    delete_before_replace: bool | None = None
+    aliases: list[str] = field(default_factory=list)
+    custom_timeouts: dict[str, float] = field(default_factory=dict)
+    """Seconds for create, update and delete, as the engine passes them to analyzers."""
+    source: SourcePosition | None = None
 
     @property
     def provider_urn(self) -> str:
         """The provider reference is ``<urn>::<id>``; the URN is everything before the last ``::``."""
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
+
+
+@dataclass
+class LogEntry:
+    severity: str
+    message: str
+    urn: str = ""
 
 
 @dataclass
@@ -75,7 +114,8 @@ class ProgramRun:
     resources: list[CapturedResource]
     stack_outputs: Properties
     error: str | None = None
-    log: list[str] = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
+    program_dir: Path | None = None
 
     def by_urn(self) -> dict[str, CapturedResource]:
         return {resource.urn: resource for resource in self.resources}
@@ -84,94 +124,121 @@ class ProgramRun:
         return [resource for resource in self.resources if resource.type == type_token]
 
 
-class _RecordingLogger(logging.Logger):
-    def __init__(self) -> None:
-        super().__init__("agencyos-infra.program", logging.INFO)
-        self.lines: list[str] = []
+class ResourceSink(Protocol):
+    """Receives each resource as it is registered: the analyzer session streams it to the pack."""
 
-    def handle(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.levelname.lower()}: {record.getMessage()}")
+    remediates: bool
+
+    def remediate(self, resource: CapturedResource) -> struct_pb2.Struct | None: ...
+
+    def submit(self, resource: CapturedResource) -> None: ...
+
+
+class DuplicateUrnError(RuntimeError):
+    pass
+
+
+class _RecordingEngine(MockEngine):
+    """The engine's Log endpoint: keeps what the program logs, with its severity and resource."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.entries: list[LogEntry] = []
+
+    def Log(self, request: Any) -> Any:
+        self.entries.append(LogEntry(_SEVERITIES.get(request.severity, "info"), request.message, request.urn))
+        return empty_pb2.Empty()
 
 
 class CapturingMonitor(MockMonitor):
     """A mock resource monitor that records whole requests and behaves like the engine."""
 
     def __init__(
-        self, mocks: RealisticMocks, preview: bool, config: Mapping[str, str], secret_keys: Sequence[str] = ()
+        self,
+        mocks: RealisticMocks,
+        preview: bool,
+        config: Mapping[str, str],
+        secret_keys: Sequence[str] = (),
+        sink: ResourceSink | None = None,
     ) -> None:
         super().__init__(mocks)
         self.preview = preview
         self.config = config
         self.secret_keys = set(secret_keys)
+        self.sink = sink
         self.captured: list[CapturedResource] = []
         self.stack_outputs = Properties()
+        self.errors: list[str] = []
+        self._by_urn: dict[str, CapturedResource] = {}
         self._default_providers: dict[str, str] = {}
-        # The SDK registers resources from executor threads; default providers are created once.
+        # The SDK registers resources from executor threads.
         self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine qualifies a child's type with its parent's whole type chain, except the root stack.
-        qualified = type_
-        if parent:
-            parent_type = parent.split("::")[2]
-            if parent_type != STACK_TYPE:
-                qualified = f"{parent_type}${type_}"
-        return f"urn:pulumi:{runtime_settings.get_stack()}::{runtime_settings.get_project()}::{qualified}::{name}"
+        return _urn(runtime_settings.get_stack(), runtime_settings.get_project(), parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
-        wire_inputs = json_format.MessageToDict(request.object)
-        inputs = read_properties(wire_inputs)
+        with self._lock:
+            if urn in self._by_urn:
+                message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+                self.errors.append(message)
+                raise DuplicateUrnError(message)
+            self._by_urn[urn] = None  # type: ignore[assignment]  # reserved until captured below
         if request.type == STACK_TYPE:
-            self.captured.append(CapturedResource(request.type, request.name, urn, False, "", inputs, Properties()))
+            resource = CapturedResource(request.type, request.name, urn, False, "", Properties(), Properties())
+            self._capture(resource)
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         # Custom resources without an explicit provider get the engine's default one; providers do not.
-        needs_default = request.custom and not request.type.startswith("pulumi:providers:")
+        needs_default = request.custom and not request.type.startswith(PROVIDER_PREFIX)
         provider = request.provider or (self._default_provider(request) if needs_default else "")
-        # The mocks get the analyzer form (secrets wrapped, unknowns as the sentinel, references as
-        # IDs or URNs): it is plain JSON, so no SDK deserialization and no event loop on this thread.
-        mock_args = MockResourceArgs(
-            typ=request.type,
-            name=request.name,
-            inputs=inputs.analyzer,
-            provider=provider,
-            resource_id=request.importId,
-            custom=request.custom or False,
-        )
-        resource_id, state = self.mocks.new_resource(mock_args)
-        for key in request.additionalSecretOutputs:
-            if key in state and not is_secret(state[key]):
-                state[key] = secret(state[key])
-        response_object = struct_pb2.Struct()
-        response_object.update(state)
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
-        self.captured.append(
-            CapturedResource(
-                type=request.type,
+        resource = _captured(request, urn, provider)
+        if self.sink is not None and self.sink.remediates:
+            remediated = self.sink.remediate(resource)
+            if remediated is not None:
+                resource.inputs = Properties.from_struct(remediated)
+
+        if self.preview:
+            # A new resource's outputs in a preview: its inputs echoed, everything computed unknown.
+            resource_id = ""
+            state_struct = _mark_secret(resource.inputs.struct, request.additionalSecretOutputs)
+        else:
+            mock_args = MockResourceArgs(
+                typ=request.type,
                 name=request.name,
-                urn=urn,
-                custom=bool(request.custom),
-                parent=request.parent,
-                inputs=inputs,
-                outputs=read_properties(json_format.MessageToDict(response_object)),
-                id=resource_id or (UNKNOWN if request.custom else ""),
-                dependencies=list(request.dependencies),
-                property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                deleted_with=request.deletedWith,
-                ignore_changes=list(request.ignoreChanges),
-                additional_secret_outputs=list(request.additionalSecretOutputs),
+                inputs=resource.inputs.analyzer,
                 provider=provider,
-                version=request.version,
+                resource_id=request.importId,
+                custom=request.custom or False,
             )
-        )
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=response_object)
+            found_id, state = self.mocks.new_resource(mock_args)
+            resource_id = found_id or ""
+            for key in request.additionalSecretOutputs:
+                if key in state and not is_secret(state[key]):
+                    state[key] = secret(state[key])
+            state_struct = to_struct(state)
+        resource.outputs = Properties.from_struct(state_struct)
+        resource.id = resource_id or (UNKNOWN if request.custom else "")
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
+        self._capture(resource)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def _capture(self, resource: CapturedResource) -> None:
+        with self._lock:
+            self._by_urn[resource.urn] = resource
+            self.captured.append(resource)
+        if self.sink is not None:
+            self.sink.submit(resource)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
+        outputs = Properties.from_struct(_copy(request.outputs))
         if request.urn.split("::")[2] == STACK_TYPE:
-            self.stack_outputs = read_properties(json_format.MessageToDict(request.outputs))
+            self.stack_outputs = outputs
+        with self._lock:
+            resource = self._by_urn.get(request.urn)
+        if resource is not None and not resource.custom:
+            resource.outputs = outputs  # a component's outputs are what it registers
         return empty_pb2.Empty()
 
     def _default_provider(self, request: Any) -> str:
@@ -180,15 +247,22 @@ class CapturingMonitor(MockMonitor):
         version = request.version or "0.0.0"
         key = f"{package}@{version}"
         with self._lock:
-            if key not in self._default_providers:
-                self._default_providers[key] = self._register_default_provider(package, version)
-            return self._default_providers[key]
+            known = self._default_providers.get(key)
+            if known is None:
+                resource = self._default_provider_resource(package, version)
+                known = self._default_providers[key] = f"{resource.urn}::{resource.id}"
+                self._by_urn[resource.urn] = resource
+                self.captured.append(resource)
+            else:
+                resource = None
+        if resource is not None and self.sink is not None:
+            self.sink.submit(resource)
+        return known
 
-    def _register_default_provider(self, package: str, version: str) -> str:
-        """Record the default provider the engine would register, configured from the stack."""
+    def _default_provider_resource(self, package: str, version: str) -> CapturedResource:
+        """The default provider the engine would register, configured from the stack."""
         name = "default_" + version.replace(".", "_").replace("-", "_")
-        urn = self.make_urn("", f"pulumi:providers:{package}", name)
-        provider_id = UNKNOWN if self.preview else f"{package}-default-provider"
+        urn = self.make_urn("", f"{PROVIDER_PREFIX}{package}", name)
         prefix = f"{package}:"
         config: dict[str, Any] = {
             key[len(prefix) :]: secret(value) if key in self.secret_keys else value
@@ -196,20 +270,112 @@ class CapturingMonitor(MockMonitor):
             if key.startswith(prefix)
         }
         properties = read_properties({**config, "version": version})
-        self.captured.append(
-            CapturedResource(
-                type=f"pulumi:providers:{package}",
-                name=name,
-                urn=urn,
-                custom=True,
-                parent="",
-                inputs=properties,
-                outputs=properties,
-                id=provider_id,
-                version=version,
-            )
+        return CapturedResource(
+            type=f"{PROVIDER_PREFIX}{package}",
+            name=name,
+            urn=urn,
+            custom=True,
+            parent="",
+            inputs=properties,
+            outputs=properties,
+            id=UNKNOWN if self.preview else f"{package}-default-provider",
+            version=version,
         )
-        return f"{urn}::{provider_id}"
+
+
+def _urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    # The engine qualifies a child's type with its parent's whole type chain, except the root stack.
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def _copy(struct: struct_pb2.Struct) -> struct_pb2.Struct:
+    copied = struct_pb2.Struct()
+    copied.CopyFrom(struct)
+    return copied
+
+
+def _mark_secret(struct: struct_pb2.Struct, keys: Sequence[str]) -> struct_pb2.Struct:
+    present = [key for key in keys if key in struct.fields]
+    if not present:
+        return struct
+    marked = _copy(struct)
+    for key in present:
+        value = marked.fields[key]
+        if value.HasField("struct_value") and is_secret(dict(value.struct_value.items())):
+            continue
+        wrapped = struct_pb2.Value()
+        wrapped.struct_value.update(secret(None))
+        wrapped.struct_value.fields["value"].CopyFrom(value)
+        marked.fields[key].CopyFrom(wrapped)
+    return marked
+
+
+def _captured(request: Any, urn: str, provider: str) -> CapturedResource:
+    """A registration's whole request, kept as the engine keeps its goal state."""
+    # The request is the SDK's own, never reused after the call: its Struct is kept as it is.
+    inputs = Properties.from_struct(request.object)
+    stack, project = runtime_settings.get_stack(), runtime_settings.get_project()
+    return CapturedResource(
+        type=request.type,
+        name=request.name,
+        urn=urn,
+        custom=bool(request.custom),
+        parent=request.parent,
+        inputs=inputs,
+        outputs=inputs,
+        dependencies=list(request.dependencies),
+        property_dependencies={
+            key: list(value.urns) for key, value in request.propertyDependencies.items() if value.urns
+        },
+        protect=bool(request.protect),
+        retain_on_delete=bool(request.retainOnDelete),
+        deleted_with=request.deletedWith,
+        ignore_changes=list(request.ignoreChanges),
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        provider=provider,
+        version=request.version,
+        delete_before_replace=bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None,
+        aliases=_alias_urns(request, stack, project),
+        custom_timeouts=_timeouts(request),
+        source=SourcePosition(request.sourcePosition.uri, request.sourcePosition.line, request.sourcePosition.column)
+        if request.HasField("sourcePosition") and request.sourcePosition.uri
+        else None,
+    )
+
+
+def _alias_urns(request: Any, stack: str, project: str) -> list[str]:
+    """Alias URNs as the engine computes them from the SDK's alias specs (or legacy alias URNs)."""
+    urns = list(request.aliasURNs)
+    for alias in request.aliases:
+        if alias.urn:
+            urns.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        type_, name = spec.type or request.type, spec.name or request.name
+        urns.append(_urn(spec.stack or stack, spec.project or project, parent, type_, name))
+    return urns
+
+
+def _timeouts(request: Any) -> dict[str, float]:
+    if not request.HasField("customTimeouts"):
+        return {}
+    timeouts = request.customTimeouts
+    return {
+        operation: _duration_seconds(getattr(timeouts, operation))
+        for operation in ("create", "update", "delete")
+        if getattr(timeouts, operation)
+    }
+
+
+def _duration_seconds(text: str) -> float:
+    """A Go duration string ("1h30m", "90s") in seconds, as the engine parses custom timeouts."""
+    return sum(float(number) * _DURATION_SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
 
 
 def run_program(
@@ -219,8 +385,9 @@ def run_program(
     stack: str,
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
-    preview: bool = False,
+    preview: bool = True,
     organization: str = "organization",
+    sink: ResourceSink | None = None,
 ) -> ProgramRun:
     """Run the program in ``program_dir`` once, in a fresh runtime context, and capture it."""
     context = contextvars.copy_context()
@@ -233,6 +400,7 @@ def run_program(
         list(secret_keys or []),
         preview,
         organization,
+        sink,
     )
 
 
@@ -244,16 +412,17 @@ def _run_in_context(
     secret_keys: list[str],
     preview: bool,
     organization: str,
+    sink: ResourceSink | None,
 ) -> ProgramRun:
     mocks = RealisticMocks(config, preview)
-    monitor = CapturingMonitor(mocks, preview, config, secret_keys)
-    logger = _RecordingLogger()
+    monitor = CapturingMonitor(mocks, preview, config, secret_keys, sink)
+    engine = _RecordingEngine()
     runtime_settings.ROOT.set(None)
     runtime_settings.configure(
         MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
-            engine=MockEngine(logger),
+            engine=engine,
             project=project,
             stack=stack,
             dry_run=preview,
@@ -270,8 +439,16 @@ def _run_in_context(
     asyncio.set_event_loop(loop)
 
     def program() -> None:
-        runpy.run_path(str(program_dir), run_name="__main__")
+        try:
+            runpy.run_path(str(program_dir), run_name="__main__")
+        except SystemExit as exit_request:
+            # The language host treats a program that exits as finished; only a failure code fails it.
+            code = exit_request.code
+            if code not in (None, 0):
+                raise RunError(f"the program exited with code {code}") from None
 
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_GC_THRESHOLD_WHILE_RUNNING, *thresholds[1:])
     with _program_imports(program_dir):
         try:
             loop.run_until_complete(run_in_stack(program))
@@ -286,7 +463,12 @@ def _run_in_context(
                     loop.run_until_complete(task)
             loop.close()
             asyncio.set_event_loop(None)
-    return ProgramRun(project, stack, preview, monitor.captured, monitor.stack_outputs, error, logger.lines)
+            gc.set_threshold(*thresholds)
+    if monitor.errors:
+        error = "\n".join(monitor.errors)
+    return ProgramRun(
+        project, stack, preview, monitor.captured, monitor.stack_outputs, error, engine.entries, program_dir
+    )
 
 
 @contextlib.contextmanager

@@ -1,24 +1,35 @@
-"""Realistic provider outputs for the mock engine, per resource type.
+"""Provider outputs for the mock engine, derived from the provider SDKs' own type annotations.
 
-Inputs arrive in the engine's wire form (secrets wrapped in their signature, unknowns as the
-sentinel). In up mode a resource's outputs are its inputs plus what the provider would compute (ids, names
-autonamed like the providers do, connection names, private IPs, generated passwords). In preview
-mode only the inputs come back, so computed outputs are unknown, as in a first ``pulumi preview``.
-Values are derived from the resource's name, so runs are reproducible.
+In preview mode (the default, as in ``pulumi preview``) a new resource's outputs are the inputs the
+engine echoes back; everything the provider computes is unknown. In up mode every output property
+the resource's SDK class declares gets a value of its declared type (a string, number, list or
+nested object), the inputs win where given, and a few values follow the providers' shapes (names
+autonamed ``<name>-<7 hex>``, IP addresses, links) so derived values look real. Data-source calls
+(invokes) answer with a value of their declared result type in both modes, as the engine runs
+them for real during a preview. Values are derived from names, so runs are reproducible.
 """
 
 from __future__ import annotations
 
 import hashlib
-import string
-from collections.abc import Callable, Mapping
+import importlib
+import inspect
+import re
+import sys
+import threading
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
-from pulumi.runtime.rpc import unwrap_rpc_secret
+from pulumi.runtime.rpc import get_resource_module, unwrap_rpc_secret
 
 Outputs = dict[str, Any]
+_PULUMI_NAME = "_pulumi_name"  # set by @pulumi.getter on a property's getter
+_MAX_DEPTH = 4
+_CAMEL_HUMPS = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _digest(*parts: str) -> str:
@@ -30,23 +41,40 @@ def _plain(inputs: Mapping[str, Any], key: str, default: Any = None) -> Any:
 
 
 class RealisticMocks(Mocks):
-    """Mocks whose outputs look like the providers' so derived values (URLs, names) are realistic."""
+    """Mocks whose outputs have the types and shapes the providers' SDKs declare."""
 
     def __init__(self, config: Mapping[str, str], preview: bool) -> None:
         self.config = config
         self.preview = preview
+        self._lock = threading.Lock()
+        self._resource_fields: dict[str, dict[str, Any] | None] = {}
+        self._result_fields: dict[str, dict[str, Any] | None] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
         if self.preview or not args.custom:
             return ("" if self.preview else f"{args.name}-id"), inputs
-        computed = _COMPUTED.get(args.typ, _no_extra_outputs)(args.name, inputs, self)
-        outputs = {**inputs, **computed}
-        return str(outputs.get("id") or f"{args.name}-{_digest(args.typ, args.name)[:8]}"), outputs
+        name = str(_plain(inputs, "name") or f"{args.name}-{_digest(args.typ, args.name)[:7]}")
+        resource_id = f"{name}" if "name" in inputs else f"{args.name}-{_digest(args.typ, args.name)[:8]}"
+        fields = self._fields(self._resource_fields, args.typ, _resource_class)
+        computed = _object_value(fields or {}, _Context(args.name, name, resource_id, inputs, self), 0)
+        return resource_id, {**computed, **inputs}
 
-    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        # Invokes (data sources) answer with their arguments; programs here read no live data.
-        return dict(args.args), None
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        fields = self._fields(self._result_fields, args.token, _result_class)
+        if fields is None:
+            return dict(args.args), []  # not a generated SDK function: echo its arguments
+        name = args.token.rsplit(":", 1)[-1]
+        context = _Context(name, name, name, dict(args.args), self)
+        return {**_object_value(fields, context, 0), **dict(args.args)}, []
+
+    def _fields(self, cache: dict[str, dict[str, Any] | None], token: str, find: Any) -> dict[str, Any] | None:
+        # Several SDK threads register at once; annotations are resolved once per type.
+        with self._lock:
+            if token not in cache:
+                cls = find(token)
+                cache[token] = _declared_fields(cls) if cls is not None else None
+            return cache[token]
 
     def gcp_project(self, inputs: Mapping[str, Any]) -> str:
         return str(_plain(inputs, "project") or self.config.get("gcp:project", "mock-project"))
@@ -55,77 +83,123 @@ class RealisticMocks(Mocks):
         return str(_plain(inputs, "region") or self.config.get("gcp:region", "us-central1"))
 
 
-def _autoname(name: str, inputs: Mapping[str, Any], typ: str) -> str:
-    # Providers autoname as <logical name>-<7 random hex>; the mock derives them from the name.
-    return str(_plain(inputs, "name") or f"{name}-{_digest(typ, name)[:7]}")
+class _Context(typing.NamedTuple):
+    logical_name: str
+    physical_name: str
+    resource_id: str
+    inputs: Mapping[str, Any]
+    mocks: RealisticMocks
 
 
-def _no_extra_outputs(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    return {}
+def _resource_class(token: str) -> type | None:
+    """The SDK class registered for a resource type token, e.g. gcp:sql/databaseInstance:DatabaseInstance."""
+    parts = token.split(":")
+    if len(parts) != 3:
+        return None
+    module = get_resource_module(parts[0], parts[1], "")
+    info = getattr(module, "mod_info", None)
+    if not isinstance(info, Mapping) or token not in info.get("classes", {}):
+        return None
+    return getattr(importlib.import_module(info["fqn"]), info["classes"][token], None)
 
 
-def _sql_instance(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    instance = _autoname(name, inputs, "sql-instance")
-    project, region = mocks.gcp_project(inputs), mocks.gcp_region(inputs)
-    octets = _digest(project, instance)
-    private_ip = f"10.{int(octets[0:2], 16) % 250}.{int(octets[2:4], 16) % 250}.{int(octets[4:6], 16) % 250 + 2}"
-    settings = unwrap_rpc_secret(inputs.get("settings") or {})
-    public = bool(unwrap_rpc_secret((settings.get("ipConfiguration") or {}).get("ipv4Enabled", True)))
-    public_ip = f"34.{int(octets[6:8], 16) % 250}.{int(octets[8:10], 16) % 250}.{int(octets[10:12], 16) % 250 + 2}"
-    addresses = [{"ipAddress": private_ip, "type": "PRIVATE"}]
-    if public:
-        addresses.append({"ipAddress": public_ip, "type": "PRIMARY"})
-    return {
-        "name": instance,
-        "project": project,
-        "region": region,
-        "connectionName": f"{project}:{region}:{instance}",
-        "privateIpAddress": private_ip,
-        "publicIpAddress": public_ip if public else "",
-        "firstIpAddress": addresses[-1]["ipAddress"],
-        "ipAddresses": addresses,
-        "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{instance}",
-        "serviceAccountEmailAddress": f"p{octets[:12]}-abcdef@gcp-sa-cloud-sql.iam.gserviceaccount.com",
-        "id": instance,
-    }
+def _result_class(token: str) -> type | None:
+    """The result class of a data-source function, e.g. gcp:organizations/getProject:getProject.
+
+    Generated SDKs put ``get_project`` in the module of its token's first segment and its result
+    in ``GetProjectResult`` beside it.
+    """
+    parts = token.split(":")
+    if len(parts) != 3:
+        return None
+    package, module_path, function = parts
+    segment = module_path.split("/")[0]
+    base = f"pulumi_{package.replace('-', '_')}"
+    for candidate in (f"{base}.{segment}", base) if segment != "index" else (base,):
+        try:
+            module = importlib.import_module(candidate)
+        except ImportError:
+            continue
+        func = getattr(module, _CAMEL_HUMPS.sub("_", function).lower(), None)
+        defined_in = sys.modules.get(getattr(func, "__module__", "") or "")
+        result = getattr(defined_in, function[0].upper() + function[1:] + "Result", None)
+        if inspect.isclass(result):
+            return result
+    return None
 
 
-def _sql_database(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    database = _autoname(name, inputs, "sql-database")
-    instance = _plain(inputs, "instance", "")
-    project = mocks.gcp_project(inputs)
-    return {
-        "name": database,
-        "project": project,
-        "id": f"projects/{project}/instances/{instance}/databases/{database}",
-        "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{instance}/databases/{database}",
-    }
+def _declared_fields(cls: type) -> dict[str, Any]:
+    """Wire name → declared type of every ``@pulumi.getter`` property of an SDK class."""
+    fields: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for attribute in vars(klass).values():
+            getter = getattr(attribute, "fget", None)
+            wire_name = getattr(getter, _PULUMI_NAME, None)
+            if wire_name is None:
+                continue
+            try:
+                fields[wire_name] = typing.get_type_hints(getter).get("return", Any)
+            except Exception:  # an annotation that does not resolve: any value will do
+                fields[wire_name] = Any
+    return fields
 
 
-def _sql_user(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    user = _autoname(name, inputs, "sql-user")
-    return {"name": user, "project": mocks.gcp_project(inputs), "id": f"{user}//{_plain(inputs, 'instance', '')}"}
+def _object_value(fields: Mapping[str, Any], context: _Context, depth: int) -> Outputs:
+    return {wire_name: _value(annotation, wire_name, context, depth) for wire_name, annotation in fields.items()}
 
 
-def _random_password(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    length = int(_plain(inputs, "length", 16))
-    alphabet = string.ascii_letters + string.digits
-    if _plain(inputs, "special", True):
-        alphabet += str(_plain(inputs, "overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?")
-    seed = hashlib.sha256(f"password/{name}".encode()).digest() * (length // 32 + 1)
-    result = "".join(alphabet[byte % len(alphabet)] for byte in seed[:length])
-    return {"result": result, "bcryptHash": "$2a$10$" + _digest(result)[:53], "id": "none"}
+def _value(annotation: Any, wire_name: str, context: _Context, depth: int) -> Any:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        present = [arg for arg in args if arg is not type(None)]
+        return _value(present[0], wire_name, context, depth) if present else None
+    if getattr(annotation, "__name__", "") in ("Output", "Input") or (
+        origin is not None and getattr(origin, "__name__", "") in ("Output", "Input")
+    ):
+        return _value(args[0] if args else Any, wire_name, context, depth)
+    if origin in (list, Sequence, typing.Sequence) or annotation in (list, Sequence):
+        item = _value(args[0] if args else str, wire_name, context, depth + 1) if depth < _MAX_DEPTH else None
+        return [] if item is None else [item]
+    if origin in (dict, Mapping, typing.Mapping) or annotation in (dict, Mapping):
+        return {}
+    if annotation is bool:
+        return False
+    if annotation is int:
+        return 1
+    if annotation is float:
+        return 1.0
+    if annotation is str or annotation is Any:
+        return _string(wire_name, context)
+    if inspect.isclass(annotation) and depth < _MAX_DEPTH:
+        nested = _declared_fields(annotation)
+        if nested:
+            return _object_value(nested, context, depth + 1)
+    return None
 
 
-def _random_string(name: str, inputs: Mapping[str, Any], mocks: RealisticMocks) -> Outputs:
-    length = int(_plain(inputs, "length", 16))
-    return {"result": (_digest("string", name) * 4)[:length], "id": (_digest("string", name) * 4)[:length]}
-
-
-_COMPUTED: dict[str, Callable[[str, Mapping[str, Any], RealisticMocks], Outputs]] = {
-    "gcp:sql/databaseInstance:DatabaseInstance": _sql_instance,
-    "gcp:sql/database:Database": _sql_database,
-    "gcp:sql/user:User": _sql_user,
-    "random:index/randomPassword:RandomPassword": _random_password,
-    "random:index/randomString:RandomString": _random_string,
-}
+def _string(wire_name: str, context: _Context) -> str:
+    """A string shaped like what providers return for a property of this name."""
+    lowered = wire_name.lower()
+    digest = _digest(context.logical_name, wire_name)
+    if wire_name == "id":
+        return context.resource_id
+    if lowered == "name":
+        return context.physical_name
+    if lowered == "project":
+        return context.mocks.gcp_project(context.inputs)
+    if lowered == "region":
+        return context.mocks.gcp_region(context.inputs)
+    if lowered in ("result", "hex", "b64std", "b64url") and "length" in context.inputs:
+        return (digest * 8)[: int(_plain(context.inputs, "length", 16))]
+    if "ipaddress" in lowered or lowered.endswith("ip") or lowered == "host":
+        return f"10.{int(digest[0:2], 16) % 250}.{int(digest[2:4], 16) % 250}.{int(digest[4:6], 16) % 250 + 2}"
+    if lowered == "connectionname":
+        project, region = context.mocks.gcp_project(context.inputs), context.mocks.gcp_region(context.inputs)
+        return f"{project}:{region}:{context.physical_name}"
+    if lowered.endswith("selflink") or lowered.endswith("url") or lowered.endswith("uri"):
+        return f"https://mock.invalid/{context.physical_name}/{wire_name}"
+    if lowered.endswith("email") or lowered.endswith("emailaddress"):
+        return f"{context.physical_name}@mock.invalid"
+    if lowered == "number" or lowered.endswith("number"):
+        return str(int(digest[:10], 16))
+    return f"{context.physical_name}-{wire_name}"

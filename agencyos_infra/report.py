@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from agencyos_infra.analyzer import PolicyReport
+from agencyos_infra.analyzer import PolicyReport, unknown_policy_names
 from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun
 from agencyos_infra.wire import UNKNOWN
 
@@ -20,12 +21,23 @@ def shown_resources(run: ProgramRun) -> list[CapturedResource]:
 
 
 def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
-    mode = "preview mode: computed outputs unknown" if run.preview else "up mode: outputs known"
+    mode = "preview: computed outputs unknown" if run.preview else "up mode: outputs known"
     lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})", ""]
     lines += _tree(shown_resources(run))
     counts = Counter(r.type for r in shown_resources(run) if r.type != STACK_TYPE)
     lines += ["", f"Resources: {sum(counts.values()) + 1} to create"]
     lines += [f"  {count:>3} {type_}" for type_, count in sorted(counts.items())]
+    # As the CLI without --debug: the SDK's own debug chatter is not shown.
+    shown_log = [entry for entry in run.log if entry.severity != "debug"]
+    if shown_log:
+        lines += ["", "Diagnostics:"]
+        by_resource: dict[str, list[str]] = {}
+        for entry in shown_log:
+            by_resource.setdefault(entry.urn or _stack_urn(run), []).append(f"{entry.severity}: {entry.message}")
+        for urn, messages in by_resource.items():
+            parts = urn.split("::")
+            lines.append(f"  {parts[2].split('$')[-1]} ({parts[-1]}):" if len(parts) >= 4 else f"  {urn}:")
+            lines += [f"    {message}" for message in messages]
     if report is not None:
         lines += ["", f"Policies ({report.pack_name}@v{report.pack_version}, {len(report.policies)} policies):"]
         for level in ("mandatory", "advisory"):
@@ -36,11 +48,27 @@ def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
                 lines += [f"        {text}" for text in violation.message.splitlines()]
                 if violation.checklist_item:
                     lines.append(f"        checklist: {violation.checklist_item}")
+        if report.remediations:
+            lines.append(f"  Remediations applied: {len(report.remediations)}")
+            for remediation in report.remediations:
+                lines.append(f"    [{remediation.policy}] {remediation.urn}: {remediation.description}")
     if run.stack_outputs.plain:
         lines += ["", "Outputs:"]
         for key, value in sorted(run.stack_outputs.redacted().items()):
             lines.append(f"    {key}: {_display(value)}")
     return "\n".join(lines)
+
+
+def _stack_urn(run: ProgramRun) -> str:
+    return next((r.urn for r in run.resources if r.type == STACK_TYPE), "")
+
+
+def unknown_policy_warnings(policy_config: Any, report: PolicyReport) -> list[str]:
+    """Config for names the pack lacks is passed on by the CLI, silently; say so, since it configures nothing."""
+    if not isinstance(policy_config, Mapping):
+        return []
+    names = unknown_policy_names(policy_config, report.policies)
+    return [f"policy config names {name!r}, which pack {report.pack_name} does not have" for name in names]
 
 
 def _display(value: Any) -> str:
@@ -77,6 +105,7 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
         "project": run.project,
         "stack": run.stack,
         "mode": "preview" if run.preview else "up",
+        "diagnostics": [{"severity": e.severity, "message": e.message, "urn": e.urn} for e in run.log],
         "resources": [
             {
                 "type": r.type,
@@ -90,8 +119,12 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
                 "deletedWith": r.deleted_with,
                 "ignoreChanges": r.ignore_changes,
                 "additionalSecretOutputs": r.additional_secret_outputs,
-                "dependencies": r.dependencies,
-                "propertyDependencies": r.property_dependencies,
+                "dependencies": sorted(r.dependencies),
+                "propertyDependencies": {key: sorted(urns) for key, urns in r.property_dependencies.items()},
+                "deleteBeforeReplace": r.delete_before_replace,
+                "aliases": sorted(r.aliases),
+                "customTimeouts": r.custom_timeouts,
+                "source": None if r.source is None else {"uri": r.source.path, "line": r.source.line},
                 "inputs": r.inputs.redacted(),
                 "secretPaths": r.inputs.secret_paths,
                 "unknownPaths": r.inputs.unknown_paths,
@@ -115,4 +148,7 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
             }
             for v in report.violations
         ],
+        "remediations": []
+        if report is None
+        else [{"policy": r.policy, "urn": r.urn, "description": r.description} for r in report.remediations],
     }

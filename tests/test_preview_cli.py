@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import EXAMPLES, REPO, run_cli
 
-MODES = [[], ["--preview-mode"]]
+MODES = [["--mode", "up"], []]
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
@@ -113,14 +113,18 @@ def test_policy_config_is_sent_to_the_pack(tmp_path: Path) -> None:
     assert "[gcp-cloudsql-instance-no-public-ip]" not in noncompliant.stdout
 
 
-def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
+def test_policy_config_violating_a_schema_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text(
-        json.dumps({"gcp-cloudsql-instance-backup-retention": {"minRetainedBackup": 60}, "no-such-policy": "mandatory"})
-    )
+    config.write_text(json.dumps({"gcp-cloudsql-instance-backup-retention": {"minRetainedBackups": -1}}))
     result = run_cli("preview", "--policy-config", str(config))
-    assert result.returncode == 2
-    assert (
-        "minRetainedBackup: not a config property" in result.stderr
-        and "no-such-policy: no such policy" in result.stderr
-    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "gcp-cloudsql-instance-backup-retention.minRetainedBackups: -1 is less than the minimum of 0" in result.stderr
+
+
+def test_policy_config_for_a_policy_the_pack_lacks_is_passed_on_with_a_warning(tmp_path: Path) -> None:
+    # The CLI adds such entries to the merged config (applyConfig) and the pack ignores them.
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"no-such-policy": "mandatory"}))
+    result = run_cli("preview", "--policy-config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning: policy config names 'no-such-policy'" in result.stderr
