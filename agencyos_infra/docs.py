@@ -1,4 +1,4 @@
-"""Generates the README's config table and policy catalogue, so they cannot drift from the code.
+"""Generates the README's config table, policy catalogue and checklist coverage from the code.
 
 ``python -m agencyos_infra.docs`` rewrites the marked sections of README.md; a test fails when the
 README differs from what this would write.
@@ -8,54 +8,100 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 
 
-def config_table() -> str:
-    from stacks.settings import NAMESPACE, SECTIONS, StackSettings
+def config_rows() -> Iterator[tuple[str, FieldInfo]]:
+    """(full config path, field) of every top-level key and every field of a component object."""
+    from stacks.settings import StackSettings, config_key
 
-    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
-    fields: list[tuple[str, Any]] = [(f.alias or name, f) for name, f in StackSettings.model_fields.items()]
-    for _prefix, model in SECTIONS.values():
-        fields += [(f"{NAMESPACE}:{f.alias}", f) for f in model.model_fields.values()]
+    for name, field in StackSettings.model_fields.items():
+        key = field.alias or config_key(name)
+        yield key, field
+        if _is_model(field.annotation):
+            for sub_name, sub_field in field.annotation.model_fields.items():
+                yield f"{key}.{sub_field.alias or sub_name}", sub_field
+
+
+def config_table() -> str:
     rows = ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"]
-    for key, field in fields:
-        if ":" not in key:
-            continue  # a section, listed by its own keys
-        short = key.split(":", 1)[1]
-        kind = declared.get(short, {}).get("type", "string") if key.startswith(NAMESPACE) else "string"
-        default = "required" if field.is_required() else f"`{_plain(field.default)}`"
-        description = declared.get(short, {}).get("description") or field.description or ""
-        rows.append(f"| `{key}` | {kind} | {default} | {description} |")
+    for key, field in config_rows():
+        if field.is_required():
+            default = "required"
+        elif _is_model(field.annotation):
+            default = "`{}`"
+        else:
+            default = f"`{_plain(field.get_default(call_default_factory=True))}`"
+        rows.append(f"| `{key}` | {_kind(field.annotation)} | {default} | {field.description or ''} |")
     return "\n".join(rows)
+
+
+def _registry() -> dict[str, Any]:
+    sys.path.insert(0, str(REPO / "policy"))
+    from agencyos_policy import REGISTRY
+
+    return REGISTRY
 
 
 def policy_table() -> str:
-    sys.path.insert(0, str(REPO / "policy"))
-    from agencyos_policy import ALL_POLICIES
-
     rows = ["| Policy | Level | Severity | Checklist item |", "| --- | --- | --- | --- |"]
-    for policy in ALL_POLICIES:
-        assert policy.framework is not None and policy.enforcement_level is not None and policy.severity is not None
-        item = f"{policy.framework.reference}: {policy.framework.specification}"
-        rows.append(f"| `{policy.name}` | {policy.enforcement_level.value} | {policy.severity.value} | {item} |")
+    for spec in _registry().values():
+        rows.append(
+            f"| `{spec.name}` | {spec.level.value} | {spec.severity.value} | `{spec.item.id}` {spec.item.text} |"
+        )
     return "\n".join(rows)
+
+
+def uncovered_items() -> str:
+    """The checklist items no policy cites, grouped by section, each section collapsible."""
+    from agencyos_checklist import catalogue
+
+    covered = {spec.item.id for spec in _registry().values()}
+    sections: dict[str, list[Any]] = {}
+    for item in catalogue().values():
+        sections.setdefault(item.path.split(" › ")[0], []).append(item)
+    lines = []
+    for title, items in sections.items():
+        missing = [item for item in items if item.id not in covered]
+        if not missing:
+            continue
+        lines.append(f"<details><summary>{title}: {len(missing)} of {len(items)} items not covered</summary>\n")
+        lines += [f"- `{item.id}` {item.text}" for item in missing]
+        lines.append("\n</details>")
+    return "\n".join(lines)
+
+
+def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _kind(annotation: Any) -> str:
+    if _is_model(annotation):
+        return "object"
+    if annotation is bool:
+        return "boolean"
+    if annotation is int:
+        return "integer"
+    return "string"
 
 
 def _plain(value: Any) -> Any:
     """A default as it is written in a stack file."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return getattr(value, "value", value)
+    return value.value if isinstance(value, Enum) else value
 
 
-SECTIONS = {"config-table": config_table, "policy-table": policy_table}
+SECTIONS = {"config-table": config_table, "policy-table": policy_table, "uncovered-items": uncovered_items}
 
 
 def render(readme: str) -> str:

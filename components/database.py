@@ -1,33 +1,49 @@
 """Cloud SQL for PostgreSQL that meets checklist §2 (Database Setup) and §7 (Backups, PITR) by default.
 
-Private IP only, SSL required, regional HA on SSD, daily backups at 02:00 UTC kept 30 days,
-point-in-time recovery with 7 days of WAL, max_connections 100, deletion protection in the API and
-in Pulumi. The application database and user are created here, with a generated password; the
+Private IP only, SSL required, regional HA on SSD, daily backups at the checklist's time and
+retention, point-in-time recovery, the checklist's max_connections, deletion protection in the API
+and in Pulumi. The application database and user are created here, with a generated password; the
 connection URL (``sslmode=require``) is exported only as a secret.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
+from agencyos_checklist.numbers import (
+    DB_BACKUP_RETENTION_DAYS,
+    DB_BACKUP_START_TIME_UTC,
+    DB_MAX_CONNECTIONS,
+    DB_MIN_DISK_GB,
+    DB_MIN_MEMORY_MB,
+    DB_MIN_VCPUS,
+    DB_PITR_LOG_RETENTION_DAYS,
+    DB_URL_SSLMODE,
+)
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
-from components import checklist
+from components.labels import Labels
+from components.naming import check_name_prefix
 
+TYPE = "agencyos:database:Database"
 POSTGRES_PORT = 5432
 # Alphanumeric only, so the password needs no escaping inside the connection URL.
 PASSWORD_LENGTH = 32
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # Custom machine types are what the ENTERPRISE edition offers at any size: vCPUs and MB of RAM.
-_CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
+_CUSTOM_TIER = re.compile(r"^db-custom-([0-9]+)-([0-9]+)$", re.ASCII)
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", re.ASCII)
+DEFAULT_TIER = f"db-custom-{DB_MIN_VCPUS.value}-{DB_MIN_MEMORY_MB.value}"
 EDITION = "ENTERPRISE"
+# The ENTERPRISE edition keeps at most 7 days of transaction logs (ENTERPRISE_PLUS up to 35).
+ENTERPRISE_MAX_LOG_RETENTION_DAYS = 7
+DISK_TYPE = "PD_SSD"  # checklist §2 "Storage: SSD"
+SSL_MODE = "ENCRYPTED_ONLY"  # the server side of §1 "sslmode=require"
 
 
 class AvailabilityType(StrEnum):
@@ -38,69 +54,73 @@ class AvailabilityType(StrEnum):
 
 
 class DatabaseSpec(BaseModel):
-    """Sizing and data-protection knobs, validated against the checklist's minimums."""
+    """Sizing and data-protection knobs, validated against the checklist's minimums.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    This is the stack config object ``agencyos-infra:database`` (camelCase keys, e.g. ``diskSizeGb``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     tier: str = Field(
-        checklist.DB_DEFAULT_TIER,
-        description="Cloud SQL machine tier: at least 2 vCPU and 4 GB RAM (§2).",
+        DEFAULT_TIER,
+        description=f"Cloud SQL machine tier db-custom-<vCPUs>-<MB>: at least {DB_MIN_VCPUS.value} vCPUs "
+        f"and {DB_MIN_MEMORY_MB.value} MB (checklist {DB_MIN_VCPUS.item}).",
     )
     disk_size_gb: int = Field(
-        checklist.DB_MIN_DISK_GB,
-        ge=checklist.DB_MIN_DISK_GB,
+        DB_MIN_DISK_GB.value,
+        ge=DB_MIN_DISK_GB.value,
         le=65536,
-        description="Initial PD_SSD size in GB; autoresize grows it (§2 'SSD with min 50GB').",
+        description=f"Initial SSD size in GB; autoresize grows it (checklist {DB_MIN_DISK_GB.item}).",
     )
     version: str = Field(
-        "POSTGRES_16",
-        pattern=r"^POSTGRES_\d+$",
-        description="PostgreSQL major version, as Cloud SQL names it.",
+        "POSTGRES_16", pattern=r"^POSTGRES_[0-9]+$", description="PostgreSQL major version, as Cloud SQL names it."
     )
     availability: AvailabilityType = Field(
         AvailabilityType.REGIONAL,
-        description="REGIONAL (HA standby, automatic failover) or ZONAL.",
+        description="REGIONAL (standby in a second zone, automatic failover) or ZONAL.",
     )
     backup_start_time: str = Field(
-        checklist.DB_BACKUP_START_TIME_UTC,
-        description="Daily backup start, HH:MM UTC (§7 '2 AM UTC').",
+        DB_BACKUP_START_TIME_UTC.value,
+        description=f"Daily backup start, HH:MM UTC (checklist {DB_BACKUP_START_TIME_UTC.item}).",
     )
     backup_retention_days: int = Field(
-        checklist.DB_BACKUP_RETENTION_DAYS,
-        ge=checklist.DB_BACKUP_RETENTION_DAYS,
+        DB_BACKUP_RETENTION_DAYS.value,
+        ge=DB_BACKUP_RETENTION_DAYS.value,
         le=365,
-        description="Daily backups kept (§2, §7 '30 days rolling').",
+        description=f"Daily backups kept, one a day (checklist {DB_BACKUP_RETENTION_DAYS.item}).",
     )
     pitr_retention_days: int = Field(
-        checklist.DB_PITR_LOG_RETENTION_DAYS,
-        ge=checklist.DB_PITR_LOG_RETENTION_DAYS,
-        # The ENTERPRISE edition keeps at most 7 days of transaction logs.
-        le=7,
-        description="Days of WAL kept for point-in-time recovery (§7 '7 days').",
+        DB_PITR_LOG_RETENTION_DAYS.value,
+        ge=DB_PITR_LOG_RETENTION_DAYS.value,
+        le=ENTERPRISE_MAX_LOG_RETENTION_DAYS,
+        description=f"Days of WAL kept for point-in-time recovery (checklist {DB_PITR_LOG_RETENTION_DAYS.item}).",
     )
     max_connections: int = Field(
-        checklist.DB_MAX_CONNECTIONS,
-        ge=checklist.DB_MAX_CONNECTIONS,
+        DB_MAX_CONNECTIONS.value,
+        ge=DB_MAX_CONNECTIONS.value,
         le=262143,
-        description="PostgreSQL max_connections flag (§2 'Max connections: 100').",
+        description=f"PostgreSQL max_connections flag (checklist {DB_MAX_CONNECTIONS.item}).",
     )
-    read_replicas: int = Field(0, ge=0, le=10, description="Read replicas (§2 'optional but recommended for scale').")
+    read_replicas: int = Field(
+        0, ge=0, le=10, description="Read replicas (checklist 2.postgresql-configuration.5, recommended for scale)."
+    )
     name: str = Field("agencyos", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database name.")
     user: str = Field("agencyos_app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Application database user.")
-    maintenance_day: int = Field(7, ge=1, le=7, description="Maintenance day, 1=Monday..7=Sunday.")
-    maintenance_hour: int = Field(4, ge=0, le=23, description="Maintenance hour, UTC.")
+    maintenance_day: int = Field(7, ge=1, le=7, description="Maintenance window day, 1 (Monday) to 7 (Sunday), UTC.")
+    maintenance_hour: int = Field(
+        4, ge=0, le=23, description="Maintenance window hour, 0-23 UTC; away from the backup start."
+    )
 
     @field_validator("tier")
     @classmethod
     def _tier_is_large_enough(cls, tier: str) -> str:
         match = _CUSTOM_TIER.match(tier)
         if match is None:
-            raise ValueError("must be a custom tier db-custom-<vCPUs>-<MB>, e.g. db-custom-2-4096")
-        if int(match[1]) < checklist.DB_MIN_VCPUS or int(match[2]) < checklist.DB_MIN_MEMORY_MB:
+            raise ValueError(f"must be a custom tier db-custom-<vCPUs>-<MB>, e.g. {DEFAULT_TIER}")
+        if int(match[1]) < DB_MIN_VCPUS.value or int(match[2]) < DB_MIN_MEMORY_MB.value:
             raise ValueError(
-                f"must have at least {checklist.DB_MIN_VCPUS} vCPUs and "
-                f"{checklist.DB_MIN_MEMORY_MB} MB RAM (checklist §2), "
-                f"e.g. {checklist.DB_DEFAULT_TIER}"
+                f"must have at least {DB_MIN_VCPUS.value} vCPUs and {DB_MIN_MEMORY_MB.value} MB RAM "
+                f"(checklist {DB_MIN_VCPUS.item}), e.g. {DEFAULT_TIER}"
             )
         return tier
 
@@ -108,39 +128,34 @@ class DatabaseSpec(BaseModel):
     @classmethod
     def _is_hh_mm(cls, value: str) -> str:
         if not _HH_MM.match(value):
-            raise ValueError("must be HH:MM in UTC, e.g. 02:00")
+            raise ValueError(f"must be HH:MM in UTC, e.g. {DB_BACKUP_START_TIME_UTC.value}")
         return value
 
 
-class DatabaseArgs(DatabaseSpec):
-    """Everything the Database component needs: the spec plus where and how to place it."""
+@dataclass(frozen=True, kw_only=True)
+class DatabaseArgs:
+    """Everything the Database component needs: its spec and where to place it.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    Ordering, protection and providers are resource options: pass them in ``opts``.
+    """
 
-    name_prefix: str = Field(description="Physical names start with this, e.g. agencyos-prod.")
-    region: str = Field(min_length=1, description="GCP region of the primary instance.")
-    private_network: Any = Field(
-        description="VPC self link or id (str or Output) the instance joins by private IP only."
-    )
-    labels: dict[str, str] = Field(default_factory=dict, description="Labels for every instance.")
-    depends_on: Sequence[pulumi.Resource] = Field(
-        default=(),
-        description="Resources to create first, e.g. the private service access connection.",
-    )
+    name_prefix: str
+    """Physical names start with this, e.g. agencyos-prod."""
+    region: str
+    """GCP region of the primary instance."""
+    private_network: pulumi.Input[str]
+    """VPC self link or id the instances join by private IP only; another component's output or a literal."""
+    labels: Labels
+    """Labels for every instance (see ``components.labels.shared_labels``)."""
+    spec: DatabaseSpec = field(default_factory=lambda: DatabaseSpec.model_validate({}))
+    """Sizing and data protection; defaults meet the checklist."""
 
-    @field_validator("name_prefix")
-    @classmethod
-    def _prefix_is_a_name(cls, value: str) -> str:
-        if not _NAME.match(value) or len(value) > 40:
-            raise ValueError("must be lowercase letters, digits and hyphens, at most 40 characters")
-        return value
-
-    @field_validator("private_network")
-    @classmethod
-    def _network_given(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValueError("is required: Cloud SQL gets no public IP, so it needs a VPC")
-        return value
+    def __post_init__(self) -> None:
+        check_name_prefix(self.name_prefix)
+        if not self.region:
+            raise ValueError("region is required")
+        if self.private_network is None or (isinstance(self.private_network, str) and not self.private_network.strip()):
+            raise ValueError("private_network is required: Cloud SQL gets no public IP, so it needs a VPC")
 
 
 class Database(pulumi.ComponentResource):
@@ -162,15 +177,18 @@ class Database(pulumi.ComponentResource):
     """Secret postgresql:// URL with sslmode=require (checklist §1 DATABASE_URL)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("agencyos:database:Database", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        stateful = pulumi.ResourceOptions(parent=self, protect=True, depends_on=list(args.depends_on))
+        super().__init__(TYPE, name, None, opts)
+        spec = args.spec
+        # Children inherit providers and protect from their parent; depends_on is not inherited, so
+        # every child gets the component's (e.g. the private service access connection).
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        stateful = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
 
         primary = gcp.sql.DatabaseInstance(
             f"{name}-instance",
             name=f"{args.name_prefix}-pg",
             region=args.region,
-            database_version=args.version,
+            database_version=spec.version,
             deletion_protection=True,
             settings=_instance_settings(args, primary=True),
             opts=stateful,
@@ -180,22 +198,17 @@ class Database(pulumi.ComponentResource):
                 f"{name}-replica-{index}",
                 name=f"{args.name_prefix}-pg-replica-{index}",
                 region=args.region,
-                database_version=args.version,
+                database_version=spec.version,
                 master_instance_name=primary.name,
                 deletion_protection=True,
                 settings=_instance_settings(args, primary=False),
                 opts=stateful,
             )
-            for index in range(1, args.read_replicas + 1)
+            for index in range(1, spec.read_replicas + 1)
         ]
-        database = gcp.sql.Database(
-            f"{name}-database",
-            name=args.name,
-            instance=primary.name,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
+        database = gcp.sql.Database(f"{name}-database", name=spec.name, instance=primary.name, opts=stateful)
         password = random.RandomPassword(f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child)
-        user = gcp.sql.User(f"{name}-user", name=args.user, instance=primary.name, password=password.result, opts=child)
+        user = gcp.sql.User(f"{name}-user", name=spec.user, instance=primary.name, password=password.result, opts=child)
 
         self.instance_name = primary.name
         self.connection_name = primary.connection_name
@@ -211,7 +224,7 @@ class Database(pulumi.ComponentResource):
                 primary.private_ip_address,
                 POSTGRES_PORT,
                 database.name,
-                checklist.DB_URL_SSLMODE,
+                DB_URL_SSLMODE.value,
             )
         )
         self.register_outputs(
@@ -229,39 +242,40 @@ class Database(pulumi.ComponentResource):
 
 def _instance_settings(args: DatabaseArgs, *, primary: bool) -> gcp.sql.DatabaseInstanceSettingsArgs:
     """Settings shared by the primary and its replicas; only the primary takes backups and HA."""
+    spec = args.spec
     backup = (
         gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
             enabled=True,
-            start_time=args.backup_start_time,
+            start_time=spec.backup_start_time,
             point_in_time_recovery_enabled=True,
-            transaction_log_retention_days=args.pitr_retention_days,
+            transaction_log_retention_days=spec.pitr_retention_days,
             # One automated backup a day, so a count of N keeps N days.
             backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
-                retained_backups=args.backup_retention_days, retention_unit="COUNT"
+                retained_backups=spec.backup_retention_days, retention_unit="COUNT"
             ),
         )
         if primary
         else None
     )
     return gcp.sql.DatabaseInstanceSettingsArgs(
-        tier=args.tier,
+        tier=spec.tier,
         edition=EDITION,
-        availability_type=args.availability.value if primary else AvailabilityType.ZONAL.value,
-        disk_type=checklist.DB_DISK_TYPE,
-        disk_size=args.disk_size_gb,
+        availability_type=spec.availability.value if primary else AvailabilityType.ZONAL.value,
+        disk_type=DISK_TYPE,
+        disk_size=spec.disk_size_gb,
         disk_autoresize=True,
         deletion_protection_enabled=True,
         ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
             ipv4_enabled=False,
             private_network=args.private_network,
-            ssl_mode=checklist.DB_SSL_MODE,
+            ssl_mode=SSL_MODE,
         ),
         backup_configuration=backup,
         database_flags=[
-            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(args.max_connections))
+            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(spec.max_connections))
         ],
         maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
-            day=args.maintenance_day, hour=args.maintenance_hour, update_track="stable"
+            day=spec.maintenance_day, hour=spec.maintenance_hour, update_track="stable"
         ),
         insights_config=gcp.sql.DatabaseInstanceSettingsInsightsConfigArgs(
             query_insights_enabled=True,

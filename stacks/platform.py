@@ -15,7 +15,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
     database = Database(
         "database",
         DatabaseArgs(
-            **settings.database.model_dump(),
+            spec=settings.database,
             name_prefix=settings.name_prefix,
             region=settings.region,
             private_network=settings.private_network,

@@ -1,24 +1,27 @@
 """Typed settings for the whole stack, read from the stack's Pulumi config and validated up front.
 
-Keys are flat and camelCase, as declared in Pulumi.yaml (the CLI's config declarations only type
-scalars), and grouped into sections by prefix: ``db*`` keys form :class:`DatabaseSettings`. A new
-tier adds its own section model and prefix without reshaping this one.
+A few scalars sit at the top of the project's namespace (``agencyos-infra:environment``); each
+component has one config object (``agencyos-infra:database``), whose model is the component's spec
+with camelCase keys. Pulumi.yaml declares each top-level key (objects with ``type: object`` and a
+``default``); the models describe every field, and the README's table is generated from them.
 
 Everything is validated before the first resource is registered. A bad stack gets one message
-listing every bad key, its value kind and what is allowed, never a traceback.
+listing every bad field by its full path (``agencyos-infra:database.tier``), its value kind and what
+is allowed, never the value itself and never a traceback.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic.alias_generators import to_camel
 
 from components.database import DatabaseSpec
+from components.naming import NAME_PREFIX_PATTERN
 
 NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
@@ -29,48 +32,38 @@ class Environment(StrEnum):
     STAGING = "staging"
 
 
-def _prefixed_alias(prefix: str):
-    def alias(field_name: str) -> str:
-        return prefix + "".join(part.title() for part in field_name.split("_"))
-
-    return alias
-
-
-class DatabaseSettings(DatabaseSpec):
-    """The ``db*`` keys: the database component's spec, with the checklist's defaults."""
-
-    model_config = ConfigDict(alias_generator=_prefixed_alias("db"), populate_by_name=True)
-
-
-# Section model → key prefix. Keys with a prefix are routed into that section before validation.
-SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {"database": ("db", DatabaseSettings)}
+def config_key(field_name: str) -> str:
+    """The Pulumi config key of a field of this project, e.g. name_prefix -> agencyos-infra:namePrefix."""
+    return f"{NAMESPACE}:{to_camel(field_name)}"
 
 
 class StackSettings(BaseModel):
-    """One stack's settings. Field aliases are the full config keys, so errors name them.
+    """One stack's settings. Aliases are the full config keys, so errors name them."""
 
-    Aliases are literals (type checkers need them so); they start with NAMESPACE, which a test checks.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=config_key, populate_by_name=True)
 
     project: str = Field(alias="gcp:project", min_length=1, description="GCP project id.")
     region: str = Field(alias="gcp:region", min_length=1, description="GCP region, e.g. us-central1.")
     environment: Environment = Field(
-        alias="agencyos-infra:environment", description="production or staging (§1 ENVIRONMENT)."
+        description="Deployment environment: production or staging (checklist 1.core-application-settings.2)."
     )
-    debug: bool = Field(False, alias="agencyos-infra:debug", description="Debug mode; never in production (§1 DEBUG).")
+    debug: bool = Field(
+        False,
+        description="Application debug mode; refused when environment is production (checklist "
+        "1.core-application-settings.3).",
+    )
     name_prefix: str = Field(
-        alias="agencyos-infra:namePrefix",
-        pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
-        description="Prefix of every physical resource name.",
+        pattern=NAME_PREFIX_PATTERN, description="Prefix of every physical resource name, e.g. agencyos-prod."
     )
     private_network: str = Field(
-        alias="agencyos-infra:privateNetwork",
         pattern=r"^(projects/[^/]+/global/networks/[^/]+|https://www\.googleapis\.com/compute/v1/projects/[^/]+/global/networks/[^/]+)$",
-        description="VPC the database joins by private IP (§8 'Private subnets for databases').",
+        description="Self link or id of the VPC the database joins by private IP "
+        "(checklist 8.infrastructure-security.1.1).",
     )
-    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings.model_validate({}))
+    database: DatabaseSpec = Field(
+        default_factory=lambda: DatabaseSpec.model_validate({}),
+        description="The Database component: Cloud SQL PostgreSQL (checklist §2, §7).",
+    )
 
     @field_validator("debug")
     @classmethod
@@ -80,27 +73,33 @@ class StackSettings(BaseModel):
         return debug
 
 
+COMPONENT_SECTIONS: dict[str, type[BaseModel]] = {
+    name: field.annotation
+    for name, field in StackSettings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+}
+"""Field name -> model of each component's config object."""
+
+
 class SettingsError(ValueError):
-    """Invalid stack config; the message lists every bad key and what it allows."""
+    """Invalid stack config; the message lists every bad field and what it allows."""
 
 
-def settings_from_config(config: Mapping[str, str]) -> StackSettings:
-    """Validate a stack's config (``namespace:key`` → string, as Pulumi passes it) into settings."""
-    document: dict[str, Any] = {section: {} for section in SECTIONS}
+def settings_from_config(config: Mapping[str, Any]) -> StackSettings:
+    """Validate a stack's config (``namespace:key`` -> string, as Pulumi passes it) into settings.
+
+    Objects arrive JSON-encoded (as Pulumi passes them) or already decoded; scalars as strings.
+    """
+    document: dict[str, Any] = {}
     for key, raw in config.items():
-        namespace, _, name = key.partition(":")
-        if namespace == GCP_NAMESPACE and key not in _TOP_LEVEL_KEYS:
-            continue  # provider settings that are not ours to validate (zone, credentials...)
-        if namespace not in (NAMESPACE, GCP_NAMESPACE):
-            continue  # other providers' namespaces (kubernetes, cloudflare...)
-        section = _section_of(name) if namespace == NAMESPACE else None
-        if section is None:
-            document[key] = _typed(raw, _TOP_LEVEL_KEYS.get(key))
-        else:
-            model = SECTIONS[section][1]
-            document[section][name] = _typed(raw, _field_annotation(model, name))
+        if key in _KEYS:
+            document[key] = _typed(raw, _KEYS[key])
+        elif key.startswith(f"{NAMESPACE}:"):
+            document[key] = raw  # unknown key of ours: reported as such
+        # Other namespaces (gcp:zone, kubernetes:context...) belong to their providers.
     try:
-        return StackSettings.model_validate(document)
+        # Config keys are the aliases only; Python callers may still use field names.
+        return StackSettings.model_validate(document, by_alias=True, by_name=False)
     except ValidationError as error:
         raise SettingsError(format_errors(error)) from None
 
@@ -108,38 +107,41 @@ def settings_from_config(config: Mapping[str, str]) -> StackSettings:
 def format_errors(error: ValidationError) -> str:
     lines = [f"invalid stack configuration ({error.error_count()} problem(s)):"]
     for item in error.errors():
-        key = _config_key(item["loc"])
-        kind = _kind(item.get("input")) if item["type"] != "missing" else "missing"
+        loc = [str(part) for part in item["loc"]]
+        key = ".".join(loc)
+        kind = "missing" if item["type"] == "missing" else _kind(item.get("input"))
         if item["type"] == "extra_forbidden":
-            allowed = "unknown key; known keys: " + ", ".join(sorted(_known_keys()))
+            allowed = "unknown key; known keys: " + ", ".join(_known_keys(loc[:-1]))
         elif item["type"] == "missing":
-            allowed = f"required; set it with `pulumi config set {key} <value>`"
+            allowed = f"required; set it with `pulumi config set {loc[0]} <value>`" + (
+                f" --path for {key}" if len(loc) > 1 else ""
+            )
         else:
             allowed = item["msg"].removeprefix("Value error, ")
         lines.append(f"  - {key} ({kind}): {allowed}")
     return "\n".join(lines)
 
 
-def _section_of(name: str) -> str | None:
-    for section, (prefix, _model) in SECTIONS.items():
-        if re.match(rf"^{prefix}[A-Z]", name):
-            return section
-    return None
+def known_keys() -> list[str]:
+    """Every config key and object field of this project's settings, as errors and the README name them."""
+    keys = list(_KEYS)
+    for name, model in COMPONENT_SECTIONS.items():
+        keys += [f"{config_key(name)}.{field.alias}" for field in model.model_fields.values()]
+    return keys
 
 
-def _field_annotation(model: type[BaseModel], alias: str) -> Any:
-    for field in model.model_fields.values():
-        if field.alias == alias:
-            return field.annotation
-    return None
+_KEYS: dict[str, Any] = {field.alias or name: field.annotation for name, field in StackSettings.model_fields.items()}
 
 
-_TOP_LEVEL_KEYS: dict[str, Any] = {
-    field.alias: field.annotation for field in StackSettings.model_fields.values() if field.alias and ":" in field.alias
-}
+def _known_keys(parent: list[str]) -> list[str]:
+    if not parent:
+        return sorted(_KEYS)
+    section = next((n for n in COMPONENT_SECTIONS if config_key(n) == parent[0]), None)
+    model = COMPONENT_SECTIONS.get(section or "")
+    return sorted(field.alias or name for name, field in model.model_fields.items()) if model else []
 
 
-def _typed(raw: str, annotation: Any) -> Any:
+def _typed(raw: Any, annotation: Any) -> Any:
     """Config values arrive as strings; JSON-decode those whose field is not a string."""
     if annotation is str or not isinstance(raw, str):
         return raw
@@ -147,20 +149,6 @@ def _typed(raw: str, annotation: Any) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
-
-
-def _config_key(loc: tuple[int | str, ...]) -> str:
-    parts = [str(part) for part in loc]
-    if parts and parts[0] in SECTIONS and len(parts) > 1:
-        return f"{NAMESPACE}:{parts[1]}"
-    return parts[0] if parts and ":" in parts[0] else f"{NAMESPACE}:{'.'.join(parts)}"
-
-
-def _known_keys() -> list[str]:
-    keys = list(_TOP_LEVEL_KEYS)
-    for _prefix, model in SECTIONS.values():
-        keys += [f"{NAMESPACE}:{field.alias}" for field in model.model_fields.values()]
-    return keys
 
 
 def _kind(value: Any) -> str:

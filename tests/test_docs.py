@@ -1,4 +1,6 @@
-"""The README's generated tables match the code: config keys, defaults and the policy catalogue."""
+"""The README's generated sections match the code: config keys, policy catalogue, uncovered items."""
+
+from agencyos_checklist import catalogue
 
 from agencyos_infra.docs import README, render
 
@@ -8,11 +10,15 @@ def test_readme_tables_are_current() -> None:
     assert render(current) == current, "README tables are stale: run `python -m agencyos_infra.docs`"
 
 
-def test_readme_lists_every_policy_and_config_key() -> None:
-    from agencyos_policy import ALL_POLICIES
+def test_readme_lists_every_policy_config_key_and_uncovered_item() -> None:
+    from agencyos_policy import REGISTRY
 
-    from stacks.settings import _known_keys
+    from stacks.settings import known_keys
 
     text = README.read_text()
-    assert all(f"`{policy.name}`" in text for policy in ALL_POLICIES)
-    assert all(f"`{key}`" in text for key in _known_keys())
+    assert all(f"`{name}`" in text for name in REGISTRY)
+    assert all(f"`{key}`" in text for key in known_keys())
+    uncovered = text.split("<!-- uncovered-items:start -->")[1].split("<!-- uncovered-items:end -->")[0]
+    covered = {spec.item.id for spec in REGISTRY.values()}
+    for item_id in catalogue():
+        assert (f"`{item_id}`" in uncovered) == (item_id not in covered), item_id

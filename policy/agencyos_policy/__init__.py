@@ -1,7 +1,13 @@
-"""AgencyOS production checklist policies. ``ALL_POLICIES`` is what the pack enforces."""
+"""AgencyOS production checklist policies. ``ALL_POLICIES`` is what the pack enforces.
 
-from agencyos_policy.cloudsql import CLOUDSQL_POLICIES
+Importing a provider's modules registers their policies (``registry.REGISTRY``); a new module is
+listed in ``POLICY_MODULES``.
+"""
 
-ALL_POLICIES = [*CLOUDSQL_POLICIES]
+from agencyos_policy.gcp import cloudsql
+from agencyos_policy.registry import REGISTRY, build_policies
 
-__all__ = ["ALL_POLICIES"]
+POLICY_MODULES = (cloudsql,)
+ALL_POLICIES = build_policies()
+
+__all__ = ["ALL_POLICIES", "POLICY_MODULES", "REGISTRY"]

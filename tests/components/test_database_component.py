@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from agencyos_checklist.numbers import (
+    DB_BACKUP_RETENTION_DAYS,
+    DB_BACKUP_START_TIME_UTC,
+    DB_MAX_CONNECTIONS,
+    DB_MIN_DISK_GB,
+    DB_PITR_LOG_RETENTION_DAYS,
+)
 from pydantic import ValidationError
 
-from agencyos_infra.engine import CapturedResource, ProgramRun
+from agencyos_infra.engine import CapturedResource, ProgramRun, run_program
 from agencyos_infra.wire import UNKNOWN
-from components import checklist
-from components.database import DatabaseArgs
+from components.database import DatabaseArgs, DatabaseSpec
 from stacks.settings import NAMESPACE
 from tests.conftest import run_repo_stack
 
@@ -35,14 +42,18 @@ def test_primary_meets_the_checklist_by_default(prod_run: ProgramRun) -> None:
     assert settings["ipConfiguration"]["privateNetwork"].endswith("/networks/agencyos-prod-vpc"), urn
     assert settings["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY", urn
     assert settings["diskType"] == "PD_SSD" and settings["diskAutoresize"] is True, urn
-    assert settings["diskSize"] >= checklist.DB_MIN_DISK_GB, urn
+    assert settings["diskSize"] >= DB_MIN_DISK_GB.value, urn
     assert settings["availabilityType"] == "REGIONAL", urn
     assert settings["edition"] == "ENTERPRISE", urn
     backup = settings["backupConfiguration"]
-    assert backup["enabled"] is True and backup["startTime"] == "02:00", urn
-    assert backup["backupRetentionSettings"] == {"retainedBackups": 30, "retentionUnit": "COUNT"}, urn
-    assert backup["pointInTimeRecoveryEnabled"] is True and backup["transactionLogRetentionDays"] == 7, urn
-    assert {"name": "max_connections", "value": "100"} in settings["databaseFlags"], urn
+    assert backup["enabled"] is True and backup["startTime"] == DB_BACKUP_START_TIME_UTC.value, urn
+    assert backup["backupRetentionSettings"] == {
+        "retainedBackups": DB_BACKUP_RETENTION_DAYS.value,
+        "retentionUnit": "COUNT",
+    }, urn
+    assert backup["pointInTimeRecoveryEnabled"] is True, urn
+    assert backup["transactionLogRetentionDays"] == DB_PITR_LOG_RETENTION_DAYS.value, urn
+    assert {"name": "max_connections", "value": str(DB_MAX_CONNECTIONS.value)} in settings["databaseFlags"], urn
     assert settings["maintenanceWindow"]["hour"] != int(backup["startTime"][:2]), urn
     assert settings["insightsConfig"]["queryInsightsEnabled"] is True, urn
     assert settings["deletionProtectionEnabled"] is True and primary.inputs.plain["deletionProtection"] is True, urn
@@ -80,7 +91,7 @@ def test_replicas_follow_the_primary_privately(prod_run: ProgramRun) -> None:
 
 
 def test_no_replicas_when_none_are_asked_for() -> None:
-    run = run_repo_stack("prod", overrides={f"{NAMESPACE}:dbReadReplicas": "0"})
+    run = run_repo_stack("prod", overrides={f"{NAMESPACE}:database": '{"readReplicas": 0}'})
     assert len(run.of_type(INSTANCE)) == 1
 
 
@@ -111,6 +122,7 @@ BASE_ARGS: dict[str, Any] = {
     "name_prefix": "agencyos-test",
     "region": "us-central1",
     "private_network": "projects/p/global/networks/vpc",
+    "labels": {},
 }
 
 
@@ -119,27 +131,85 @@ BASE_ARGS: dict[str, Any] = {
     [
         ({"tier": "db-custom-1-4096"}, "tier"),
         ({"tier": "db-custom-2-2048"}, "tier"),
-        ({"disk_size_gb": 49}, "disk_size_gb"),
-        ({"backup_retention_days": 29}, "backup_retention_days"),
-        ({"pitr_retention_days": 6}, "pitr_retention_days"),
-        ({"max_connections": 99}, "max_connections"),
+        ({"tier": "db-custom-\u0664-\u0661\u0666\u0663\u0668\u0664"}, "tier"),  # Arabic-Indic digits
+        ({"disk_size_gb": DB_MIN_DISK_GB.value - 1}, "disk_size_gb"),
+        ({"backup_retention_days": DB_BACKUP_RETENTION_DAYS.value - 1}, "backup_retention_days"),
+        ({"pitr_retention_days": DB_PITR_LOG_RETENTION_DAYS.value - 1}, "pitr_retention_days"),
+        ({"max_connections": DB_MAX_CONNECTIONS.value - 1}, "max_connections"),
         ({"backup_start_time": "25:00"}, "backup_start_time"),
-        ({"private_network": ""}, "private_network"),
-        ({"private_network": None}, "private_network"),
-        ({"name_prefix": "Bad_Prefix"}, "name_prefix"),
+        ({"backup_start_time": "\u0660\u0662:00"}, "backup_start_time"),
+        ({"version": "POSTGRES_\u0661\u0666"}, "version"),
         ({"availability": "SOMETIMES"}, "availability"),
         ({"surprise": 1}, "surprise"),
     ],
 )
-def test_invalid_args_are_rejected_on_their_field(override: dict[str, Any], field: str) -> None:
+def test_invalid_spec_is_rejected_on_its_field(override: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as error:
-        DatabaseArgs(**{**BASE_ARGS, **override})
+        DatabaseSpec(**override)
     assert [e["loc"][0] for e in error.value.errors()] == [field]
 
 
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"private_network": ""}, "private_network is required"),
+        ({"private_network": None}, "private_network is required"),
+        ({"name_prefix": "Bad_Prefix"}, "name_prefix must be"),
+        ({"region": ""}, "region is required"),
+    ],
+)
+def test_invalid_args_are_rejected(override: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ValueError, match=expected):
+        DatabaseArgs(**{**BASE_ARGS, **override})
+
+
+def test_spec_takes_config_keys_and_field_names() -> None:
+    assert DatabaseSpec.model_validate({"diskSizeGb": 80}).disk_size_gb == 80
+    assert DatabaseSpec(disk_size_gb=80) == DatabaseSpec.model_validate({"diskSizeGb": 80})
+
+
 def test_bad_config_registers_nothing() -> None:
-    run = run_repo_stack("prod", overrides={f"{NAMESPACE}:dbDiskSizeGb": "10", f"{NAMESPACE}:debug": "true"})
+    run = run_repo_stack(
+        "prod", overrides={f"{NAMESPACE}:database": '{"diskSizeGb": 10}', f"{NAMESPACE}:debug": "true"}
+    )
     assert run.error is not None
-    assert f"{NAMESPACE}:dbDiskSizeGb (integer)" in run.error and f"{NAMESPACE}:debug (boolean)" in run.error
+    assert f"{NAMESPACE}:database.diskSizeGb (integer)" in run.error and f"{NAMESPACE}:debug (boolean)" in run.error
     assert "Traceback" not in run.error
     assert [r.type for r in run.resources] == ["pulumi:pulumi:Stack"]
+
+
+OPTS_PROGRAM = """
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components.database import Database, DatabaseArgs
+
+provider = gcp.Provider("europe", project="p", region="europe-west1")
+gate = random.RandomId("gate", byte_length=4)
+vpc = gcp.compute.Network("vpc", auto_create_subnetworks=False, opts=pulumi.ResourceOptions(provider=provider))
+Database(
+    "db",
+    DatabaseArgs(name_prefix="agencyos-test", region="europe-west1", private_network=vpc.id, labels={}),
+    opts=pulumi.ResourceOptions(depends_on=[gate], protect=True, providers=[provider]),
+)
+"""
+
+
+def test_resource_options_reach_every_child(tmp_path: Path) -> None:
+    """depends_on, protect and providers travel in opts, and every child gets them; the VPC is an Output."""
+    (tmp_path / "__main__.py").write_text(OPTS_PROGRAM)
+    run = run_program(tmp_path, project="opts", stack="test", config={}, secret_keys=[], preview=False)
+    assert run.error is None, run.error
+    [gate] = [r for r in run.resources if r.name == "gate"]
+    [provider] = [r for r in run.resources if r.type == "pulumi:providers:gcp" and r.name == "europe"]
+    [component] = run.of_type(COMPONENT)
+    children = [r for r in run.resources if r.parent == component.urn]
+    assert {r.name for r in children} == {"db-instance", "db-database", "db-user", "db-password"}
+    for child in children:
+        assert gate.urn in child.dependencies, child.urn
+        assert child.protect, child.urn
+        if child.type.startswith("gcp:"):
+            assert child.provider.startswith(provider.urn), child.urn
+    [instance] = run.of_type(INSTANCE)
+    assert instance.inputs.plain["settings"]["ipConfiguration"]["privateNetwork"], instance.urn

@@ -1,0 +1,1 @@
+"""Policies on Google Cloud resources, one module per service (cloudsql; later memorystore...)."""

@@ -1,0 +1,191 @@
+"""The policy registry: each policy is declared at its check, with all its metadata.
+
+    @instance_policy(
+        name="gcp-cloudsql-instance-backup-window",   # <vendor>-<service>-<resource>-<requirement>
+        item="7.database-backups.1",                  # checklist item id (agencyos_checklist)
+        level=MANDATORY, severity=Severity.MEDIUM,
+        description="...", remediation="...",
+        applies=primary_instance,                     # which resources of the type it judges
+        config={"startTime": time_of_day(DB_BACKUP_START_TIME_UTC, "Backup start, HH:MM UTC.")},
+    )
+    def backup_window(subject: Subject) -> Iterator[str]: ...
+
+Registration fails at import when the name breaks the scheme, is taken, or the item id is not in
+the checklist, so a policy without its metadata cannot load. Config parameters are built from the
+catalogue's stated numbers, so a policy's defaults are the checklist's. The item travels to the
+engine as the policy's compliance framework (reference: section path and item id; specification:
+the item's words), so reports and tables are generated from the pack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agencyos_checklist import Item, Stated
+from agencyos_checklist import item as checklist_item
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+FRAMEWORK = "AgencyOS production deployment checklist"
+FRAMEWORK_VERSION = "1"
+VENDORS = ("gcp", "kubernetes", "cloudflare", "stack")
+NAME_SCHEME = re.compile(rf"^({'|'.join(VENDORS)})-[a-z0-9]+-[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*$")
+"""<vendor>-<service>-<resource>-<requirement>, lowercase words joined by hyphens."""
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a check judges: one resource's inputs and options, the policy's config, and its level."""
+
+    resource_type: str
+    props: Any
+    """Inputs in the engine's camelCase; read them with ``agencyos_policy.props.lookup`` or the rules."""
+    opts: PolicyResourceOptions
+    config: Mapping[str, Any]
+    """The policy's config: schema defaults (the checklist's numbers) overridden by pack config."""
+    mandatory: bool
+    """Whether the policy is mandatory: then an unknown value cannot pass."""
+
+
+Check = Callable[[Subject], Iterable[str]]
+"""Yields one message per violation; messages never echo property values."""
+Applies = Callable[[Subject], bool]
+
+
+def every_resource(_subject: Subject) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Param:
+    """One property of a policy's config schema, with the stated number its default comes from."""
+
+    schema: Mapping[str, Any]
+    stated: Stated[Any] | None = None
+
+
+def bound(stated: Stated[int], description: str) -> Param:
+    """An integer threshold whose default is the checklist's number."""
+    return Param({"type": "integer", "minimum": 0, "default": stated.value, "description": description}, stated)
+
+
+def time_of_day(stated: Stated[str], description: str) -> Param:
+    """An HH:MM (UTC) time whose default is the checklist's time."""
+    schema = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "default": stated.value}
+    return Param({**schema, "description": description}, stated)
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A registered policy: its check and everything a report or a reviewer needs about it."""
+
+    name: str
+    item: Item
+    level: EnforcementLevel
+    severity: Severity
+    description: str
+    remediation: str
+    resource_types: frozenset[str]
+    check: Check
+    applies: Applies = every_resource
+    config: Mapping[str, Param] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {key: param.schema["default"] for key, param in self.config.items() if "default" in param.schema}
+
+    def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in self.resource_types:
+            return
+        subject = Subject(
+            args.resource_type,
+            args.props,
+            args.opts,
+            {**self.defaults, **(args.get_config() or {})},
+            self.level is MANDATORY,
+        )
+        if not self.applies(subject):
+            return
+        for message in self.check(subject):
+            report_violation(message, None)
+
+    def build(self) -> ResourceValidationPolicy:
+        vendor, service = self.name.split("-")[:2]
+        return ResourceValidationPolicy(
+            name=self.name,
+            description=self.description,
+            validate=self.validate,
+            enforcement_level=self.level,
+            severity=self.severity,
+            remediation_steps=self.remediation,
+            config_schema=PolicyConfigSchema(properties={k: dict(p.schema) for k, p in self.config.items()})
+            if self.config
+            else None,
+            framework=PolicyComplianceFramework(
+                name=FRAMEWORK,
+                version=FRAMEWORK_VERSION,
+                reference=f"{self.item.path} [{self.item.id}]",
+                specification=self.item.statement,
+            ),
+            tags=[vendor, service, f"checklist-{self.item.section}", *self.tags],
+        )
+
+
+REGISTRY: dict[str, PolicySpec] = {}
+"""Every registered policy by name, in registration order."""
+
+
+def resource_policy(
+    *,
+    name: str,
+    item: str,
+    level: EnforcementLevel,
+    severity: Severity,
+    description: str,
+    remediation: str,
+    resource_types: Iterable[str],
+    applies: Applies = every_resource,
+    config: Mapping[str, Param] | None = None,
+    tags: Iterable[str] = (),
+) -> Callable[[Check], Check]:
+    """Registers the decorated check as a resource policy (see the module docstring)."""
+
+    def register(check: Check) -> Check:
+        if not NAME_SCHEME.match(name):
+            raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
+        if name in REGISTRY:
+            raise ValueError(f"policy name {name!r} is registered twice")
+        REGISTRY[name] = PolicySpec(
+            name=name,
+            item=checklist_item(item),
+            level=level,
+            severity=severity,
+            description=description,
+            remediation=remediation,
+            resource_types=frozenset(resource_types),
+            check=check,
+            applies=applies,
+            config=dict(config or {}),
+            tags=tuple(tags),
+        )
+        return check
+
+    return register
+
+
+def build_policies() -> list[ResourceValidationPolicy]:
+    """The pulumi_policy objects of every registered policy."""
+    return [spec.build() for spec in REGISTRY.values()]
