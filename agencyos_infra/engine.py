@@ -32,8 +32,8 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi import RunError
 from pulumi.runtime import set_all_config
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, MockSettings
-from pulumi.runtime.proto import engine_pb2, resource_pb2
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, MockSettings
+from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from agencyos_infra.mocks import RealisticMocks
@@ -223,6 +223,17 @@ class CapturingMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def Invoke(self, request: Any) -> Any:
+        """Data sources, answered by the mocks from plain JSON (no event loop on the SDK's thread)."""
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = Properties.from_struct(request.args).plain
+        result, failures = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        return resource_pb2.ResourceInvokeResponse(
+            **{"return": to_struct(result)},
+            failures=[provider_pb2.CheckFailure(property=key, reason=reason) for key, reason in failures or []],
+        )
 
     def _capture(self, resource: CapturedResource) -> None:
         with self._lock:

@@ -41,7 +41,7 @@ def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
     if report is not None:
         lines += ["", f"Policies ({report.pack_name}@v{report.pack_version}, {len(report.policies)} policies):"]
         for level in ("mandatory", "advisory"):
-            found = [v for v in report.violations if v.enforcement_level == level]
+            found = [v for v in sorted_violations(report) if v.enforcement_level == level]
             lines.append(f"  {level.capitalize()} violations: {len(found)}")
             for violation in found:
                 lines.append(f"    [{violation.policy}] ({violation.severity}) {violation.urn or '(stack)'}")
@@ -57,6 +57,11 @@ def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
         for key, value in sorted(run.stack_outputs.redacted().items()):
             lines.append(f"    {key}: {_display(value)}")
     return "\n".join(lines)
+
+
+def sorted_violations(report: PolicyReport) -> list[Any]:
+    """Violations in a stable order: resources are registered (and judged) from several threads."""
+    return sorted(report.violations, key=lambda v: (v.urn, v.policy, v.message))
 
 
 def _stack_urn(run: ProgramRun) -> str:
@@ -79,7 +84,7 @@ def _display(value: Any) -> str:
 
 def _tree(resources: list[CapturedResource]) -> list[str]:
     children: dict[str, list[CapturedResource]] = {}
-    for resource in resources:
+    for resource in sorted(resources, key=lambda r: (r.type, r.name)):
         children.setdefault(resource.parent, []).append(resource)
     type_width = max((len(r.type) for r in resources), default=10) + 6
     lines = [f"     {'Type':<{type_width}} Name"]
@@ -105,7 +110,9 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
         "project": run.project,
         "stack": run.stack,
         "mode": "preview" if run.preview else "up",
-        "diagnostics": [{"severity": e.severity, "message": e.message, "urn": e.urn} for e in run.log],
+        "diagnostics": [
+            {"severity": e.severity, "message": e.message, "urn": e.urn} for e in run.log if e.severity != "debug"
+        ],
         "resources": [
             {
                 "type": r.type,
@@ -130,7 +137,8 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
                 "unknownPaths": r.inputs.unknown_paths,
                 "outputSecretPaths": r.outputs.secret_paths,
             }
-            for r in run.resources
+            # The SDK registers from several threads, so registration order varies between runs.
+            for r in sorted(run.resources, key=lambda resource: resource.urn)
         ],
         "outputs": run.stack_outputs.redacted(),
         "outputSecretPaths": run.stack_outputs.secret_paths,
@@ -146,7 +154,7 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
                 "message": v.message,
                 "checklistItem": v.checklist_item,
             }
-            for v in report.violations
+            for v in sorted_violations(report)
         ],
         "remediations": []
         if report is None
