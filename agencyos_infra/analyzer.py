@@ -340,8 +340,36 @@ class AnalysisSession:
         self._pb = analyzer_pb2
         self.pack = pack
         self.timeout = _env_seconds(CALL_TIMEOUT_ENV, _DEFAULT_CALL_TIMEOUT_S)
-        stub = pack.stub()
-        self._stub = stub
+        self._policy_config, self._secret_keys, self._tags = policy_config, secret_keys, tags
+        self._pending: list[tuple[CapturedResource, Any, Any]] = []
+        self._backlog: list[CapturedResource] = []
+        self._providers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._setup_error: PolicyPackError | None = None
+        # The pack boots while the program runs: set-up happens on a thread, and resources
+        # registered before it is done wait in a backlog (the engine streams them the same way).
+        self._setup_thread = threading.Thread(target=self._set_up, name="policy-pack-setup", daemon=True)
+        self._setup_thread.start()
+
+    def _set_up(self) -> None:
+        try:
+            self._configure()
+        except PolicyPackError as error:
+            self._setup_error = error
+        except Exception as error:  # reported by finish(), never lost on this thread
+            self._setup_error = PolicyPackError(f"policy pack set-up failed: {type(error).__name__}: {error}")
+        finally:
+            with self._lock:
+                backlog, self._backlog = self._backlog, []
+                self._ready.set()
+            if self._setup_error is None:
+                for resource in backlog:
+                    self._send(resource)
+
+    def _configure(self) -> None:
+        pack, analyzer_pb2 = self.pack, self._pb
+        stub = self._stub = pack.stub()
         self._call("Handshake", lambda: self._handshake(), tolerate_unimplemented=True)
         self._call(
             "ConfigureStack",
@@ -352,8 +380,8 @@ class AnalysisSession:
                     organization=pack.organization,
                     dry_run=pack.dry_run,
                     config=pack.config,
-                    config_secret_keys=secret_keys,
-                    tags=tags,
+                    config_secret_keys=self._secret_keys,
+                    tags=self._tags,
                 ),
                 timeout=self.timeout,
             ),
@@ -363,15 +391,24 @@ class AnalysisSession:
         info = self._call("GetAnalyzerInfo", lambda: stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=self.timeout))
         policies = {policy.name: _policy_info(policy) for policy in info.policies}
         initial = {name: _config_from_proto(value) for name, value in info.initialConfig.items()}
-        given, warnings = parse_policy_config(policy_config or {})
+        given, warnings = parse_policy_config(self._policy_config or {})
         self.config = reconcile_policy_config(policies, initial, given)
         self._call("Configure", lambda: stub.Configure(self._configure_request(self.config), timeout=self.timeout))
         # As the CLI does, PulumiPolicy.yaml's version wins over the one a Python pack reports.
         self.report = PolicyReport(info.name, pack.manifest.version or info.version, policies, warnings=warnings)
-        self.remediates = any(entry.enforcement_level == "remediate" for entry in self.config.values())
-        self._pending: list[tuple[CapturedResource, Any, Any]] = []
-        self._providers: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._remediates = any(entry.enforcement_level == "remediate" for entry in self.config.values())
+
+    def wait_ready(self) -> None:
+        """Block until the pack is configured; raise what went wrong if it could not be."""
+        self._ready.wait()
+        if self._setup_error is not None:
+            raise self._setup_error
+
+    @property
+    def remediates(self) -> bool:
+        """Whether any policy remediates; known once the pack is configured (the first resource waits)."""
+        self.wait_ready()
+        return self._remediates
 
     def _handshake(self) -> Any:
         return self._stub.Handshake(
@@ -478,6 +515,14 @@ class AnalysisSession:
 
     def submit(self, resource: CapturedResource) -> None:
         """Send a resource's Analyze now, without waiting for the answer (the engine streams them)."""
+        with self._lock:
+            if not self._ready.is_set():
+                self._backlog.append(resource)
+                return
+        if self._setup_error is None:
+            self._send(resource)
+
+    def _send(self, resource: CapturedResource) -> None:
         if resource.type.startswith("pulumi:providers:"):
             provider = self._pb.AnalyzerProviderResource(
                 type=resource.type,
@@ -494,6 +539,8 @@ class AnalysisSession:
 
     def finish(self, run: ProgramRun) -> PolicyReport:
         """Collect every Analyze answer, in registration order, then run AnalyzeStack."""
+        self._setup_thread.join()
+        self.wait_ready()
         with self._lock:
             pending, self._pending = self._pending, []
         for resource, request, future in pending:

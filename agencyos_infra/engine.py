@@ -127,7 +127,8 @@ class ProgramRun:
 class ResourceSink(Protocol):
     """Receives each resource as it is registered: the analyzer session streams it to the pack."""
 
-    remediates: bool
+    @property
+    def remediates(self) -> bool: ...
 
     def remediate(self, resource: CapturedResource) -> struct_pb2.Struct | None: ...
 

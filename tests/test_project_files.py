@@ -11,8 +11,9 @@ from tests.conftest import POLICY_DIR, REPO
 
 
 def _requirements(path) -> dict[str, str]:
+    """Requirement name → line; local paths (the pack's catalogue, ``./policy``) are not PyPI packages."""
     lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
-    return {re.split(r"[<>=~!]", line)[0].lower(): line for line in lines if line}
+    return {re.split(r"[<>=~!]", line)[0].lower(): line for line in lines if line and not line.startswith("./")}
 
 
 def test_pulumi_yaml_runs_python_with_pip_requirements() -> None:
@@ -33,6 +34,9 @@ def test_program_requirements_are_bounded_and_match_pyproject() -> None:
         assert declared.get(name) == line, name
     for name in ("pulumi", "pulumi-gcp", "pulumi-kubernetes", "pulumi-cloudflare", "pulumi-random", "pydantic"):
         assert name in program
+    # The program installs the checklist catalogue from the pack's tree, which must be installable.
+    assert "./policy" in (REPO / "requirements.txt").read_text().split()
+    assert (POLICY_DIR / "pyproject.toml").is_file()
 
 
 def test_policy_pack_files() -> None:

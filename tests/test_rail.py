@@ -75,7 +75,7 @@ def test_a_program_that_raises_is_exit_2_with_its_message(tmp_path: Path) -> Non
 
 
 def test_two_resources_with_one_urn_are_refused(tmp_path: Path) -> None:
-    body = "import pulumi_random as random\nrandom.RandomString('same', length=8)\nrandom.RandomString('same', length=8)\n"
+    body = "import pulumi_random as random\n" + "random.RandomString('same', length=8)\n" * 2
     result = _preview(_program(tmp_path, body))
     assert result.returncode == 2 and "Duplicate resource URN" in _clean(result)
 
@@ -269,7 +269,8 @@ def test_a_noisy_pack_does_not_hang(tmp_path: Path) -> None:
 
 
 def test_a_pack_that_never_starts_times_out_with_its_stderr(tmp_path: Path) -> None:
-    pack = _pack(tmp_path, "import sys, time\nsys.stderr.write('stuck importing\\n')\nsys.stderr.flush()\ntime.sleep(120)\n")
+    stuck = "import sys, time\nsys.stderr.write('stuck importing\\n')\nsys.stderr.flush()\ntime.sleep(120)\n"
+    pack = _pack(tmp_path, stuck)
     env = {**os.environ, "AGENCYOS_POLICY_PACK_START_TIMEOUT": "3"}
     result = _preview(_program(tmp_path, NONCOMPLIANT_SQL), "--policy-pack", str(pack), env=env)
     output = _clean(result)

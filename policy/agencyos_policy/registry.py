@@ -124,7 +124,7 @@ class PolicySpec:
 
     def build(self) -> ResourceValidationPolicy:
         vendor, service = self.name.split("-")[:2]
-        return ResourceValidationPolicy(
+        policy = ResourceValidationPolicy(
             name=self.name,
             description=self.description,
             validate=self.validate,
@@ -142,6 +142,9 @@ class PolicySpec:
             ),
             tags=[vendor, service, f"checklist-{self.item.section}", *self.tags],
         )
+        # The types it judges: the pack's analyzer (decode_once.py) skips the others, as validate would.
+        policy.resource_types = self.resource_types  # type: ignore[attr-defined]
+        return policy
 
 
 REGISTRY: dict[str, PolicySpec] = {}

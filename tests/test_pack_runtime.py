@@ -1,0 +1,45 @@
+"""The pack's decode-once analyzer gives exactly the SDK's answers, only faster."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from agencyos_infra.analyzer import PolicyPackProcess
+from agencyos_infra.engine import run_program
+from agencyos_infra.stackconfig import load_stack_config
+from tests.conftest import EXAMPLES, POLICY_DIR
+
+
+def _stock_pack(tmp_path: Path) -> Path:
+    """A copy of the pack whose entry point serves pulumi-policy's own analyzer."""
+    pack = tmp_path / "stock-pack"
+    shutil.copytree(POLICY_DIR, pack, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+    main = (pack / "__main__.py").read_text()
+    (pack / "__main__.py").write_text(main.replace("decode_once.install()\n", ""))
+    assert "decode_once.install()" not in (pack / "__main__.py").read_text()
+    return pack
+
+
+def _violations(pack_dir: Path, program: Path, preview: bool) -> list[tuple[str, str, str, str]]:
+    loaded = load_stack_config(program, "dev")
+    options = {"project": loaded.project, "stack": "dev", "config": loaded.config, "dry_run": preview}
+    with PolicyPackProcess(pack_dir, **options) as pack:
+        session = pack.session()
+        run = run_program(
+            loaded.program_dir, project=loaded.project, stack="dev", config=loaded.config, preview=preview, sink=session
+        )
+        assert run.error is None, run.error
+        report = session.finish(run)
+    return sorted((v.urn, v.policy, v.enforcement_level, v.message) for v in report.violations)
+
+
+def test_decode_once_answers_as_the_sdk_does(tmp_path: Path) -> None:
+    stock = _stock_pack(tmp_path)
+    for program in (EXAMPLES / "noncompliant", EXAMPLES / "compliant-plain"):
+        for preview in (True, False):
+            ours = _violations(POLICY_DIR, program, preview)
+            theirs = _violations(stock, program, preview)
+            assert ours == theirs, (program.name, preview)
+            if program.name == "noncompliant":
+                assert any(level == "mandatory" for _, _, level, _ in ours)
