@@ -22,7 +22,7 @@ preview: $(STAMP)
 	$(BIN)/agencyos-infra preview --stack prod
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/preview_floor.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

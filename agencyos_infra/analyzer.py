@@ -20,26 +20,26 @@ import collections
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 
 if TYPE_CHECKING:
+    import grpc
     from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
     from agencyos_infra.engine import CapturedResource, ProgramRun
 
-# The Pulumi SDK (and its generated protos) take a third of a second to import. They are imported
-# on first use, so the pack process can be spawned first and boot while this process loads them.
+# The Pulumi SDK, its generated protos and grpc take a third of a second to import. They are
+# imported on first use, so the pack process is spawned first and boots while this process loads them.
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
@@ -179,12 +179,10 @@ class PolicyPackProcess:
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization, self.config = organization, dict(config)
         self.start_timeout = start_timeout or _env_seconds(START_TIMEOUT_ENV, _DEFAULT_START_TIMEOUT_S)
-        # The engine endpoint the pack is given. Python packs never call back (facts checked against
-        # pulumi-policy's sources), so it serves no methods; a call would get UNIMPLEMENTED.
-        self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-        engine_port = self._engine_server.add_insecure_port("127.0.0.1:0")
-        self._engine_server.start()
-        self.engine_address = f"127.0.0.1:{engine_port}"
+        # The engine endpoint the pack is given: a real listening address, but Python packs never
+        # call it (pulumi/policy/__main__.py only parses it), so nothing is served there.
+        self._engine_socket = socket.create_server(("127.0.0.1", 0))
+        self.engine_address = f"127.0.0.1:{self._engine_socket.getsockname()[1]}"
         env = {
             **os.environ,
             "PULUMI_CONFIG": json.dumps(self.config),
@@ -244,6 +242,7 @@ class PolicyPackProcess:
 
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """The analyzer client, once the pack has printed its port."""
+        import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
 
         if self._stub is not None:
@@ -294,7 +293,7 @@ class PolicyPackProcess:
             self._process.stdout.close()
         self._reader.join(timeout=5)
         self._stderr.close()
-        self._engine_server.stop(None)
+        self._engine_socket.close()
 
     def __enter__(self) -> PolicyPackProcess:
         return self
@@ -368,6 +367,8 @@ class AnalysisSession:
                     self._send(resource)
 
     def _configure(self) -> None:
+        import jsonschema  # noqa: F401  # loaded while the pack boots, not after it answers
+
         pack, analyzer_pb2 = self.pack, self._pb
         stub = self._stub = pack.stub()
         self._call("Handshake", lambda: self._handshake(), tolerate_unimplemented=True)
@@ -432,6 +433,8 @@ class AnalysisSession:
         return request
 
     def _call(self, what: str, call: Callable[[], Any], *, tolerate_unimplemented: bool = False) -> Any:
+        import grpc
+
         try:
             return call()
         except grpc.RpcError as error:
@@ -440,6 +443,8 @@ class AnalysisSession:
             raise self._failure(error, what) from None
 
     def _failure(self, error: Any, what: str, culprit: str = "") -> PolicyPackError:
+        import grpc
+
         code = self.pack.exit_code()
         if code is not None:
             message = f"the policy pack exited with code {code} during {what}"
@@ -539,6 +544,8 @@ class AnalysisSession:
 
     def finish(self, run: ProgramRun) -> PolicyReport:
         """Collect every Analyze answer, in registration order, then run AnalyzeStack."""
+        import grpc
+
         self._setup_thread.join()
         self.wait_ready()
         with self._lock:
@@ -582,6 +589,8 @@ class AnalysisSession:
 
     def _culprit(self, call: Callable[[], Any], *, stack: bool) -> str:
         """Name the policy that fails a call, by enabling one policy at a time (only after a failure)."""
+        import grpc
+
         if self.pack.exit_code() is not None:
             return ""
         candidates = [p for p in self.report.policies.values() if p.is_stack_policy == stack]
@@ -627,6 +636,8 @@ class _suppress_rpc:
         return None
 
     def __exit__(self, kind: object, *_: object) -> bool:
+        import grpc
+
         return isinstance(kind, type) and issubclass(kind, grpc.RpcError)
 
 

@@ -139,7 +139,7 @@ def preview(args: argparse.Namespace) -> int:
         from agencyos_infra.report import render_json, render_text, unknown_policy_warnings
 
         try:
-            session = pack.session(policy_config, stack.secret_keys, getattr(stack, "tags", None))
+            session = pack.session(policy_config, stack.secret_keys, stack.tags)
             run = run_program(
                 stack.program_dir,
                 project=stack.project,
@@ -157,6 +157,8 @@ def preview(args: argparse.Namespace) -> int:
             print(render_text(run, report))
             return _fail(f"the program failed:\n{run.error}")
 
+    for warning in stack.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for key in stack.undecrypted_keys:
         print(
             f"warning: {key} is encrypted and PULUMI_CONFIG_PASSPHRASE is not set; "
