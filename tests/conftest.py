@@ -51,9 +51,7 @@ def prod_run() -> ProgramRun:
     return run
 
 
-def run_cli(
-    *args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real console entry point, in a subprocess, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "agencyos_infra.cli", *args],
