@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import queue
 import re
 import socket
 import subprocess
@@ -341,17 +342,19 @@ class AnalysisSession:
         self.timeout = _env_seconds(CALL_TIMEOUT_ENV, _DEFAULT_CALL_TIMEOUT_S)
         self._policy_config, self._secret_keys, self._tags = policy_config, secret_keys, tags
         self._pending: list[tuple[CapturedResource, Any, Any]] = []
-        self._backlog: list[CapturedResource] = []
         self._providers: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._setup_error: PolicyPackError | None = None
-        # The pack boots while the program runs: set-up happens on a thread, and resources
-        # registered before it is done wait in a backlog (the engine streams them the same way).
-        self._setup_thread = threading.Thread(target=self._set_up, name="policy-pack-setup", daemon=True)
-        self._setup_thread.start()
+        # The pack boots while the program runs: one thread sets it up, then sends each resource's
+        # Analyze as the program registers it (the engine streams them the same way). One sender,
+        # not the SDK's many registration threads: concurrent calls on one channel contend and
+        # block the program, a queue does not.
+        self._outbox: queue.SimpleQueue[CapturedResource | None] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._set_up_and_send, name="policy-pack-sender", daemon=True)
+        self._sender.start()
 
-    def _set_up(self) -> None:
+    def _set_up_and_send(self) -> None:
         try:
             self._configure()
         except PolicyPackError as error:
@@ -359,12 +362,10 @@ class AnalysisSession:
         except Exception as error:  # reported by finish(), never lost on this thread
             self._setup_error = PolicyPackError(f"policy pack set-up failed: {type(error).__name__}: {error}")
         finally:
-            with self._lock:
-                backlog, self._backlog = self._backlog, []
-                self._ready.set()
+            self._ready.set()
+        while (resource := self._outbox.get()) is not None:
             if self._setup_error is None:
-                for resource in backlog:
-                    self._send(resource)
+                self._send(resource)
 
     def _configure(self) -> None:
         import jsonschema  # noqa: F401  # loaded while the pack boots, not after it answers
@@ -519,13 +520,8 @@ class AnalysisSession:
         return replaced
 
     def submit(self, resource: CapturedResource) -> None:
-        """Send a resource's Analyze now, without waiting for the answer (the engine streams them)."""
-        with self._lock:
-            if not self._ready.is_set():
-                self._backlog.append(resource)
-                return
-        if self._setup_error is None:
-            self._send(resource)
+        """Queue a resource's Analyze; the sender thread sends it without waiting for the answer."""
+        self._outbox.put(resource)
 
     def _send(self, resource: CapturedResource) -> None:
         if resource.type.startswith("pulumi:providers:"):
@@ -546,7 +542,8 @@ class AnalysisSession:
         """Collect every Analyze answer, in registration order, then run AnalyzeStack."""
         import grpc
 
-        self._setup_thread.join()
+        self._outbox.put(None)
+        self._sender.join()
         self.wait_ready()
         with self._lock:
             pending, self._pending = self._pending, []
