@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from google.protobuf import empty_pb2, json_format, struct_pb2
-
 if TYPE_CHECKING:
     import grpc
+    from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
     from agencyos_infra.engine import CapturedResource, ProgramRun
@@ -389,6 +388,8 @@ class AnalysisSession:
             ),
             tolerate_unimplemented=True,
         )
+        from google.protobuf import empty_pb2
+
         self._call("GetPluginInfo", lambda: stub.GetPluginInfo(empty_pb2.Empty(), timeout=self.timeout))
         info = self._call("GetAnalyzerInfo", lambda: stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=self.timeout))
         policies = {policy.name: _policy_info(policy) for policy in info.policies}
@@ -725,10 +726,14 @@ def unknown_policy_names(policy_config: Mapping[str, Any], policies: Mapping[str
 
 def _config_from_proto(value: Any) -> PolicyConfig:
     level = LEVEL_BY_ENUM.get(value.enforcementLevel, "") if value.enforcementLevel else ""
+    from google.protobuf import json_format
+
     return PolicyConfig(level, json_format.MessageToDict(value.properties))
 
 
 def _policy_info(policy: Any) -> PolicyInfo:
+    from google.protobuf import json_format
+
     framework = policy.framework
     item = f"{framework.reference}: {framework.specification}" if framework.reference else ""
     schema = (
@@ -760,6 +765,8 @@ def _integral(value: Any) -> Any:
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    from google.protobuf import struct_pb2
+
     struct = struct_pb2.Struct()
     struct.update(dict(values))
     return struct
