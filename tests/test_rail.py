@@ -209,6 +209,7 @@ def test_the_pack_receives_options_outputs_and_no_internal_keys(tmp_path: Path) 
     assert seen["aliases"] == ["urn:pulumi:dev::probe::gcp:storage/bucket:Bucket::old-b"]
     assert seen["timeouts"] == [300.0, 0.0, 3600.0]
     assert not [key for key in seen["props"] if key.startswith("__")]
+    assert seen["tags"]["pulumi:project"] == "probe" and seen["tags"]["pulumi:runtime"] == "python"
     assert "pulumi:pulumi:Stack" in output and '{"answer": 42' in output  # stack outputs reach AnalyzeStack
     assert 'probe:index:Box {"size": 3' in output  # a component's registered outputs too
 
@@ -375,3 +376,35 @@ def test_policy_config_merges_defaults_initial_config_then_the_file() -> None:
         reconcile_policy_config(policies, {}, {"a": PolicyConfig("", {"count": 0})})
     with pytest.raises(PolicyPackError, match=r"a.count: 'x' is not of type 'integer'"):
         reconcile_policy_config(policies, {}, {"a": PolicyConfig("", {"count": "x"})})
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agencyos_infra import cli
+
+    def broken(_args: object) -> int:
+        raise LookupError("something nobody planned for")
+
+    monkeypatch.setattr(cli, "preview", broken)
+    assert cli.main(["preview"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "error: unexpected LookupError: something nobody planned for (run with --debug for the traceback)"
+    )
+    assert cli.main(["--debug", "preview"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    assert cli.main(["preview", "--debug"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_internal_keys_never_reach_an_analyzer() -> None:
+    from google.protobuf import json_format
+
+    from agencyos_infra.wire import Properties, to_struct
+
+    struct = to_struct({"__defaults": ["name"], "name": "x", "nested": {"__kept": 1}})
+    sent = json_format.MessageToDict(Properties.from_struct(struct).analyzer_struct())
+    assert sent == {"name": "x", "nested": {"__kept": 1}}  # SkipInternalKeys drops top-level keys only
+    plain = to_struct({"name": "x"})
+    assert Properties.from_struct(plain).analyzer_struct() is plain  # nothing to rewrite: passed through
