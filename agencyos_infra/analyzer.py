@@ -367,8 +367,6 @@ class AnalysisSession:
                 self._send(resource)
 
     def _configure(self) -> None:
-        import jsonschema  # noqa: F401  # loaded while the pack boots, not after it answers
-
         pack, analyzer_pb2 = self.pack, self._pb
         stub = self._stub = pack.stub()
         self._call("Handshake", lambda: self._handshake(), tolerate_unimplemented=True)
@@ -682,8 +680,6 @@ def reconcile_policy_config(
     given: Mapping[str, PolicyConfig | None],
 ) -> dict[str, PolicyConfig]:
     """Schema defaults, then the pack's initial config, then the file; validated against each schema."""
-    import jsonschema
-
     result = {
         name: PolicyConfig(
             policy.enforcement_level,
@@ -703,21 +699,70 @@ def reconcile_policy_config(
             result[name] = PolicyConfig(
                 entry.enforcement_level or current.enforcement_level, {**current.properties, **entry.properties}
             )
-    problems = []
-    for name, policy in policies.items():
-        if not policy.config_schema and not policy.required:
-            continue
-        schema: dict[str, Any] = {"type": "object", "properties": policy.config_schema}
-        if policy.required:
-            schema["required"] = policy.required
-        validator = jsonschema.Draft7Validator(schema)
-        for error in sorted(validator.iter_errors(result[name].properties), key=lambda e: list(e.path)):
-            where = ".".join(str(part) for part in error.path)
-            problems.append(f"{name}{'.' + where if where else ''}: {error.message}")
-    if problems:
-        raise PolicyPackError("invalid policy config:\n  - " + "\n  - ".join(problems))
+    checked = [
+        (name, _config_schema(policy), result[name].properties)
+        for name, policy in policies.items()
+        if policy.config_schema or policy.required
+    ]
+    validated = _ValidatedConfigs()
+    if not validated.known(checked):
+        problems = []
+        for name, schema, properties in checked:
+            problems += [f"{name}{where}: {message}" for where, message in _schema_errors(schema, properties)]
+        if problems:
+            raise PolicyPackError("invalid policy config:\n  - " + "\n  - ".join(problems))
+        validated.remember(checked)
     # Names the pack does not have are passed on, as the CLI does; they configure nothing.
     return {name: entry for name, entry in result.items() if entry.enforcement_level in LEVELS}
+
+
+def _config_schema(policy: PolicyInfo) -> dict[str, Any]:
+    """A policy's config schema as the CLI builds it (convertSchema): an object of its properties."""
+    schema: dict[str, Any] = {"type": "object", "properties": policy.config_schema}
+    if policy.required:
+        schema["required"] = policy.required
+    return schema
+
+
+def _schema_errors(schema: Mapping[str, Any], properties: Mapping[str, Any]) -> list[tuple[str, str]]:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        ("".join(f".{part}" for part in error.path), error.message)
+        for error in sorted(validator.iter_errors(properties), key=lambda e: [str(p) for p in e.path])
+    ]
+
+
+class _ValidatedConfigs:
+    """Policy configs already found valid, remembered by content so a repeat run skips the validator.
+
+    Validation is a pure function of the schemas and the config; importing jsonschema costs more than
+    a small stack's whole analysis, and most runs validate exactly what the last run did. Only
+    successes are remembered; the record lives in the user's cache directory and is optional.
+    """
+
+    VERSION = "draft7-1"
+
+    def __init__(self) -> None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        self.directory = Path(base) / "agencyos-infra" / "valid-policy-config"
+
+    def _path(self, checked: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> Path:
+        import hashlib
+
+        content = json.dumps([self.VERSION, checked], sort_keys=True, default=str)
+        return self.directory / hashlib.sha256(content.encode()).hexdigest()
+
+    def known(self, checked: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> bool:
+        return self._path(checked).is_file()
+
+    def remember(self, checked: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._path(checked).touch()
+        except OSError:
+            pass  # a read-only home only costs the next run a validation
 
 
 def unknown_policy_names(policy_config: Mapping[str, Any], policies: Mapping[str, PolicyInfo]) -> list[str]:

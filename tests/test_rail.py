@@ -408,3 +408,15 @@ def test_internal_keys_never_reach_an_analyzer() -> None:
     assert sent == {"name": "x", "nested": {"__kept": 1}}  # SkipInternalKeys drops top-level keys only
     plain = to_struct({"name": "x"})
     assert Properties.from_struct(plain).analyzer_struct() is plain  # nothing to rewrite: passed through
+
+
+def test_a_valid_policy_config_is_remembered_by_content_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    policies = {"a": _policy("a", count={"type": "integer", "minimum": 1, "default": 30})}
+    reconcile_policy_config(policies, {}, {})
+    remembered = list((tmp_path / "agencyos-infra" / "valid-policy-config").iterdir())
+    assert len(remembered) == 1
+    reconcile_policy_config(policies, {}, {})  # the same content: nothing new to remember
+    assert list((tmp_path / "agencyos-infra" / "valid-policy-config").iterdir()) == remembered
+    with pytest.raises(PolicyPackError, match=r"a.count: 0 is less than the minimum of 1"):
+        reconcile_policy_config(policies, {}, {"a": PolicyConfig("", {"count": 0})})
