@@ -22,10 +22,14 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             labels=labels,
         ),
     )
+    # [network-iam] components above this line
+    # [cache-storage] components above this line
     return {
         "databaseInstance": database.instance_name,
         "databaseConnectionName": database.connection_name,
         "databasePrivateIp": database.private_ip,
         "databaseReplicas": database.replica_names,
         "databaseUrl": database.connection_url,
+        # [network-iam] outputs above this line
+        # [cache-storage] outputs above this line
     }

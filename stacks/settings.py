@@ -64,6 +64,8 @@ class StackSettings(BaseModel):
         default_factory=lambda: DatabaseSpec.model_validate({}),
         description="The Database component: Cloud SQL PostgreSQL (checklist §2, §7).",
     )
+    # [network-iam] component settings above this line
+    # [cache-storage] component settings above this line
 
     @field_validator("debug")
     @classmethod

@@ -38,6 +38,9 @@ DB_PITR_LOG_RETENTION_DAYS: Final = Stated(7, "7.database-backups.3", "Retention
 # §1 Database Configuration › DATABASE_URL.
 DB_URL_SSLMODE: Final = Stated("require", "1.database-configuration.1", "?sslmode=require")
 
+# [network-iam] numbers above this line
+# [cache-storage] numbers above this line
+
 
 def stated_numbers() -> dict[str, Stated[int] | Stated[str]]:
     """Every stated number of this module, by name."""

@@ -5,9 +5,16 @@ listed in ``POLICY_MODULES``.
 """
 
 from agencyos_policy.gcp import cloudsql
+
+# [network-iam] policy module imports go above this line
+# [cache-storage] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
-POLICY_MODULES = (cloudsql,)
+POLICY_MODULES = (
+    cloudsql,
+    # [network-iam] modules above this line
+    # [cache-storage] modules above this line
+)
 ALL_POLICIES = build_policies()
 
 __all__ = ["ALL_POLICIES", "POLICY_MODULES", "REGISTRY"]

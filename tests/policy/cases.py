@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CASE_MODULES = ("tests.policy.gcp.cloudsql_cases",)
+CASE_MODULES = (
+    "tests.policy.gcp.cloudsql_cases",
+    # [network-iam] case modules above this line
+    # [cache-storage] case modules above this line
+)
 DELETE = object()
 """In ``mutate``: remove the property."""
 
