@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -420,3 +421,55 @@ def test_a_valid_policy_config_is_remembered_by_content_only(tmp_path: Path, mon
     assert list((tmp_path / "agencyos-infra" / "valid-policy-config").iterdir()) == remembered
     with pytest.raises(PolicyPackError, match=r"a.count: 0 is less than the minimum of 1"):
         reconcile_policy_config(policies, {}, {"a": PolicyConfig("", {"count": 0})})
+
+
+def _declared_kind(annotation: object) -> type:
+    """The Python type a declared output's value has on the wire: str, int, bool, float, list or dict."""
+    import collections.abc
+    import typing
+
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if getattr(origin, "__name__", "") in ("Output", "Input") and args:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in args if a is not type(None))
+        else:
+            break
+    if origin in (list, collections.abc.Sequence):
+        return list
+    if origin in (dict, collections.abc.Mapping) or not isinstance(annotation, type):
+        return dict
+    return annotation if annotation in (str, int, bool, float) else dict
+
+
+def test_up_mode_gives_every_declared_output_a_value_of_its_type(tmp_path: Path) -> None:
+    import pulumi_gcp as gcp
+
+    from agencyos_infra.mocks import _declared_fields
+
+    body = """
+    import pulumi_gcp as gcp
+    gcp.sql.DatabaseInstance("db", database_version="POSTGRES_16", settings={"tier": "db-custom-2-4096"})
+    gcp.redis.Instance("cache", memory_size_gb=1)
+    """
+    run = run_program(_program(tmp_path, body), project="probe", stack="dev", config={}, preview=False)
+    assert run.error is None, run.error
+    for token, cls in (
+        ("gcp:sql/databaseInstance:DatabaseInstance", gcp.sql.DatabaseInstance),
+        ("gcp:redis/instance:Instance", gcp.redis.Instance),
+    ):
+        [captured] = run.of_type(token)
+        outputs = captured.outputs.plain
+        for wire_name, annotation in _declared_fields(cls).items():
+            kind = _declared_kind(annotation)
+            value = outputs.get(wire_name)
+            assert value is not None, (captured.urn, wire_name)
+            if wire_name not in captured.inputs.plain:  # an input echoes what the program gave
+                # Numbers travel as protobuf doubles: an integer output arrives as 1.0.
+                number = kind in (int, float) and isinstance(value, float) and (kind is float or value.is_integer())
+                assert isinstance(value, kind) or number, (
+                    captured.urn,
+                    wire_name,
+                    kind,
+                )
