@@ -5,22 +5,51 @@ from __future__ import annotations
 import pulumi
 
 from components.database import Database, DatabaseArgs
+from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.labels import shared_labels
+from components.network import Network, NetworkArgs
+from components.project_services import ProjectServices, ProjectServicesArgs
 from stacks.settings import StackSettings
 
 
 def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
     """Register every component of the stack; returns the stack outputs to export."""
     labels = shared_labels(settings.environment.value)
+    services = ProjectServices(
+        "project-services", ProjectServicesArgs(project=settings.project, spec=settings.project_services)
+    )
+    # Every other component waits for the APIs it calls.
+    after_services = pulumi.ResourceOptions(depends_on=services.resources)
+    identities = WorkloadIdentities(
+        "identities",
+        WorkloadIdentitiesArgs(
+            spec=settings.iam, name_prefix=settings.name_prefix, project=settings.project, labels=labels
+        ),
+        opts=after_services,
+    )
+    network = Network(
+        "network",
+        NetworkArgs(
+            spec=settings.network,
+            name_prefix=settings.name_prefix,
+            region=settings.region,
+            labels=labels,
+            bastion_service_account=identities.emails["bastion"],
+        ),
+        opts=after_services,
+    )
+    # Cloud SQL gets its private IP from the private services access range: the peering comes first.
+    after_network = pulumi.ResourceOptions(depends_on=[*services.resources, network.private_services_access])
     database = Database(
         "database",
         DatabaseArgs(
             spec=settings.database,
             name_prefix=settings.name_prefix,
             region=settings.region,
-            private_network=settings.private_network,
+            private_network=network.network_id,
             labels=labels,
         ),
+        opts=after_network,
     )
     # [network-iam] components above this line
     # [cache-storage] components above this line
@@ -30,6 +59,10 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "databasePrivateIp": database.private_ip,
         "databaseReplicas": database.replica_names,
         "databaseUrl": database.connection_url,
+        "networkId": network.network_id,
+        "subnetId": network.subnet_id,
+        "bastion": network.bastion_name,
+        "workloadServiceAccounts": identities.emails,
         # [network-iam] outputs above this line
         # [cache-storage] outputs above this line
     }

@@ -21,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic.alias_generators import to_camel
 
 from components.database import DatabaseSpec
+from components.iam import IamSpec
 from components.naming import NAME_PREFIX_PATTERN
+from components.network import NetworkSpec
+from components.project_services import ProjectServicesSpec
 
 NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
@@ -55,14 +58,24 @@ class StackSettings(BaseModel):
     name_prefix: str = Field(
         pattern=NAME_PREFIX_PATTERN, description="Prefix of every physical resource name, e.g. agencyos-prod."
     )
-    private_network: str = Field(
-        pattern=r"^(projects/[^/]+/global/networks/[^/]+|https://www\.googleapis\.com/compute/v1/projects/[^/]+/global/networks/[^/]+)$",
-        description="Self link or id of the VPC the database joins by private IP "
-        "(checklist 8.infrastructure-security.1.1).",
-    )
     database: DatabaseSpec = Field(
         default_factory=lambda: DatabaseSpec.model_validate({}),
         description="The Database component: Cloud SQL PostgreSQL (checklist §2, §7).",
+    )
+    project_services: ProjectServicesSpec = Field(
+        default_factory=lambda: ProjectServicesSpec.model_validate({}),
+        description="The ProjectServices component: the Google APIs the platform uses (checklist "
+        "3.google-cloud-platform.2).",
+    )
+    iam: IamSpec = Field(
+        default_factory=lambda: IamSpec.model_validate({}),
+        description="The WorkloadIdentities component: a least-privilege service account per workload (checklist "
+        "3.google-cloud-platform.3).",
+    )
+    network: NetworkSpec = Field(
+        default_factory=lambda: NetworkSpec.model_validate({}),
+        description="The Network component: VPC, private services access, firewall, bastion (checklist §8 "
+        "Infrastructure Security).",
     )
     # [network-iam] component settings above this line
     # [cache-storage] component settings above this line

@@ -35,7 +35,6 @@ VALID = {
     "gcp:region": "us-central1",
     f"{NAMESPACE}:environment": "production",
     f"{NAMESPACE}:namePrefix": "agencyos-prod",
-    f"{NAMESPACE}:privateNetwork": "projects/agencyos-prod/global/networks/vpc",
 }
 DATABASE = f"{NAMESPACE}:database"
 
@@ -115,7 +114,7 @@ def test_each_bad_database_field_fails_on_its_path(field: str, value: Any, expec
     ("key", "value", "expected"),
     [
         ("namePrefix", "AgencyOS", "should match pattern"),
-        ("privateNetwork", "default", "should match pattern"),
+        ("privateNetwork", "projects/p/global/networks/vpc", "unknown key"),  # the network is ours now
         ("environment", "prod", "'production' or 'staging'"),
         ("colour", "blue", "unknown key"),
         ("database", "[1, 2]", "valid dictionary"),

@@ -38,6 +38,9 @@ DB_PITR_LOG_RETENTION_DAYS: Final = Stated(7, "7.database-backups.3", "Retention
 # §1 Database Configuration › DATABASE_URL.
 DB_URL_SSLMODE: Final = Stated("require", "1.database-configuration.1", "?sslmode=require")
 
+# §8 Infrastructure Security › Firewall rules: the only ports open from outside the VPC.
+FIREWALL_HTTPS_PORT: Final = Stated(443, "8.infrastructure-security.2.1", "Allow only necessary ports (443, 80)")
+FIREWALL_HTTP_PORT: Final = Stated(80, "8.infrastructure-security.2.1", "Allow only necessary ports (443, 80)")
 # [network-iam] numbers above this line
 # [cache-storage] numbers above this line
 
