@@ -175,6 +175,8 @@ class Database(pulumi.ComponentResource):
     """Cloud SQL names of the read replicas."""
     connection_url: pulumi.Output[str]
     """Secret postgresql:// URL with sslmode=require (checklist §1 DATABASE_URL)."""
+    service_account_email: pulumi.Output[str]
+    """The primary's Cloud SQL service agent, the identity that writes exports to Cloud Storage."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -215,6 +217,7 @@ class Database(pulumi.ComponentResource):
         self.private_ip = primary.private_ip_address
         self.database_name = database.name
         self.user_name = user.name
+        self.service_account_email = primary.service_account_email_address
         self.replica_names = pulumi.Output.all(*[replica.name for replica in replicas])
         self.connection_url = pulumi.Output.secret(
             pulumi.Output.format(
@@ -236,6 +239,7 @@ class Database(pulumi.ComponentResource):
                 "user_name": self.user_name,
                 "replica_names": self.replica_names,
                 "connection_url": self.connection_url,
+                "service_account_email": self.service_account_email,
             }
         )
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pulumi
 
+from components.backups import Backups, BackupsArgs
+from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.labels import shared_labels
 from components.network import Network, NetworkArgs
 from components.project_services import ProjectServices, ProjectServicesArgs
+from components.storage import Storage, StorageArgs
 from stacks.settings import StackSettings
 
 
@@ -52,6 +55,38 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=after_network,
     )
     # [network-iam] components above this line
+    cache = Cache(
+        "cache",
+        CacheArgs(
+            spec=settings.cache,
+            name_prefix=settings.name_prefix,
+            region=settings.region,
+            network=network.network_id,
+            labels=labels,
+        ),
+        opts=after_network,
+    )
+    storage = Storage(
+        "storage",
+        StorageArgs(spec=settings.storage, name_prefix=settings.name_prefix, region=settings.region, labels=labels),
+        opts=after_services,
+    )
+    backups = Backups(
+        "backups",
+        BackupsArgs(
+            spec=settings.backups,
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            region=settings.region,
+            network=network.network_id,
+            database_instance=database.instance_name,
+            database_name=database.database_name,
+            database_version=settings.database.version,
+            database_service_account=database.service_account_email,
+            labels=labels,
+        ),
+        opts=after_services,
+    )
     # [cache-storage] components above this line
     return {
         "databaseInstance": database.instance_name,
@@ -64,5 +99,11 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "bastion": network.bastion_name,
         "workloadServiceAccounts": identities.emails,
         # [network-iam] outputs above this line
+        "redisHost": cache.host,
+        "redisUrl": cache.url,
+        "redisCaCertificate": cache.ca_certificate,
+        "uploadsBucket": storage.uploads_bucket,
+        "backupsBucket": backups.bucket_name,
+        "backupAlertPolicy": backups.alert_policy,
         # [cache-storage] outputs above this line
     }

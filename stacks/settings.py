@@ -20,11 +20,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
+from components import dr
+from components.backups import BackupsSpec
+from components.cache import CacheSpec
 from components.database import DatabaseSpec
 from components.iam import IamSpec
 from components.naming import NAME_PREFIX_PATTERN
 from components.network import NetworkSpec
 from components.project_services import ProjectServicesSpec
+from components.storage import StorageSpec
 
 NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
@@ -78,6 +82,34 @@ class StackSettings(BaseModel):
         "Infrastructure Security).",
     )
     # [network-iam] component settings above this line
+    cache: CacheSpec = Field(
+        default_factory=lambda: CacheSpec.model_validate({}),
+        description="The Cache component: Memorystore for Redis (checklist §2 Redis Configuration).",
+    )
+    storage: StorageSpec = Field(
+        default_factory=lambda: StorageSpec.model_validate({}),
+        description="The Storage component: the uploads bucket (checklist §3 Cloud Storage).",
+    )
+    backups: BackupsSpec = Field(
+        default_factory=lambda: BackupsSpec.model_validate({}),
+        description="The Backups component: exports, restore tests and their alert (checklist §7).",
+    )
+
+    @field_validator("backups")
+    @classmethod
+    def _backups_fit_the_database(cls, backups: BackupsSpec, info: ValidationInfo) -> BackupsSpec:
+        database = info.data.get("database")
+        if database is None:
+            return backups  # the database object is invalid itself and reported on its own path
+        # The Database component always enables automated backups and PITR (components/database.py);
+        # the RPO test checks the rendered instance, this refuses a stack before anything exists.
+        if problem := dr.recovery_point_problem(pitr_enabled=True, automated_backups=True):
+            raise ValueError(problem)
+        busy = {int(database.backup_start_time[:2]), database.maintenance_hour}
+        if backups.export_hour in busy:
+            raise ValueError("exportHour must differ from the database's backup start hour and maintenance hour")
+        return backups
+
     # [cache-storage] component settings above this line
 
     @field_validator("debug")

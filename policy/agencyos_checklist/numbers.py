@@ -42,6 +42,14 @@ DB_URL_SSLMODE: Final = Stated("require", "1.database-configuration.1", "?sslmod
 FIREWALL_HTTPS_PORT: Final = Stated(443, "8.infrastructure-security.2.1", "Allow only necessary ports (443, 80)")
 FIREWALL_HTTP_PORT: Final = Stated(80, "8.infrastructure-security.2.1", "Allow only necessary ports (443, 80)")
 # [network-iam] numbers above this line
+# §2 Redis Configuration › Deploy Redis instance / Configure Redis policies.
+REDIS_MIN_VERSION: Final = Stated("7.0", "2.redis-configuration.1", "Version: 7.0+")
+REDIS_MIN_MEMORY_GB: Final = Stated(1, "2.redis-configuration.1", "Memory: Min 1GB")
+REDIS_EVICTION_POLICY: Final = Stated("allkeys-lru", "2.redis-configuration.2", "Eviction policy: allkeys-lru")
+REDIS_MAXMEMORY_PERCENT: Final = Stated(80, "2.redis-configuration.2", "Max memory: 80% of available RAM")
+# §7 Disaster Recovery Plan › Document recovery procedures.
+DR_RPO_HOURS: Final = Stated(1, "7.disaster-recovery-plan.1", "RPO (Recovery Point Objective): 1 hour")
+DR_RTO_HOURS: Final = Stated(4, "7.disaster-recovery-plan.1", "RTO (Recovery Time Objective): 4 hours")
 # [cache-storage] numbers above this line
 
 

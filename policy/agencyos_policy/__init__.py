@@ -4,15 +4,17 @@ Importing a provider's modules registers their policies (``registry.REGISTRY``);
 listed in ``POLICY_MODULES``.
 """
 
-from agencyos_policy.gcp import cloudsql
-
 # [network-iam] policy module imports go above this line
+from agencyos_policy.gcp import cloudsql, memorystore, storage
+
 # [cache-storage] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
 POLICY_MODULES = (
     cloudsql,
     # [network-iam] modules above this line
+    memorystore,
+    storage,
     # [cache-storage] modules above this line
 )
 ALL_POLICIES = build_policies()

@@ -57,6 +57,8 @@ class Subject:
     """The policy's config: schema defaults (the checklist's numbers) overridden by pack config."""
     mandatory: bool
     """Whether the policy is mandatory: then an unknown value cannot pass."""
+    name: str = ""
+    """The resource's logical name: what Pulumi auto-names it from when ``props`` has no ``name``."""
 
 
 Check = Callable[[Subject], Iterable[str]]
@@ -116,6 +118,7 @@ class PolicySpec:
             args.opts,
             {**self.defaults, **(args.get_config() or {})},
             self.level is MANDATORY,
+            args.name,
         )
         if not self.applies(subject):
             return

@@ -15,6 +15,8 @@ from typing import Any
 CASE_MODULES = (
     "tests.policy.gcp.cloudsql_cases",
     # [network-iam] case modules above this line
+    "tests.policy.gcp.memorystore_cases",
+    "tests.policy.gcp.storage_cases",
     # [cache-storage] case modules above this line
 )
 DELETE = object()
