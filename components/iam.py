@@ -39,7 +39,7 @@ RESOURCE_LEVEL_SERVICES = ("secretmanager", "storage", "pubsub", "iam")
 OBSERVABILITY_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter")
 
 WorkloadName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")]
-ProjectRole = Annotated[str, StringConstraints(pattern=r"^roles/[a-z][A-Za-z]*\.[a-z][A-Za-z.]*$")]
+ProjectRole = Annotated[str, StringConstraints(pattern=r"^roles/[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$")]
 
 
 class WorkloadSpec(BaseModel):
