@@ -237,8 +237,12 @@ class PolicyPackProcess:
         except (OSError, ValueError):
             return ""
 
-    def exit_code(self) -> int | None:
-        return self._process.poll()
+    def exit_code(self, wait: float = 0.0) -> int | None:
+        """The pack's exit code if it has exited, waiting up to ``wait`` seconds for it to."""
+        try:
+            return self._process.wait(timeout=wait) if wait else self._process.poll()
+        except subprocess.TimeoutExpired:
+            return None
 
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """The analyzer client, once the pack has printed its port."""
@@ -445,7 +449,8 @@ class AnalysisSession:
     def _failure(self, error: Any, what: str, culprit: str = "") -> PolicyPackError:
         import grpc
 
-        code = self.pack.exit_code()
+        # A dropped connection usually means the pack died; give the exit a moment to be seen.
+        code = self.pack.exit_code(wait=2.0 if error.code() == grpc.StatusCode.UNAVAILABLE else 0.0)
         if code is not None:
             message = f"the policy pack exited with code {code} during {what}"
         elif error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -550,7 +555,8 @@ class AnalysisSession:
             try:
                 response = future.result()
             except grpc.RpcError as error:
-                raise self._failure(error, f"Analyze of {resource.urn}", self._analyze_culprit(request)) from None
+                culprit = "" if _pack_gone(error) else self._analyze_culprit(request)
+                raise self._failure(error, f"Analyze of {resource.urn}", culprit) from None
             self._collect(response, resource.urn)
         stack_request = self._pb.AnalyzeStackRequest(
             resources=[
@@ -571,8 +577,10 @@ class AnalysisSession:
             response = self._stub.AnalyzeStack(stack_request, timeout=self.timeout)
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-                culprit = self._culprit(
-                    lambda: self._stub.AnalyzeStack(stack_request, timeout=self.timeout), stack=True
+                culprit = (
+                    ""
+                    if _pack_gone(error)
+                    else self._culprit(lambda: self._stub.AnalyzeStack(stack_request, timeout=self.timeout), stack=True)
                 )
                 raise self._failure(error, "AnalyzeStack", culprit) from None
             response = None
@@ -622,6 +630,13 @@ class AnalysisSession:
                 )
             )
         self.report.not_applicable += [(item.policy_name, item.reason) for item in response.not_applicable]
+
+
+def _pack_gone(error: Any) -> bool:
+    """The call failed because the connection to the pack dropped, not because a policy raised."""
+    import grpc
+
+    return bool(error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED))
 
 
 LEVEL_BY_ENUM = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="preview (default, as `pulumi preview`: computed outputs unknown) or up (outputs known)",
     )
     preview.add_argument(
+        "--kubernetes-version",
+        default=None,
+        help="Kubernetes minor version objects are validated against "
+        "(default: the program's GKE cluster minMasterVersion, else the newest covered)",
+    )
+    preview.add_argument(
         "--json", type=Path, default=None, help="write resources (secrets redacted) and violations to this file"
     )
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
@@ -128,6 +134,10 @@ def preview(args: argparse.Namespace) -> int:
     dry_run = args.mode == "preview"
     try:
         _check_writable(args.json)
+        if args.kubernetes_version is not None:
+            from agencyos_infra.kubernetes_check import covered
+
+            covered(args.kubernetes_version)
         stack = load_stack_config(program, args.stack)
         policy_config = _read_policy_config(args.policy_config)
         if policy_config is not None:
@@ -136,7 +146,7 @@ def preview(args: argparse.Namespace) -> int:
         pack = PolicyPackProcess(
             pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=dry_run
         )
-    except (UsageError, StackConfigError, PolicyPackError) as error:
+    except (UsageError, StackConfigError, PolicyPackError, ValueError) as error:
         return _fail(str(error))
 
     with pack:
@@ -153,6 +163,7 @@ def preview(args: argparse.Namespace) -> int:
                 secret_keys=stack.secret_keys,
                 preview=dry_run,
                 sink=session,
+                kubernetes_version=args.kubernetes_version,
             )
             # Every resource registered before a failure or an exit is judged, as by the engine.
             report = session.finish(run)

@@ -36,6 +36,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockReso
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
+from agencyos_infra import kubernetes_check
 from agencyos_infra.mocks import RealisticMocks
 from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret, to_struct
 
@@ -139,6 +140,9 @@ class DuplicateUrnError(RuntimeError):
     pass
 
 
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
+
+
 class _RecordingEngine(MockEngine):
     """The engine's Log endpoint: keeps what the program logs, with its severity and resource."""
 
@@ -161,8 +165,10 @@ class CapturingMonitor(MockMonitor):
         config: Mapping[str, str],
         secret_keys: Sequence[str] = (),
         sink: ResourceSink | None = None,
+        kubernetes_version: str | None = None,
     ) -> None:
         super().__init__(mocks)
+        self.kubernetes_version = kubernetes_version
         self.preview = preview
         self.config = config
         self.secret_keys = set(secret_keys)
@@ -199,6 +205,8 @@ class CapturingMonitor(MockMonitor):
             remediated = self.sink.remediate(resource)
             if remediated is not None:
                 resource.inputs = Properties.from_struct(remediated)
+        if kubernetes_check.is_kubernetes_object(request.type) and request.custom:
+            self._check_kubernetes_object(resource)
 
         if self.preview:
             # A new resource's outputs in a preview: its inputs echoed, everything computed unknown.
@@ -224,6 +232,28 @@ class CapturingMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def _check_kubernetes_object(self, resource: CapturedResource) -> None:
+        """The Kubernetes provider's Check: an object the API server would reject fails its registration."""
+        try:
+            kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, self._kubernetes_version())
+        except kubernetes_check.KubernetesCheckError as error:
+            with self._lock:
+                self.errors.append(str(error))
+            raise
+
+    def _kubernetes_version(self) -> str:
+        """The version objects are checked against: as given, else the program's GKE cluster's, else the newest."""
+        if self.kubernetes_version:
+            return self.kubernetes_version
+        with self._lock:
+            clusters = [r for r in self.captured if r.type == GKE_CLUSTER]
+        for cluster in clusters:
+            declared = cluster.inputs.plain.get("minMasterVersion")
+            minor = kubernetes_check.minor_version(declared) if isinstance(declared, str) else None
+            if minor:
+                return minor
+        return kubernetes_check.latest_version()
 
     def Invoke(self, request: Any) -> Any:
         """Data sources, answered by the mocks from plain JSON (no event loop on the SDK's thread)."""
@@ -400,6 +430,7 @@ def run_program(
     preview: bool = True,
     organization: str = "organization",
     sink: ResourceSink | None = None,
+    kubernetes_version: str | None = None,
 ) -> ProgramRun:
     """Run the program in ``program_dir`` once, in a fresh runtime context, and capture it."""
     context = contextvars.copy_context()
@@ -413,6 +444,7 @@ def run_program(
         preview,
         organization,
         sink,
+        kubernetes_version,
     )
 
 
@@ -425,9 +457,10 @@ def _run_in_context(
     preview: bool,
     organization: str,
     sink: ResourceSink | None,
+    kubernetes_version: str | None,
 ) -> ProgramRun:
     mocks = RealisticMocks(config, preview)
-    monitor = CapturingMonitor(mocks, preview, config, secret_keys, sink)
+    monitor = CapturingMonitor(mocks, preview, config, secret_keys, sink, kubernetes_version)
     engine = _RecordingEngine()
     runtime_settings.ROOT.set(None)
     runtime_settings.configure(

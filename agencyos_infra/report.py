@@ -77,9 +77,18 @@ def unknown_policy_warnings(policy_config: Any, report: PolicyReport) -> list[st
 
 
 def _display(value: Any) -> str:
+    return str(_shown(value))
+
+
+def _shown(value: Any) -> Any:
+    """A value as the CLI prints it: unknowns, nested ones too, as output<unknown>."""
     if value == UNKNOWN:
         return "output<unknown>"
-    return str(value)
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
 
 
 def _tree(resources: list[CapturedResource]) -> list[str]:
