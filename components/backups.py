@@ -390,10 +390,11 @@ class Backups(pulumi.ComponentResource):
         condition_prefix: pulumi.Output[str] | None,
     ) -> None:
         """Exactly these permissions (Cloud SQL has no instance-level IAM), optionally only on scratch instances."""
+        role_id = f"{args.name_prefix.replace('-', '_')}_db_{role.replace('-', '_')}"
         custom = gcp.projects.IAMCustomRole(
             f"{name}-{role}-role",
             project=args.project,
-            role_id=f"{args.name_prefix.replace('-', '_')}_db_{role.replace('-', '_')}",
+            role_id=role_id,
             title=f"{args.name_prefix} database {role} job",
             permissions=list(permissions),
             opts=child,
@@ -408,13 +409,15 @@ class Backups(pulumi.ComponentResource):
             if condition_prefix is not None
             else None
         )
+        # The role's name is written out, not taken from the role's output: a reviewer (and the
+        # no-basic-roles policy) can see at preview exactly which role is granted.
         gcp.projects.IAMMember(
             f"{name}-{role}-grant",
             project=args.project,
-            role=custom.name,
+            role=f"projects/{args.project}/roles/{role_id}",
             member=pulumi.Output.concat("serviceAccount:", account.email),
             condition=condition,
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[custom])),
         )
 
     def _trigger(

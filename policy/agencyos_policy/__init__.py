@@ -5,17 +5,23 @@ listed in ``POLICY_MODULES``.
 """
 
 # [network-iam] policy module imports go above this line
-from agencyos_policy.gcp import cloudsql, memorystore, storage
+from agencyos_policy.gcp import cloudsql, compute, iam, memorystore, storage
 
 # [cache-storage] policy module imports go above this line
+# [runtime-cluster] policy module imports go above this line
+# [runtime-workloads] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
 POLICY_MODULES = (
     cloudsql,
+    compute,
+    iam,
     # [network-iam] modules above this line
     memorystore,
     storage,
     # [cache-storage] modules above this line
+    # [runtime-cluster] modules above this line
+    # [runtime-workloads] modules above this line
 )
 ALL_POLICIES = build_policies()
 

@@ -181,7 +181,8 @@ def resource_policy(
             severity=severity,
             description=description,
             remediation=remediation,
-            resource_types=frozenset(resource_types),
+            # A frozenset subclass (a type family matched by pattern, e.g. every IAM resource) is kept as is.
+            resource_types=resource_types if isinstance(resource_types, frozenset) else frozenset(resource_types),
             check=check,
             applies=applies,
             config=dict(config or {}),

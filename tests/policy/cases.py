@@ -14,10 +14,14 @@ from typing import Any
 
 CASE_MODULES = (
     "tests.policy.gcp.cloudsql_cases",
+    "tests.policy.gcp.compute_cases",
+    "tests.policy.gcp.iam_cases",
     # [network-iam] case modules above this line
     "tests.policy.gcp.memorystore_cases",
     "tests.policy.gcp.storage_cases",
     # [cache-storage] case modules above this line
+    # [runtime-cluster] case modules above this line
+    # [runtime-workloads] case modules above this line
 )
 DELETE = object()
 """In ``mutate``: remove the property."""
