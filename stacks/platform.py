@@ -6,12 +6,14 @@ import pulumi
 
 from components.backups import Backups, BackupsArgs
 from components.cache import Cache, CacheArgs
+from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.labels import shared_labels
 from components.network import Network, NetworkArgs
 from components.project_services import ProjectServices, ProjectServicesArgs
 from components.storage import Storage, StorageArgs
+from stacks.existing_cluster import existing_kubeconfig
 from stacks.settings import StackSettings
 
 
@@ -88,6 +90,27 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=after_services,
     )
     # [cache-storage] components above this line
+    # The cluster joins the VPC and its nodes egress through its NAT: the whole network comes first.
+    cluster = Cluster(
+        "cluster",
+        ClusterArgs(
+            spec=settings.cluster,
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            region=settings.region,
+            labels=labels,
+            network=network.network_self_link,
+            subnetwork=network.subnet_id,
+            pods_range_name=network.pods_range_name,
+            services_range_name=network.services_range_name,
+            node_tag=network.node_tag,
+            admin_cidrs=tuple(network.admin_cidrs),
+            existing_kubeconfig=existing_kubeconfig() if settings.cluster.existing_kubeconfig_secret else None,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[*services.resources, network]),
+    )
+    # [runtime-cluster] components above this line
+    # [runtime-workloads] components above this line
     return {
         "databaseInstance": database.instance_name,
         "databaseConnectionName": database.connection_name,
@@ -106,4 +129,8 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "backupsBucket": backups.bucket_name,
         "backupAlertPolicy": backups.alert_policy,
         # [cache-storage] outputs above this line
+        "clusterName": cluster.name,
+        "workloadIdentityPool": cluster.workload_pool,
+        # [runtime-cluster] outputs above this line
+        # [runtime-workloads] outputs above this line
     }

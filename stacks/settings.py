@@ -23,6 +23,7 @@ from pydantic.alias_generators import to_camel
 from components import dr
 from components.backups import BackupsSpec
 from components.cache import CacheSpec
+from components.cluster import ClusterSpec
 from components.database import DatabaseSpec
 from components.iam import IamSpec
 from components.naming import NAME_PREFIX_PATTERN
@@ -111,6 +112,33 @@ class StackSettings(BaseModel):
         return backups
 
     # [cache-storage] component settings above this line
+    cluster: ClusterSpec = Field(
+        default_factory=lambda: ClusterSpec.model_validate({}),
+        description="The Cluster component: a private GKE cluster and its node pool, or an existing cluster "
+        "(checklist §8 Infrastructure Security, §9 Kubernetes Optimization).",
+    )
+    kubeconfig: str = Field(
+        "",
+        repr=False,
+        validate_default=True,
+        description="Kubeconfig of the existing cluster, set only as a secret (`pulumi config set --secret "
+        "kubeconfig < kubeconfig.yaml`) and only with cluster.existingKubeconfigSecret.",
+    )
+
+    @field_validator("kubeconfig")
+    @classmethod
+    def _kubeconfig_only_for_an_existing_cluster(cls, kubeconfig: str, info: ValidationInfo) -> str:
+        cluster = info.data.get("cluster")
+        if cluster is None:
+            return kubeconfig  # the cluster object is invalid itself and reported on its own path
+        if cluster.existing_kubeconfig_secret and not kubeconfig.strip():
+            raise ValueError("required with cluster.existingKubeconfigSecret: `pulumi config set --secret kubeconfig`")
+        if kubeconfig and not cluster.existing_kubeconfig_secret:
+            raise ValueError("only used with cluster.existingKubeconfigSecret; the created cluster's is derived")
+        return kubeconfig
+
+    # [runtime-cluster] component settings above this line
+    # [runtime-workloads] component settings above this line
 
     @field_validator("debug")
     @classmethod
