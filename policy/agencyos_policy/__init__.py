@@ -5,7 +5,7 @@ listed in ``POLICY_MODULES``.
 """
 
 # [network-iam] policy module imports go above this line
-from agencyos_policy.gcp import cloudsql, compute, iam, memorystore, storage
+from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, storage
 
 # [cache-storage] policy module imports go above this line
 # [runtime-cluster] policy module imports go above this line
@@ -20,6 +20,7 @@ POLICY_MODULES = (
     memorystore,
     storage,
     # [cache-storage] modules above this line
+    container,
     # [runtime-cluster] modules above this line
     # [runtime-workloads] modules above this line
 )

@@ -20,6 +20,7 @@ CASE_MODULES = (
     "tests.policy.gcp.memorystore_cases",
     "tests.policy.gcp.storage_cases",
     # [cache-storage] case modules above this line
+    "tests.policy.gcp.container_cases",
     # [runtime-cluster] case modules above this line
     # [runtime-workloads] case modules above this line
 )
