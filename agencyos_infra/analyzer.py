@@ -160,6 +160,15 @@ class PackManifest:
         return sys.executable
 
 
+_LIVE_PACKS: set[PolicyPackProcess] = set()
+
+
+def kill_live_packs() -> None:
+    """Kill every pack still running (an interrupted preview must not leave servers behind)."""
+    for pack in list(_LIVE_PACKS):
+        pack.kill()
+
+
 class PolicyPackProcess:
     """A running policy pack. Start it early: it boots while the program runs."""
 
@@ -193,14 +202,20 @@ class PolicyPackProcess:
         }
         # stderr goes to a file: whatever the pack writes there, it never blocks on a full pipe.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # lives as long as the pack, closed in close()
-        self._process = subprocess.Popen(
-            [self.manifest.python(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
-            cwd=self.pack_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [self.manifest.python(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
+                cwd=self.pack_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
+        except OSError as error:
+            self._engine_socket.close()
+            self._stderr.close()
+            raise PolicyPackError(_spawn_failure(error, self.pack_dir, self.config)) from None
+        _LIVE_PACKS.add(self)
         self._port: str | None = None
         self._port_seen = threading.Event()
         self._stdout_tail: collections.deque[bytes] = collections.deque()
@@ -229,13 +244,15 @@ class PolicyPackProcess:
             self._port_seen.set()
 
     def stderr_tail(self, limit: int = 4000) -> str:
+        """The end of what the pack wrote to stderr, each line quoted with ``  | `` (it is the pack's, not ours)."""
         try:
             self._stderr.flush()
             size = os.fstat(self._stderr.fileno()).st_size
             self._stderr.seek(max(0, size - limit))
-            return self._stderr.read().decode(errors="replace").strip()
+            text = self._stderr.read().decode(errors="replace").strip()
         except (OSError, ValueError):
             return ""
+        return "\n".join(f"  | {line}" for line in text.splitlines())
 
     def exit_code(self, wait: float = 0.0) -> int | None:
         """The pack's exit code if it has exited, waiting up to ``wait`` seconds for it to."""
@@ -285,6 +302,10 @@ class PolicyPackProcess:
         tail = self.stderr_tail()
         return f"\npolicy pack stderr (last lines):\n{tail}" if tail else ""
 
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+
     def close(self) -> None:
         # The pack goes first: closing a channel to a live server waits for it (~0.2 s); the CLI
         # also just kills the analyzer plugin when it is done.
@@ -298,6 +319,7 @@ class PolicyPackProcess:
         self._reader.join(timeout=5)
         self._stderr.close()
         self._engine_socket.close()
+        _LIVE_PACKS.discard(self)
 
     def __enter__(self) -> PolicyPackProcess:
         return self
@@ -349,6 +371,7 @@ class AnalysisSession:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._setup_error: PolicyPackError | None = None
+        self._fatal: PolicyPackError | None = None
         # The pack boots while the program runs: one thread sets it up, then sends each resource's
         # Analyze as the program registers it (the engine streams them the same way). One sender,
         # not the SDK's many registration threads: concurrent calls on one channel contend and
@@ -498,10 +521,22 @@ class AnalysisSession:
 
     def remediate(self, resource: CapturedResource) -> struct_pb2.Struct | None:
         """Run the pack's remediations on a resource before it is created; the new inputs, if any."""
+        import grpc
+
         request = self._pb.AnalyzeRequest(**self._described(resource, resource.inputs.analyzer_struct()))
-        response = self._call(
-            f"Remediate of {resource.urn}", lambda: self._stub.Remediate(request, timeout=self.timeout)
-        )
+        try:
+            response = self._stub.Remediate(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            culprit = (
+                ""
+                if _pack_gone(error)
+                else self._culprit(lambda: self._stub.Remediate(request, timeout=self.timeout), stack=False)
+            )
+            # Kept for finish(): the failure is the pack's, although it surfaces in the program's thread.
+            self._fatal = self._failure(error, f"Remediate of {resource.urn}", culprit)
+            raise self._fatal from None
         replaced: struct_pb2.Struct | None = None
         for remediation in response.remediations if response is not None else ():
             policy = self.report.policies.get(remediation.policyName)
@@ -549,6 +584,8 @@ class AnalysisSession:
         self._outbox.put(None)
         self._sender.join()
         self.wait_ready()
+        if self._fatal is not None:
+            raise self._fatal
         with self._lock:
             pending, self._pending = self._pending, []
         for resource, request, future in pending:
@@ -832,8 +869,23 @@ def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+def _spawn_failure(error: OSError, pack_dir: Path, config: Mapping[str, str]) -> str:
+    """Why the pack could not be started, naming the stack config key when the config is the cause."""
+    import errno
+
+    if error.errno == errno.E2BIG:
+        largest = max(config, key=lambda key: len(config[key]), default="")
+        return (
+            f"the stack config is too large to hand to the policy pack: the CLI passes it in the PULUMI_CONFIG "
+            f"environment variable, which the OS limits to 128 KiB ({len(json.dumps(config))} bytes here; the "
+            f"largest value is {largest!r}, {len(config.get(largest, ''))} bytes). Keep large values out of config."
+        )
+    return f"the policy pack in {pack_dir} could not be started: {_one_line(error)}"
+
+
 def _exception_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if _EXCEPTION_LINE.match(line)]
+    lines = [line.removeprefix("  | ") for line in stderr.splitlines()]
+    lines = [line for line in lines if _EXCEPTION_LINE.match(line)]
     return lines[-1] if lines else ""
 
 

@@ -11,6 +11,7 @@ import argparse
 import gc
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -25,12 +26,16 @@ class UsageError(Exception):
     """A problem with what the user gave (a file, a flag); the message says which and why."""
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_PACK = REPOSITORY / "policy"
+
+
 def _default_program() -> Path:
-    """The nearest Pulumi project at or above the working directory, else this repository."""
+    """The nearest Pulumi project at or above the working directory, as the CLI finds it."""
     for directory in (Path.cwd(), *Path.cwd().parents):
         if (directory / "Pulumi.yaml").is_file():
             return directory
-    return Path(__file__).resolve().parent.parent
+    raise UsageError(f"no Pulumi.yaml in {Path.cwd()} or above: run from a Pulumi project or pass --program DIR")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,10 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser("preview", help="run the program offline and check it with the policy pack")
     preview.add_argument("--stack", default="prod", help="stack name; reads Pulumi.<stack>.yaml (default: prod)")
     preview.add_argument(
-        "--program", type=Path, default=None, help="Pulumi Python project directory (default: this repository)"
+        "--program",
+        type=Path,
+        default=None,
+        help="Pulumi Python project directory (default: the nearest Pulumi.yaml at or above the working directory)",
     )
     preview.add_argument(
-        "--policy-pack", type=Path, default=None, help="policy pack directory (default: <repository>/policy)"
+        "--policy-pack",
+        type=Path,
+        default=None,
+        help="policy pack directory (default: this repository's checklist pack)",
     )
     preview.add_argument(
         "--policy-config",
@@ -128,11 +139,10 @@ def preview(args: argparse.Namespace) -> int:
     from agencyos_infra.analyzer import PolicyPackError, PolicyPackProcess, parse_policy_config
     from agencyos_infra.stackconfig import StackConfigError, load_stack_config
 
-    repository = _default_program()
-    program = (args.program or repository).resolve()
-    pack_dir = (args.policy_pack or repository / "policy").resolve()
     dry_run = args.mode == "preview"
     try:
+        program = (args.program or _default_program()).resolve()
+        pack_dir = (args.policy_pack or DEFAULT_PACK).resolve()
         _check_writable(args.json)
         if args.kubernetes_version is not None:
             from agencyos_infra.kubernetes_check import covered
@@ -164,6 +174,7 @@ def preview(args: argparse.Namespace) -> int:
                 preview=dry_run,
                 sink=session,
                 kubernetes_version=args.kubernetes_version,
+                main=stack.main,
             )
             # Every resource registered before a failure or an exit is judged, as by the engine.
             report = session.finish(run)
@@ -196,12 +207,29 @@ def preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """Ctrl-C or a termination request: stop now, whatever thread the program is running in.
+
+    The program runs on the SDK's worker threads, which no KeyboardInterrupt reaches, so the
+    process ends here, after killing the policy pack it started.
+    """
+    analyzer = sys.modules.get("agencyos_infra.analyzer")
+    if analyzer is not None:
+        analyzer.kill_live_packs()
+    print("\ninterrupted", file=sys.stderr)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum)
+
+
 def run() -> None:
     """Console entry point: ``main``, then exit without tearing the interpreter down.
 
     A finished preview holds nothing that needs cleaning up (the pack is killed, files are closed),
     and finalizing the provider SDKs' large modules costs a fifth of a second at exit.
     """
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

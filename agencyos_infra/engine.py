@@ -431,8 +431,10 @@ def run_program(
     organization: str = "organization",
     sink: ResourceSink | None = None,
     kubernetes_version: str | None = None,
+    main: Path | None = None,
 ) -> ProgramRun:
-    """Run the program in ``program_dir`` once, in a fresh runtime context, and capture it."""
+    """Run the program in ``program_dir`` (its ``main`` file when Pulumi.yaml names one) once, in a fresh
+    runtime context, and capture it."""
     context = contextvars.copy_context()
     return context.run(
         _run_in_context,
@@ -445,6 +447,7 @@ def run_program(
         organization,
         sink,
         kubernetes_version,
+        Path(main).resolve() if main is not None and Path(main).is_file() else None,
     )
 
 
@@ -458,6 +461,7 @@ def _run_in_context(
     organization: str,
     sink: ResourceSink | None,
     kubernetes_version: str | None,
+    main: Path | None,
 ) -> ProgramRun:
     mocks = RealisticMocks(config, preview)
     monitor = CapturingMonitor(mocks, preview, config, secret_keys, sink, kubernetes_version)
@@ -485,23 +489,32 @@ def _run_in_context(
 
     def program() -> None:
         try:
-            runpy.run_path(str(program_dir), run_name="__main__")
+            runpy.run_path(str(main or program_dir), run_name="__main__")
         except SystemExit as exit_request:
             # The language host treats a program that exits as finished; only a failure code fails it.
             code = exit_request.code
             if code not in (None, 0):
                 raise RunError(f"the program exited with code {code}") from None
 
-    thresholds = gc.get_threshold()
+    thread_errors: list[str] = []
+
+    def thread_failed(failure: threading.ExceptHookArgs) -> None:
+        # A thread the program started died: its resources are missing, so the run has failed.
+        where = _program_position(failure.exc_traceback, program_dir)
+        thread_errors.append(f"a thread of the program failed: {failure.exc_type.__name__}: {failure.exc_value}{where}")
+
+    thresholds, excepthook = gc.get_threshold(), threading.excepthook
     gc.set_threshold(_GC_THRESHOLD_WHILE_RUNNING, *thresholds[1:])
+    threading.excepthook = thread_failed
     with _program_imports(program_dir):
         try:
             loop.run_until_complete(run_in_stack(program))
         except RunError as exc:
             error = str(exc)
         except Exception as exc:  # any program failure is reported, not raised
-            error = f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}{_program_position(exc.__traceback__, program_dir)}"
         finally:
+            threading.excepthook = excepthook
             for task in asyncio.all_tasks(loop):
                 task.cancel()
                 with contextlib.suppress(BaseException):
@@ -509,11 +522,26 @@ def _run_in_context(
             loop.close()
             asyncio.set_event_loop(None)
             gc.set_threshold(*thresholds)
-    if monitor.errors:
-        error = "\n".join(monitor.errors)
+    if monitor.errors or thread_errors:
+        error = "\n".join([*monitor.errors, *thread_errors])
     return ProgramRun(
         project, stack, preview, monitor.captured, monitor.stack_outputs, error, engine.entries, program_dir
     )
+
+
+def _program_position(trace: Any, program_dir: Path) -> str:
+    """`` (at __main__.py:12)``: the innermost frame of the program's own files, or nothing."""
+    import traceback
+
+    inside = [
+        frame
+        for frame in traceback.extract_tb(trace)
+        if frame.filename.startswith(str(program_dir) + os.sep) and os.sep + ".venv" + os.sep not in frame.filename
+    ]
+    if not inside:
+        return ""
+    frame = inside[-1]
+    return f" (at {os.path.relpath(frame.filename, program_dir)}:{frame.lineno})"
 
 
 @contextlib.contextmanager

@@ -105,6 +105,7 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
 def _load(program_dir: Path, stack: str) -> StackConfig:
     project_file = _project_file(program_dir)
     project = _Project(project_file, _read_yaml(project_file, what="project file"))
+    stack = _short_stack_name(stack, project.name)
     main = project.main_path()
     stack_file = _stack_file(project, stack)
     stack_doc = _read_yaml(stack_file, what="stack file")
@@ -292,6 +293,15 @@ def _project_file(program_dir: Path) -> Path:
     raise StackConfigError(f"{program_dir} is not a Pulumi project: it has no Pulumi.yaml")
 
 
+def _short_stack_name(stack: str, project: str) -> str:
+    """``org/project/stack`` or ``org/stack`` as the CLI accepts them; the stack file uses the last part."""
+    parts = stack.split("/")
+    if len(parts) == 3 and parts[1] != project:
+        raise StackConfigError(f"stack {stack!r} belongs to project {parts[1]!r}, not {project!r}")
+    qualified = len(parts) in (2, 3) and all(part and part.strip(".") for part in parts)
+    return parts[-1] if qualified else stack
+
+
 def _stack_file(project: _Project, stack: str) -> Path:
     if not _STACK_NAME.fullmatch(stack):
         raise StackConfigError(f"{stack!r} is not a valid stack name: use up to 100 letters, digits, '-', '_' or '.'")
@@ -422,9 +432,12 @@ class _Project:
         if isinstance(runtime, dict):
             runtime = runtime.get("name")
         if runtime is None:
-            return ""
+            raise StackConfigError(f"{self.file}: project is missing a 'runtime' attribute; add `runtime: python`")
         if not isinstance(runtime, str) or not runtime:
             raise StackConfigError(f"{self.file}: 'runtime' must name the language, e.g. `runtime: python`")
+        if runtime != "python":
+            # The CLI would start that language's host; this tool runs Python programs only.
+            raise StackConfigError(f"{self.file}: runtime {runtime!r} is not supported here: only python programs run")
         return runtime
 
     def namespaced(self, key: str) -> bool:

@@ -113,13 +113,14 @@ def test_preview_mode_marks_computed_values_unknown() -> None:
 def test_runs_in_one_process_do_not_leak() -> None:
     first, second = run_repo_stack("prod"), run_repo_stack("staging")
     third = run_repo_stack("prod")
-    assert [r.urn for r in first.resources] == [r.urn for r in third.resources]
+    # Registration order varies (the SDK registers from several threads); the set of URNs does not.
+    assert sorted(r.urn for r in first.resources) == sorted(r.urn for r in third.resources)
     assert all(r.urn.startswith("urn:pulumi:staging::") for r in second.resources)
 
 
 def test_program_errors_are_reported_not_raised(tmp_path: Path) -> None:
     run = _run(_project(tmp_path, "raise ValueError('broken program')\n"))
-    assert run.error == "ValueError: broken program"
+    assert run.error == "ValueError: broken program (at __main__.py:1)"  # where, in the program's own file
 
 
 def test_wire_reading_keeps_secrets_unknowns_and_references_apart() -> None:

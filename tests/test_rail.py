@@ -142,8 +142,12 @@ def test_json_to_an_unwritable_place_fails_before_anything_runs(tmp_path: Path) 
     assert result.stdout == ""  # nothing ran, so nothing looks like a violation run
 
 
-def test_ctrl_c_is_a_clean_exit(tmp_path: Path) -> None:
-    program = _program(tmp_path, "import time\ntime.sleep(60)\n")
+@pytest.mark.parametrize(
+    "body", ["import time\ntime.sleep(60)\n", "import time\nt = time.time()\nwhile time.time() - t < 60: pass\n"]
+)
+def test_ctrl_c_is_a_clean_exit(tmp_path: Path, body: str) -> None:
+    # A sleeping and a busy program: the program runs on the SDK's threads, out of KeyboardInterrupt's reach.
+    program = _program(tmp_path, body)
     process = subprocess.Popen(
         [sys.executable, "-m", "agencyos_infra.cli", "preview", "--program", str(program), "--stack", "dev"],
         cwd=REPO,
@@ -153,7 +157,7 @@ def test_ctrl_c_is_a_clean_exit(tmp_path: Path) -> None:
     )
     time.sleep(4)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, stderr = process.communicate(timeout=20)
     assert process.returncode == 130 and "interrupted" in stderr
     assert "Traceback" not in stdout + stderr
 
@@ -473,3 +477,76 @@ def test_up_mode_gives_every_declared_output_a_value_of_its_type(tmp_path: Path)
                     wire_name,
                     kind,
                 )
+
+
+def test_main_naming_a_file_runs_that_file(tmp_path: Path) -> None:
+    program = _program(tmp_path, "raise RuntimeError('the directory was run, not main')\n")
+    (program / "infra.py").write_text(NONCOMPLIANT_SQL)
+    (program / "Pulumi.yaml").write_text("name: probe\nruntime: python\nmain: infra.py\n")
+    result = _preview(program)
+    assert result.returncode == 1, _clean(result)
+    assert "[gcp-cloudsql-instance-no-public-ip]" in result.stdout
+
+
+def test_a_pack_traceback_is_quoted_never_printed_as_ours(tmp_path: Path) -> None:
+    pack = _pack(tmp_path, "def broken(:\n")
+    result = _preview(_program(tmp_path, NONCOMPLIANT_SQL), "--policy-pack", str(pack))
+    assert result.returncode == 2
+    assert "  | SyntaxError" in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("Traceback")]
+
+
+def test_config_too_large_for_the_pack_environment_names_the_key(tmp_path: Path) -> None:
+    program = _program(tmp_path, NONCOMPLIANT_SQL)
+    (program / "Pulumi.dev.yaml").write_text(f"config:\n  probe:token: {'x' * 140_000}\n")
+    result = _preview(program)
+    assert result.returncode == 2 and "PULUMI_CONFIG" in _clean(result) and "'probe:token'" in result.stderr
+
+
+def test_a_remediation_that_fails_names_its_policy(tmp_path: Path) -> None:
+    pack = _pack(
+        tmp_path,
+        """
+        from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+        def fine(args, report_violation):
+            pass
+        PolicyPack(name="weird", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+            ResourceValidationPolicy(name="weird-fixer", description="w", validate=fine,
+                remediate=lambda args: "not a dict", enforcement_level=EnforcementLevel.REMEDIATE)])
+        """,
+    )
+    result = _preview(_program(tmp_path, NONCOMPLIANT_SQL), "--policy-pack", str(pack))
+    output = _clean(result)
+    assert result.returncode == 2 and "policy weird-fixer raised an exception during Remediate" in output
+    assert "the program failed" not in output
+
+
+def test_the_default_pack_does_not_depend_on_the_working_directory(tmp_path: Path) -> None:
+    program = _program(tmp_path, NONCOMPLIANT_SQL)
+    result = run_cli("preview", "--stack", "dev", cwd=program)  # no policy/ beside this program
+    assert result.returncode == 1 and "agencyos-production-checklist" in _clean(result)
+    outside = tmp_path / "not-a-project"
+    outside.mkdir()
+    result = run_cli("preview", "--stack", "dev", cwd=outside)
+    assert result.returncode == 2 and "no Pulumi.yaml" in _clean(result)
+
+
+def test_a_failing_program_thread_is_one_line_per_thread(tmp_path: Path) -> None:
+    body = """
+    import threading
+    def work(i):
+        raise ValueError(f"bad {i}")
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    """
+    result = _preview(_program(tmp_path, body))
+    output = _clean(result)
+    assert result.returncode == 2 and "a thread of the program failed: ValueError: bad 1 (at __main__.py:4)" in output
+
+
+def test_a_fully_qualified_stack_name_reads_the_stack_file(tmp_path: Path) -> None:
+    program = _program(tmp_path, NONCOMPLIANT_SQL)
+    assert _clean(run_cli("preview", "--program", str(program), "--stack", "acme/probe/dev")).count("Stack") >= 1
+    result = run_cli("preview", "--program", str(program), "--stack", "acme/other/dev")
+    assert result.returncode == 2 and "belongs to project 'other'" in _clean(result)

@@ -373,23 +373,38 @@ def test_a_utf8_bom_is_ignored(tmp_path: Path) -> None:
         ("runtime: python\n", ("Pulumi.yaml", "'name'")),
         ("name: ''\n", ("Pulumi.yaml", "'name'")),
         ("name: [a]\n", ("Pulumi.yaml", "'name'")),
-        ("name: proj\nconfig:\n  - a\n  - b\n", ("Pulumi.yaml", "'config'", "a list")),
-        ("name: proj\nconfig:\n  10: {type: string}\n", ("Pulumi.yaml", "10", "string")),
-        ("name: proj\nconfig:\n  x: 1.5\n", ("Pulumi.yaml", "'x'")),
-        ("name: proj\nconfig:\n  x:\n", ("Pulumi.yaml", "'x'")),
-        ("name: proj\nconfig:\n  x: {type: str}\n", ("Pulumi.yaml", "'x'", "type must be one of")),
-        ("name: proj\nconfig:\n  x: {type: array}\n", ("Pulumi.yaml", "'x'", "'items'")),
-        ("name: proj\nconfig:\n  x: {type: array, items: string}\n", ("Pulumi.yaml", "'x'", "items")),
-        ("name: proj\nconfig:\n  x: {type: integer, default: ten}\n", ("Pulumi.yaml", "'x'", "'integer'")),
-        ("name: proj\nconfig:\n  x: {type: string, default: 10}\n", ("Pulumi.yaml", "'x'", "'string'")),
-        ("name: proj\nconfig:\n  x: {default: a, value: b}\n", ("Pulumi.yaml", "'x'", "both")),
-        ("name: proj\nconfig:\n  x: {tier: a}\n", ("Pulumi.yaml", "'x'", "'tier'")),
-        ("name: proj\nconfig:\n  gcp:project: {type: string}\n", ("Pulumi.yaml", "'gcp:project'", "type")),
-        ("name: proj\nconfig:\n  gcp:project: {default: a}\n", ("Pulumi.yaml", "'gcp:project'", "'value'")),
-        ("name: proj\nconfig:\n  gcp:project: {description: d}\n", ("Pulumi.yaml", "'gcp:project'", "'value'")),
-        ("name: proj\nconfig: a\nstackConfigDir: b\n", ("Pulumi.yaml", "stackConfigDir")),
-        ("name: proj\nmain: missing/\n", ("Pulumi.yaml", "'main'", "missing")),
-        ("name: proj\nmain: [a]\n", ("Pulumi.yaml", "'main'")),
+        ("name: proj\nruntime: python\nconfig:\n  - a\n  - b\n", ("Pulumi.yaml", "'config'", "a list")),
+        ("name: proj\nruntime: python\nconfig:\n  10: {type: string}\n", ("Pulumi.yaml", "10", "string")),
+        ("name: proj\nruntime: python\nconfig:\n  x: 1.5\n", ("Pulumi.yaml", "'x'")),
+        ("name: proj\nruntime: python\nconfig:\n  x:\n", ("Pulumi.yaml", "'x'")),
+        ("name: proj\nruntime: python\nconfig:\n  x: {type: str}\n", ("Pulumi.yaml", "'x'", "type must be one of")),
+        ("name: proj\nruntime: python\nconfig:\n  x: {type: array}\n", ("Pulumi.yaml", "'x'", "'items'")),
+        ("name: proj\nruntime: python\nconfig:\n  x: {type: array, items: string}\n", ("Pulumi.yaml", "'x'", "items")),
+        (
+            "name: proj\nruntime: python\nconfig:\n  x: {type: integer, default: ten}\n",
+            ("Pulumi.yaml", "'x'", "'integer'"),
+        ),
+        (
+            "name: proj\nruntime: python\nconfig:\n  x: {type: string, default: 10}\n",
+            ("Pulumi.yaml", "'x'", "'string'"),
+        ),
+        ("name: proj\nruntime: python\nconfig:\n  x: {default: a, value: b}\n", ("Pulumi.yaml", "'x'", "both")),
+        ("name: proj\nruntime: python\nconfig:\n  x: {tier: a}\n", ("Pulumi.yaml", "'x'", "'tier'")),
+        (
+            "name: proj\nruntime: python\nconfig:\n  gcp:project: {type: string}\n",
+            ("Pulumi.yaml", "'gcp:project'", "type"),
+        ),
+        (
+            "name: proj\nruntime: python\nconfig:\n  gcp:project: {default: a}\n",
+            ("Pulumi.yaml", "'gcp:project'", "'value'"),
+        ),
+        (
+            "name: proj\nruntime: python\nconfig:\n  gcp:project: {description: d}\n",
+            ("Pulumi.yaml", "'gcp:project'", "'value'"),
+        ),
+        ("name: proj\nruntime: python\nconfig: a\nstackConfigDir: b\n", ("Pulumi.yaml", "stackConfigDir")),
+        ("name: proj\nruntime: python\nmain: missing/\n", ("Pulumi.yaml", "'main'", "missing")),
+        ("name: proj\nruntime: python\nmain: [a]\n", ("Pulumi.yaml", "'main'")),
         ("name: proj\nruntime: [python]\n", ("Pulumi.yaml", "'runtime'")),
     ],
 )
@@ -399,13 +414,15 @@ def test_malformed_projects_are_refused_clearly(tmp_path: Path, project: str, na
 
 def test_main_names_the_program_directory(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    loaded = load_stack_config(_write(tmp_path, "name: proj\nmain: src\n", "", main="src/__main__.py"), "dev")
+    loaded = load_stack_config(
+        _write(tmp_path, "name: proj\nruntime: python\nmain: src\n", "", main="src/__main__.py"), "dev"
+    )
     assert loaded.program_dir == (tmp_path / "src").resolve()
 
 
 def test_a_config_string_is_the_stack_config_directory(tmp_path: Path) -> None:
     (tmp_path / "stacks").mkdir()
-    (tmp_path / "Pulumi.yaml").write_text("name: proj\nconfig: stacks\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\nconfig: stacks\n")
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  proj:a: b\n")
     assert load_stack_config(tmp_path, "dev").config == {"proj:a": "b"}
 
@@ -489,7 +506,13 @@ def test_stack_tags_are_the_clis(tmp_path: Path) -> None:
 
 
 def test_stack_tags_must_be_strings(tmp_path: Path) -> None:
-    _refused(tmp_path, "config:\n  pulumi:tags: {n: 1}\n", "name: proj\n", "Pulumi.dev.yaml", "pulumi:tags[n]")
+    _refused(
+        tmp_path,
+        "config:\n  pulumi:tags: {n: 1}\n",
+        "name: proj\nruntime: python\n",
+        "Pulumi.dev.yaml",
+        "pulumi:tags[n]",
+    )
 
 
 # --- The repository's own stacks -----------------------------------------------------------------------------
