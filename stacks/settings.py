@@ -29,7 +29,9 @@ from components.iam import IamSpec
 from components.naming import NAME_PREFIX_PATTERN
 from components.network import NetworkSpec
 from components.project_services import ProjectServicesSpec
+from components.secrets import SecretsSpec
 from components.storage import StorageSpec
+from components.workloads import WorkloadsSpec
 
 NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
@@ -138,6 +140,16 @@ class StackSettings(BaseModel):
         return kubeconfig
 
     # [runtime-cluster] component settings above this line
+    secrets: SecretsSpec = Field(
+        default_factory=lambda: SecretsSpec.model_validate({}),
+        description="The Secrets component: a Secret Manager secret per sensitive variable, rotated (checklist §8 "
+        "Secrets management).",
+    )
+    workloads: WorkloadsSpec = Field(
+        default_factory=lambda: WorkloadsSpec.model_validate({}),
+        description="The Workloads component: namespace, backend and frontend on GKE, their environment (checklist "
+        "§1, §9 Kubernetes Optimization).",
+    )
     # [runtime-workloads] component settings above this line
 
     @field_validator("debug")

@@ -11,8 +11,9 @@ Id scheme: ``<section>.<subsection>.<ordinal>``.
   "Create database indexes").
 
 Plain bullets under a checkbox (``- Retention: 7 days``) are that item's details: they state its
-numbers. Fenced code blocks are skipped. Stdlib only: the policy pack deploys with this package and
-nothing else of the repository.
+numbers. Fenced code blocks are no items: their lines are kept as the open item's ``code`` (some
+numbers are stated there). Stdlib only: the policy pack deploys with this package and nothing else
+of the repository.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Item:
     """Plain bullets under it, e.g. ``("WAL archiving configured", "Retention: 7 days")``."""
     line: int
     """1-based line number in the checklist file."""
+    code: tuple[str, ...] = ()
+    """Lines of the fenced code blocks under it, stripped: where the checklist states some numbers
+    (e.g. the resource requests and limits of ``9.kubernetes-optimization.2``)."""
 
     @property
     def section(self) -> str:
@@ -73,12 +77,15 @@ def parse(markdown: str) -> tuple[Item, ...]:
     open_items: list[tuple[int, tuple[str, ...]]] = []
     details: dict[tuple[str, ...], list[str]] = {}
     texts: dict[tuple[str, ...], str] = {}
+    code: dict[tuple[str, ...], list[str]] = {}
     in_code = False
     for number, line in enumerate(markdown.splitlines(), start=1):
         if line.lstrip().startswith("```"):
             in_code = not in_code
             continue
         if in_code:
+            if open_items and line.strip():
+                code.setdefault(open_items[-1][1], []).append(line.strip())
             continue
         if heading := _HEADING.match(line):
             level, title = len(heading[1]), _plain(heading[2])
@@ -111,7 +118,15 @@ def parse(markdown: str) -> tuple[Item, ...]:
         path = " › ".join([section_title, *(headings[lvl] for lvl in sorted(headings)), *parents])
         items.append(Item(".".join(key), path, text, (), number))
     return tuple(
-        Item(item.id, item.path, item.text, tuple(details[tuple(item.id.split("."))]), item.line) for item in items
+        Item(
+            item.id,
+            item.path,
+            item.text,
+            tuple(details[tuple(item.id.split("."))]),
+            item.line,
+            tuple(code.get(tuple(item.id.split(".")), ())),
+        )
+        for item in items
     )
 
 

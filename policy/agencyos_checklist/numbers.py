@@ -7,6 +7,7 @@ repeats the literal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
@@ -51,6 +52,53 @@ REDIS_MAXMEMORY_PERCENT: Final = Stated(80, "2.redis-configuration.2", "Max memo
 DR_RPO_HOURS: Final = Stated(1, "7.disaster-recovery-plan.1", "RPO (Recovery Point Objective): 1 hour")
 DR_RTO_HOURS: Final = Stated(4, "7.disaster-recovery-plan.1", "RTO (Recovery Time Objective): 4 hours")
 # [cache-storage] numbers above this line
+# [runtime-cluster] numbers above this line
+# §9 Kubernetes Optimization › Resource limits set (stated in its code block), as Kubernetes quantities.
+K8S_CPU_REQUEST: Final = Stated("250m", "9.kubernetes-optimization.2", 'cpu: "250m"')
+K8S_MEMORY_REQUEST: Final = Stated("256Mi", "9.kubernetes-optimization.2", 'memory: "256Mi"')
+K8S_CPU_LIMIT: Final = Stated("500m", "9.kubernetes-optimization.2", 'cpu: "500m"')
+K8S_MEMORY_LIMIT: Final = Stated("512Mi", "9.kubernetes-optimization.2", 'memory: "512Mi"')
+# §9 Kubernetes Optimization › Liveness and readiness probes configured. Durations and ranges keep the
+# checklist's unit or dash (read them with ``integers``): a bare 10 or 20 would be indistinguishable
+# from the CIDRs and bounds elsewhere that the repeated-number test scans.
+LIVENESS_PATH: Final = Stated("/health", "9.kubernetes-optimization.3", "Liveness: /health")
+LIVENESS_PERIOD: Final = Stated("10s", "9.kubernetes-optimization.3", "Liveness: /health every 10s")
+READINESS_PATH: Final = Stated("/ready", "9.kubernetes-optimization.3", "Readiness: /ready")
+READINESS_PERIOD: Final = Stated("5s", "9.kubernetes-optimization.3", "Readiness: /ready every 5s")
+# §9 Kubernetes Optimization › Horizontal Pod Autoscaler (HPA) configured.
+BACKEND_REPLICAS: Final = Stated("2-10", "9.kubernetes-optimization.1.1", "Backend: Scale 2-10 pods")
+FRONTEND_REPLICAS: Final = Stated("2-5", "9.kubernetes-optimization.1.2", "Frontend: Scale 2-5 pods")
+HPA_CPU_TARGET_PERCENT: Final = Stated(70, "9.kubernetes-optimization.1.1", "70% threshold")
+# §1 Core application settings and Additional Production Variables: the non-secret environment.
+APP_ENVIRONMENT: Final = Stated("production", "1.core-application-settings.2", "ENVIRONMENT - Set to production")
+APP_DEBUG: Final = Stated("false", "1.core-application-settings.3", "DEBUG - Set to false")
+APP_LOG_LEVEL: Final = Stated("INFO", "1.additional-production-variables.2", "Set to INFO or WARNING")
+PAYPAL_MODE: Final = Stated("live", "1.payment-gateway-configuration.4", "Set to live")
+RATE_LIMIT_REQUESTS: Final = Stated(100, "1.additional-production-variables.4", "(default: 100)")
+SESSION_TIMEOUT: Final = Stated("3600s", "1.additional-production-variables.5", "(default: 3600)")
+# §9 Backend Optimization › Database connection pooling configured: pool size + max overflow.
+DB_POOL: Final = Stated("20+10", "9.backend-optimization.3", "Pool size: 20; Max overflow: 10")
+# §8 Authentication & Authorization › JWT token configuration.
+ACCESS_TOKEN_LIFETIME: Final = Stated("15m", "8.authentication-authorization.3.1", "15 minutes for access tokens")
+# §8 Infrastructure Security › Secrets management (§1 repeats it for the Supabase service role key).
+SECRET_ROTATION_DAYS: Final = Stated(90, "8.infrastructure-security.3.3", "Rotate secrets every 90 days")
+
+
+def integers(stated: Stated[str]) -> tuple[int, ...]:
+    """The whole numbers in a stated text value: "2-10" -> (2, 10), "10s" -> (10,), "20+10" -> (20, 10)."""
+    return tuple(int(part) for part in re.findall(r"[0-9]+", stated.value, re.ASCII))
+
+
+def seconds(stated: Stated[str]) -> int:
+    """A stated duration ("10s", "15m", "3600s") in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    match = re.fullmatch(r"([0-9]+)([smhd])", stated.value, re.ASCII)
+    if match is None:
+        raise ValueError(f"{stated.value!r} is not a duration like 10s or 15m")
+    return int(match[1]) * units[match[2]]
+
+
+# [runtime-workloads] numbers above this line
 
 
 def stated_numbers() -> dict[str, Stated[int] | Stated[str]]:

@@ -5,10 +5,12 @@ listed in ``POLICY_MODULES``.
 """
 
 # [network-iam] policy module imports go above this line
-from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, storage
-
 # [cache-storage] policy module imports go above this line
 # [runtime-cluster] policy module imports go above this line
+from agencyos_policy import stack
+from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
+from agencyos_policy.kubernetes import namespaces, workloads
+
 # [runtime-workloads] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
@@ -22,6 +24,10 @@ POLICY_MODULES = (
     # [cache-storage] modules above this line
     container,
     # [runtime-cluster] modules above this line
+    secretmanager,
+    workloads,
+    namespaces,
+    stack,
     # [runtime-workloads] modules above this line
 )
 ALL_POLICIES = build_policies()

@@ -35,6 +35,8 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 FRAMEWORK = "AgencyOS production deployment checklist"
@@ -196,3 +198,93 @@ def resource_policy(
 def build_policies() -> list[ResourceValidationPolicy]:
     """The pulumi_policy objects of every registered policy."""
     return [spec.build() for spec in REGISTRY.values()]
+
+
+@dataclass(frozen=True)
+class StackSubject:
+    """What a stack check judges: every resource of the stack (outputs; inputs echoed at preview)."""
+
+    resources: tuple[Any, ...]
+    """``pulumi_policy.PolicyResource`` objects: ``resource_type``, ``props``, ``urn``, ``name``."""
+    config: Mapping[str, Any]
+    mandatory: bool
+
+    def of_type(self, *types: str) -> list[Any]:
+        return [resource for resource in self.resources if resource.resource_type in types]
+
+
+StackCheck = Callable[[StackSubject], Iterable[tuple[str, str | None]]]
+"""Yields (message, URN of the resource it is about, or None for the stack)."""
+
+
+@dataclass(frozen=True)
+class StackPolicySpec(PolicySpec):
+    """A registered stack policy: a rule that spans resources (``resource_types`` are the types it reads)."""
+
+    stack_check: StackCheck | None = None
+
+    def validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        assert self.stack_check is not None
+        subject = StackSubject(
+            tuple(args.resources), {**self.defaults, **(args.get_config() or {})}, self.level is MANDATORY
+        )
+        for message, urn in self.stack_check(subject):
+            report_violation(message, urn)
+
+    def build(self) -> StackValidationPolicy:  # type: ignore[override]
+        vendor, service = self.name.split("-")[:2]
+        return StackValidationPolicy(
+            name=self.name,
+            description=self.description,
+            validate=self.validate_stack,
+            enforcement_level=self.level,
+            severity=self.severity,
+            remediation_steps=self.remediation,
+            config_schema=PolicyConfigSchema(properties={k: dict(p.schema) for k, p in self.config.items()})
+            if self.config
+            else None,
+            framework=PolicyComplianceFramework(
+                name=FRAMEWORK,
+                version=FRAMEWORK_VERSION,
+                reference=f"{self.item.path} [{self.item.id}]",
+                specification=self.item.statement,
+            ),
+            tags=[vendor, service, f"checklist-{self.item.section}", "stack", *self.tags],
+        )
+
+
+def stack_policy(
+    *,
+    name: str,
+    item: str,
+    level: EnforcementLevel,
+    severity: Severity,
+    description: str,
+    remediation: str,
+    resource_types: Iterable[str],
+    config: Mapping[str, Param] | None = None,
+    tags: Iterable[str] = (),
+) -> Callable[[StackCheck], StackCheck]:
+    """Registers the decorated check as a stack policy: for rules that span resources."""
+
+    def register(check: StackCheck) -> StackCheck:
+        if not NAME_SCHEME.match(name):
+            raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
+        if name in REGISTRY:
+            raise ValueError(f"policy name {name!r} is registered twice")
+        REGISTRY[name] = StackPolicySpec(
+            name=name,
+            item=checklist_item(item),
+            level=level,
+            severity=severity,
+            description=description,
+            remediation=remediation,
+            resource_types=frozenset(resource_types),
+            check=lambda _subject: (),
+            config=dict(config or {}),
+            tags=tuple(tags),
+            stack_check=check,
+        )
+        return check
+
+    return register

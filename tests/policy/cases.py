@@ -22,6 +22,9 @@ CASE_MODULES = (
     # [cache-storage] case modules above this line
     "tests.policy.gcp.container_cases",
     # [runtime-cluster] case modules above this line
+    "tests.policy.gcp.secretmanager_cases",
+    "tests.policy.kubernetes.workloads_cases",
+    "tests.policy.stack_cases",
     # [runtime-workloads] case modules above this line
 )
 DELETE = object()

@@ -14,10 +14,11 @@ import pytest
 from agencyos_checklist import catalogue, stated_numbers
 from agencyos_policy import ALL_POLICIES, REGISTRY
 from agencyos_policy.registry import NAME_SCHEME, PolicySpec, resource_policy
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from tests.conftest import validate_in_process
 from tests.policy.cases import Case, all_cases
+from tests.policy.stack_cases import validate_stack_in_process
 
 FAILING, PASSING = all_cases()
 SPECS = list(REGISTRY.values())
@@ -64,6 +65,8 @@ def test_config_schema_is_valid_and_defaults_are_the_catalogue_numbers(spec: Pol
 
 def _run(case: Case) -> list[str]:
     policy = next(p for p in ALL_POLICIES if p.name == case.policy)
+    if isinstance(policy, StackValidationPolicy):
+        return validate_stack_in_process(policy, case.props, case.config)
     return validate_in_process(
         policy, case.props, resource_type=case.resource_type, protect=case.protect, config=case.config
     )

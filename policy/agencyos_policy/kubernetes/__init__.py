@@ -1,0 +1,1 @@
+"""Kubernetes policies: workloads (pods, autoscaling, configuration) and namespaces."""

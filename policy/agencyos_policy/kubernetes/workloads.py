@@ -1,0 +1,585 @@
+"""Kubernetes workload policies: checklist §9 Kubernetes Optimization, §8 containers, §1 environment.
+
+Written against the engine's camelCase wire properties of the Kubernetes provider's types. Pod
+templates are read where each kind keeps them (Deployment, StatefulSet, DaemonSet, ReplicaSet and Job
+under ``spec.template.spec``, CronJob under ``spec.jobTemplate.spec.template.spec``, Pod under
+``spec``). Absent values are judged as Kubernetes defaults them: no ``runAsNonRoot`` and no
+``runAsUser`` runs as the image's user, root for most images (fail); no ``allowPrivilegeEscalation``
+means true (fail); a probe's ``periodSeconds`` defaults to 10; an HPA's ``minReplicas`` to 1 and its
+metrics to the Kubernetes default CPU target (``DEFAULT_HPA_CPU_PERCENT``). Values unknown at
+preview cannot pass a mandatory rule.
+
+"Production" for the environment rule: the stack is production when ``AGENCYOS_POLICY_PRODUCTION``
+is ``true`` (``false`` turns it off), else when the stack's name (``PULUMI_STACK``, its last
+``/`` part) is ``prod`` or ``production`` or ends in ``-prod`` or ``-production``. A configuration
+that declares ``ENVIRONMENT=production`` is judged as production in any stack.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from functools import partial
+from typing import Any
+
+from agencyos_checklist.numbers import (
+    APP_ENVIRONMENT,
+    FRONTEND_REPLICAS,
+    HPA_CPU_TARGET_PERCENT,
+    K8S_CPU_LIMIT,
+    K8S_CPU_REQUEST,
+    K8S_MEMORY_LIMIT,
+    K8S_MEMORY_REQUEST,
+    LIVENESS_PATH,
+    LIVENESS_PERIOD,
+    READINESS_PATH,
+    READINESS_PERIOD,
+    Stated,
+    integers,
+)
+from pulumi_policy import Severity
+
+from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
+from agencyos_policy.registry import ADVISORY, MANDATORY, Param, Subject, bound, resource_policy
+from agencyos_policy.rules import number, unknown
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+REPLICA_SET = "kubernetes:apps/v1:ReplicaSet"
+JOB = "kubernetes:batch/v1:Job"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+POD = "kubernetes:core/v1:Pod"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+POD_SPECS: dict[str, tuple[str, ...]] = {
+    DEPLOYMENT: ("spec", "template", "spec"),
+    STATEFUL_SET: ("spec", "template", "spec"),
+    DAEMON_SET: ("spec", "template", "spec"),
+    REPLICA_SET: ("spec", "template", "spec"),
+    JOB: ("spec", "template", "spec"),
+    CRON_JOB: ("spec", "jobTemplate", "spec", "template", "spec"),
+    POD: ("spec",),
+}
+SERVING = (DEPLOYMENT, STATEFUL_SET, DAEMON_SET)
+"""Long-running kinds: probes, spread and disruption budgets are about them, not about Jobs."""
+ALL_PODS = tuple(POD_SPECS)
+PRODUCTION_ENV = "AGENCYOS_POLICY_PRODUCTION"
+DEFAULT_PROBE_PERIOD_SECONDS = 10  # Kubernetes' default periodSeconds (a provider fact)
+DEFAULT_HPA_MIN_REPLICAS = 1
+DEFAULT_HPA_CPU_PERCENT = 8 * 10  # the HPA's CPU target when no metrics are given (a provider fact)
+DEBUG_VALUES = frozenset({"true", "1", "yes", "on"})
+FORBIDDEN_LOG_LEVELS = frozenset({"DEBUG", "TRACE"})
+
+workload_policy = partial(resource_policy, tags=("kubernetes", "workloads"))
+
+
+def duration(stated: Stated[str], description: str) -> Param:
+    """A duration in seconds ("<n>s") whose default is the checklist's."""
+    return Param(
+        {"type": "string", "pattern": "^[0-9]+s$", "default": stated.value, "description": description}, stated
+    )
+
+
+def quantity(stated: Stated[str], description: str) -> Param:
+    """A Kubernetes quantity (CPU in millicores, memory in Mi) whose default is the checklist's."""
+    return Param(
+        {"type": "string", "pattern": "^[0-9.]+[A-Za-z]*$", "default": stated.value, "description": description}, stated
+    )
+
+
+def span(stated: Stated[str], description: str) -> Param:
+    """A replica range (least minReplicas-least maxReplicas) whose default is the checklist's."""
+    return Param(
+        {"type": "string", "pattern": "^[0-9]+-[0-9]+$", "default": stated.value, "description": description}, stated
+    )
+
+
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$", re.ASCII)
+_SUFFIX = {
+    "": 1.0,
+    "m": 1e-3,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+    "Ki": 2.0**10,
+    "Mi": 2.0**20,
+    "Gi": 1024.0**3,
+    "Ti": 2.0**40,
+    "Pi": 1024.0**5,
+    "Ei": 2.0**60,
+}
+
+
+def parse_quantity(value: Any) -> float | None:
+    """A Kubernetes quantity ("300m", "0.5", "1Gi", "1G", 2) as a number of cores or bytes."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    match = _QUANTITY.match(str(value).strip())
+    if match is None or match[2] not in _SUFFIX:
+        return None
+    try:
+        return float(match[1]) * _SUFFIX[match[2]]
+    except ValueError:
+        return None
+
+
+def seconds_of(text: str) -> int:
+    return int(text.rstrip("s"))
+
+
+class _Unknown(Exception):
+    def __init__(self, path: tuple[str | int, ...]) -> None:
+        self.path = path
+
+
+def _containers(subject: Subject, *, init: bool = True) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """(path, container) for each container of the pod template; _Unknown when a list is computed."""
+    base = POD_SPECS[subject.resource_type]
+    for key in ("containers", "initContainers") if init else ("containers",):
+        listed = items(subject.props, *base, key)
+        if listed is UNKNOWN:
+            raise _Unknown((*base, key))
+        if listed is ABSENT:
+            continue
+        for index, container in enumerate(listed):
+            if container is UNKNOWN:
+                raise _Unknown((*base, key, index))
+            yield (*base, key, index), container
+
+
+def _each_container(subject: Subject, check: Any, *, init: bool = True) -> Iterator[str]:
+    try:
+        found = list(_containers(subject, init=init))
+    except _Unknown as gap:
+        yield from unknown(subject, gap.path)
+        return
+    for path, container in found:
+        yield from check(subject, path, container)
+
+
+# --- Probes (checklist 9.kubernetes-optimization.3) -------------------------------------------
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-probes",
+    item=LIVENESS_PERIOD.item,
+    level=MANDATORY,
+    severity=Severity.HIGH,
+    description=f"Every container of a Deployment, StatefulSet or DaemonSet has an HTTP liveness probe on "
+    f"{LIVENESS_PATH.value} at most every {LIVENESS_PERIOD.value} and a readiness probe on {READINESS_PATH.value} "
+    f"at most every {READINESS_PERIOD.value}.",
+    remediation=f"Set livenessProbe.httpGet.path {LIVENESS_PATH.value} with periodSeconds "
+    f"{seconds_of(LIVENESS_PERIOD.value)} and readinessProbe.httpGet.path {READINESS_PATH.value} with periodSeconds "
+    f"{seconds_of(READINESS_PERIOD.value)} on each container.",
+    resource_types=SERVING,
+    config={
+        "livenessPeriod": duration(LIVENESS_PERIOD, "Longest liveness period, <n>s."),
+        "readinessPeriod": duration(READINESS_PERIOD, "Longest readiness period, <n>s."),
+    },
+)
+def probes(subject: Subject) -> Iterator[str]:
+    wanted = (
+        ("livenessProbe", LIVENESS_PATH.value, seconds_of(subject.config["livenessPeriod"])),
+        ("readinessProbe", READINESS_PATH.value, seconds_of(subject.config["readinessPeriod"])),
+    )
+
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        for probe, wanted_path, longest in wanted:
+            at = (*path, probe)
+            http_path = lookup(container, probe, "httpGet", "path")
+            period = lookup(container, probe, "periodSeconds")
+            if UNKNOWN in (http_path, period):
+                yield from unknown(subject, at)
+            elif http_path != wanted_path:
+                yield f"{dotted(*at)}.httpGet.path must be {wanted_path}" + (
+                    "; the probe is not set." if lookup(container, probe) is ABSENT else "."
+                )
+            else:
+                seconds = DEFAULT_PROBE_PERIOD_SECONDS if period is ABSENT else number(period)
+                if seconds is None or seconds > longest:
+                    yield f"{dotted(*at)}.periodSeconds must be at most {longest} (absent means 10)."
+
+    yield from _each_container(subject, check, init=False)
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-startup-probe",
+    item=LIVENESS_PERIOD.item,
+    level=ADVISORY,
+    severity=Severity.LOW,
+    description="Containers of long-running workloads have a startup probe, so a slow start is not killed by liveness.",
+    remediation="Add a startupProbe (e.g. the liveness endpoint with a generous failureThreshold).",
+    resource_types=SERVING,
+)
+def startup_probe(subject: Subject) -> Iterator[str]:
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        if lookup(container, "startupProbe") is ABSENT:
+            yield f"{dotted(*path)}.startupProbe should be set."
+
+    yield from _each_container(subject, check, init=False)
+
+
+# --- Resources (checklist 9.kubernetes-optimization.2) ----------------------------------------
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-resources",
+    item=K8S_CPU_REQUEST.item,
+    level=MANDATORY,
+    severity=Severity.HIGH,
+    description=f"Every container of a workload requests at least {K8S_CPU_REQUEST.value} CPU and "
+    f"{K8S_MEMORY_REQUEST.value} memory and is limited to at least {K8S_CPU_LIMIT.value} and "
+    f"{K8S_MEMORY_LIMIT.value}, never below its request.",
+    remediation=f"Set resources.requests {{cpu: {K8S_CPU_REQUEST.value}, memory: {K8S_MEMORY_REQUEST.value}}} and "
+    f"resources.limits {{cpu: {K8S_CPU_LIMIT.value}, memory: {K8S_MEMORY_LIMIT.value}}} (or larger).",
+    resource_types=ALL_PODS,
+    config={
+        "minCpuRequest": quantity(K8S_CPU_REQUEST, "Least CPU request per container."),
+        "minMemoryRequest": quantity(K8S_MEMORY_REQUEST, "Least memory request per container."),
+        "minCpuLimit": quantity(K8S_CPU_LIMIT, "Least CPU limit per container."),
+        "minMemoryLimit": quantity(K8S_MEMORY_LIMIT, "Least memory limit per container."),
+    },
+)
+def resources(subject: Subject) -> Iterator[str]:
+    minimum = {
+        ("requests", "cpu"): subject.config["minCpuRequest"],
+        ("requests", "memory"): subject.config["minMemoryRequest"],
+        ("limits", "cpu"): subject.config["minCpuLimit"],
+        ("limits", "memory"): subject.config["minMemoryLimit"],
+    }
+
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        amounts: dict[tuple[str, str], float] = {}
+        for (kind, resource), least in minimum.items():
+            at = (*path, "resources", kind, resource)
+            value = lookup(container, "resources", kind, resource)
+            if value is UNKNOWN:
+                yield from unknown(subject, at)
+                continue
+            amount = parse_quantity(value) if value is not ABSENT else None
+            floor = parse_quantity(least)
+            if amount is None or floor is None or amount < floor:
+                yield f"{dotted(*at)} must be set to at least {least}."
+            else:
+                amounts[(kind, resource)] = amount
+        for resource in ("cpu", "memory"):
+            request, limit = amounts.get(("requests", resource)), amounts.get(("limits", resource))
+            if request is not None and limit is not None and limit < request:
+                yield f"{dotted(*path, 'resources', 'limits', resource)} must not be below its request."
+
+    yield from _each_container(subject, check, init=False)
+
+
+# --- Security context (checklist 8.infrastructure-security.4.3) -------------------------------
+
+
+def _effective(container: Any, pod: Any, key: str) -> Any:
+    own = lookup(container, "securityContext", key)
+    return own if own is not ABSENT else lookup(pod, "securityContext", key)
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-run-as-non-root",
+    item="8.infrastructure-security.4.3",
+    level=MANDATORY,
+    severity=Severity.HIGH,
+    description="Every container runs as a non-root user: runAsNonRoot true, or a runAsUser above 0, on the "
+    "container or its pod, and never with privilege escalation.",
+    remediation="Set securityContext.runAsNonRoot: true (pod or container) with a non-root runAsUser, and "
+    "allowPrivilegeEscalation: false on each container.",
+    resource_types=ALL_PODS,
+)
+def run_as_non_root(subject: Subject) -> Iterator[str]:
+    pod = lookup(subject.props, *POD_SPECS[subject.resource_type])
+
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        uid, non_root = _effective(container, pod, "runAsUser"), _effective(container, pod, "runAsNonRoot")
+        escalation = lookup(container, "securityContext", "allowPrivilegeEscalation")
+        privileged = lookup(container, "securityContext", "privileged")
+        if uid is UNKNOWN or (uid is ABSENT and non_root is UNKNOWN):
+            yield from unknown(subject, (*path, "securityContext", "runAsNonRoot"))
+        elif uid is not ABSENT:
+            if not ((amount := number(uid)) is not None and amount > 0):
+                yield f"{dotted(*path)} must not run as root: runAsUser is 0 or not a number."
+        elif non_root is not True:
+            yield (
+                f"{dotted(*path)}.securityContext.runAsNonRoot must be true (on the container or its pod) or "
+                "runAsUser above 0; absent means the image's user, root for most images."
+            )
+        if escalation is UNKNOWN or privileged is UNKNOWN:
+            yield from unknown(subject, (*path, "securityContext", "allowPrivilegeEscalation"))
+        elif escalation is not False or privileged is True:
+            yield (
+                f"{dotted(*path)}.securityContext.allowPrivilegeEscalation must be false and the container not "
+                "privileged; absent means true."
+            )
+
+    yield from _each_container(subject, check)
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-restricted-context",
+    item="8.infrastructure-security.4.3",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    description="Containers have a read-only root filesystem, drop ALL capabilities and use the RuntimeDefault "
+    "seccomp profile (Pod Security Standards, restricted).",
+    remediation="Set securityContext.readOnlyRootFilesystem: true, capabilities.drop: [ALL] and "
+    "seccompProfile.type: RuntimeDefault; mount an emptyDir where the app writes.",
+    resource_types=ALL_PODS,
+)
+def restricted_context(subject: Subject) -> Iterator[str]:
+    pod = lookup(subject.props, *POD_SPECS[subject.resource_type])
+
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        context = (*path, "securityContext")
+        if lookup(container, "securityContext", "readOnlyRootFilesystem") not in (True, UNKNOWN):
+            yield f"{dotted(*context)}.readOnlyRootFilesystem should be true."
+        dropped = items(container, "securityContext", "capabilities", "drop")
+        if dropped is not UNKNOWN and "ALL" not in (dropped if isinstance(dropped, list) else []):
+            yield f"{dotted(*context)}.capabilities.drop should include ALL."
+        if _effective(container, pod, "seccompProfile") is ABSENT or lookup(
+            _effective(container, pod, "seccompProfile"), "type"
+        ) not in ("RuntimeDefault", "Localhost", UNKNOWN):
+            yield f"{dotted(*context)}.seccompProfile.type should be RuntimeDefault (container or pod)."
+
+    yield from _each_container(subject, check)
+
+
+# --- Images (checklist post-launch-maintenance.weekly.3) --------------------------------------
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$", re.ASCII)
+
+
+def image_problem(image: str) -> str | None:
+    """Why an image reference is not pinned, or None: a digest, or a tag other than latest."""
+    if _DIGEST.search(image):
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag (it means latest)"
+    if last.rsplit(":", 1)[1] in ("", "latest"):
+        return "is tagged latest"
+    return None
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-pinned-image",
+    item="post-launch-maintenance.weekly.3",
+    level=MANDATORY,
+    severity=Severity.HIGH,
+    description="Every container image is pinned by a version tag or a sha256 digest, never latest or untagged.",
+    remediation="Reference images as <registry>/<path>:<version> or <registry>/<path>@sha256:<digest>.",
+    resource_types=ALL_PODS,
+)
+def pinned_image(subject: Subject) -> Iterator[str]:
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        image = lookup(container, "image")
+        if image is UNKNOWN:
+            yield from unknown(subject, (*path, "image"))
+        elif image is ABSENT or (problem := image_problem(str(image))) is not None:
+            yield f"{dotted(*path)}.image must be pinned by tag or digest: it " + (
+                "is not set." if image is ABSENT else f"{problem}."
+            )
+
+    yield from _each_container(subject, check)
+
+
+# --- Zone spread ------------------------------------------------------------------------------
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-zone-spread",
+    item="7.disaster-recovery-plan.3",
+    level=ADVISORY,
+    severity=Severity.LOW,
+    description="Deployments and StatefulSets spread their pods across zones (topologySpreadConstraints on "
+    "topology.kubernetes.io/zone), so one zone's outage leaves pods running.",
+    remediation="Add a topologySpreadConstraint with topologyKey topology.kubernetes.io/zone and maxSkew 1.",
+    resource_types=(DEPLOYMENT, STATEFUL_SET),
+)
+def zone_spread(subject: Subject) -> Iterator[str]:
+    base = POD_SPECS[subject.resource_type]
+    constraints = items(subject.props, *base, "topologySpreadConstraints")
+    if constraints is UNKNOWN:
+        return
+    keys = [lookup(c, "topologyKey") for c in constraints] if constraints is not ABSENT else []
+    if "topology.kubernetes.io/zone" not in keys and UNKNOWN not in keys:
+        yield f"{dotted(*base, 'topologySpreadConstraints')} should spread pods on topology.kubernetes.io/zone."
+
+
+# --- Autoscaling (checklist 9.kubernetes-optimization.1) --------------------------------------
+
+
+@workload_policy(
+    name="kubernetes-autoscaling-hpa-bounds",
+    item=HPA_CPU_TARGET_PERCENT.item,
+    level=MANDATORY,
+    severity=Severity.MEDIUM,
+    description=f"HorizontalPodAutoscalers keep at least {integers(FRONTEND_REPLICAS)[0]} pods, may scale to at "
+    f"least {integers(FRONTEND_REPLICAS)[1]} and target at most {HPA_CPU_TARGET_PERCENT.value} % average CPU.",
+    remediation=f"Set minReplicas {integers(FRONTEND_REPLICAS)[0]}, maxReplicas "
+    f"{integers(FRONTEND_REPLICAS)[1]} or more (the backend: 10), and a Resource metric cpu with target type "
+    f"Utilization averageUtilization {HPA_CPU_TARGET_PERCENT.value}.",
+    resource_types=(HPA,),
+    config={
+        "replicas": span(FRONTEND_REPLICAS, "Least minReplicas-least maxReplicas of any autoscaler."),
+        "cpuTargetPercent": bound(HPA_CPU_TARGET_PERCENT, "Highest average CPU utilization target, in percent."),
+    },
+)
+def hpa_bounds(subject: Subject) -> Iterator[str]:
+    least_min, least_max = (int(part) for part in str(subject.config["replicas"]).split("-"))
+    highest = subject.config["cpuTargetPercent"]
+    for key, least, default in (("minReplicas", least_min, DEFAULT_HPA_MIN_REPLICAS), ("maxReplicas", least_max, 0)):
+        value = lookup(subject.props, "spec", key)
+        if value is UNKNOWN:
+            yield from unknown(subject, ("spec", key))
+        elif (amount := number(default if value is ABSENT else value)) is None or amount < least:
+            yield f"spec.{key} must be at least {least}" + (f" (absent means {default})." if value is ABSENT else ".")
+    metrics = items(subject.props, "spec", "metrics")
+    if metrics is UNKNOWN:
+        yield from unknown(subject, ("spec", "metrics"))
+        return
+    targets = [
+        lookup(m, "resource", "target", "averageUtilization")
+        for m in (metrics if metrics is not ABSENT else [])
+        if lookup(m, "type") == "Resource" and lookup(m, "resource", "name") == "cpu"
+    ]
+    if UNKNOWN in targets:
+        yield from unknown(subject, ("spec", "metrics"))
+    elif not targets or any((n := number(t)) is None or n > highest for t in targets):
+        yield (
+            f"spec.metrics must scale on cpu Utilization at most {highest:g} % "
+            f"(absent metrics mean {DEFAULT_HPA_CPU_PERCENT} %)."
+        )
+
+
+# --- Configuration: no credentials, production settings (checklist §1, 8.infrastructure-security.3.2) --
+
+_CREDENTIALS = (
+    ("a Stripe live key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{8,}", re.ASCII)),
+    ("a Stripe webhook secret", re.compile(r"\bwhsec_[0-9A-Za-z+/=]{8,}", re.ASCII)),
+    ("a private key", re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----", re.ASCII)),
+    ("a URL with a password", re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.ASCII)),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b", re.ASCII)),
+    ("an OpenAI or Anthropic key", re.compile(r"\bsk-(ant-|proj-)?[0-9A-Za-z_-]{20,}", re.ASCII)),
+)
+_TOKEN = re.compile(r"^[A-Za-z0-9+/=_.-]{32,}$", re.ASCII)
+MIN_TOKEN_ENTROPY_BITS = 4.2
+"""Bits per character above which a long, space-free mix of letters and digits is a random token.
+
+Hex (max 4.0) and ordinary identifiers, hostnames and paths stay below; base64 and base62 secrets of
+32+ characters sit around 4.5-5.5."""
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def credential_kind(value: str) -> str | None:
+    """What credential a value looks like, or None. Precise on purpose: prefixes, PEM, URL passwords, tokens."""
+    for kind, pattern in _CREDENTIALS:
+        if pattern.search(value):
+            return kind
+    if (
+        _TOKEN.match(value)
+        and re.search(r"[0-9]", value)
+        and re.search(r"[A-Za-z]", value)
+        and _entropy(value) >= MIN_TOKEN_ENTROPY_BITS
+    ):
+        return "a long random token"
+    return None
+
+
+def _settings(subject: Subject) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
+    """(path, name, value) of each literal setting: ConfigMap data, or each container's env values."""
+    if subject.resource_type == CONFIG_MAP:
+        for key in ("data", "binaryData"):
+            data = lookup(subject.props, key)
+            if isinstance(data, Mapping):
+                for name in data:
+                    yield (key, name), name, lookup(data, name)
+        return
+    for path, container in _containers(subject):
+        env = items(container, "env")
+        if env is UNKNOWN:
+            raise _Unknown((*path, "env"))
+        for index, entry in enumerate(env if isinstance(env, list) else []):
+            yield (*path, "env", index), str(lookup(entry, "name")), lookup(entry, "value")
+
+
+@workload_policy(
+    name="kubernetes-core-config-no-credentials",
+    item="8.infrastructure-security.3.2",
+    level=MANDATORY,
+    severity=Severity.CRITICAL,
+    description="No ConfigMap entry or container environment value looks like a credential (sk_live_, whsec_, "
+    "private keys, passwords in URLs, long random tokens).",
+    remediation="Keep credentials in Secret Manager and mount them as files (Secrets Store CSI driver); rotate any "
+    "credential that was committed.",
+    resource_types=(CONFIG_MAP, *ALL_PODS),
+)
+def no_credentials(subject: Subject) -> Iterator[str]:
+    try:
+        found = list(_settings(subject))
+    except _Unknown as gap:
+        yield from unknown(subject, gap.path)
+        return
+    for path, _name, value in found:
+        if value is UNKNOWN:
+            yield from unknown(subject, path)
+        elif isinstance(value, str) and (kind := credential_kind(value)) is not None:
+            # The message names where and what kind, never the value.
+            yield f"{dotted(*path)} must not hold a credential: it looks like {kind}."
+
+
+def production_stack() -> bool:
+    """Whether the stack being checked is production (see the module docstring)."""
+    override = os.environ.get(PRODUCTION_ENV, "").strip().lower()
+    if override in ("true", "false"):
+        return override == "true"
+    stack = os.environ.get("PULUMI_STACK", "").rsplit("/", 1)[-1].lower()
+    return stack in ("prod", "production") or stack.endswith(("-prod", "-production"))
+
+
+@workload_policy(
+    name="kubernetes-core-config-production-settings",
+    item="1.core-application-settings.3",
+    level=MANDATORY,
+    severity=Severity.CRITICAL,
+    description=f"In production, configuration never sets DEBUG on, ENVIRONMENT other than {APP_ENVIRONMENT.value} "
+    "or LOG_LEVEL DEBUG (ConfigMaps and container environments).",
+    remediation=f"Set DEBUG=false, ENVIRONMENT={APP_ENVIRONMENT.value} and LOG_LEVEL=INFO or WARNING.",
+    resource_types=(CONFIG_MAP, *ALL_PODS),
+)
+def production_settings(subject: Subject) -> Iterator[str]:
+    try:
+        found = list(_settings(subject))
+    except _Unknown as gap:
+        yield from unknown(subject, gap.path)
+        return
+    values = {name.upper(): value for _path, name, value in found}
+    if not (production_stack() or values.get("ENVIRONMENT") == APP_ENVIRONMENT.value):
+        return
+    for path, name, value in found:
+        key = name.upper()
+        if value is UNKNOWN and key in ("DEBUG", "ENVIRONMENT", "LOG_LEVEL"):
+            yield from unknown(subject, path)
+        elif not isinstance(value, str):
+            continue
+        elif key == "DEBUG" and value.strip().lower() in DEBUG_VALUES:
+            yield f"{dotted(*path)} (DEBUG) must be false in production."
+        elif key == "ENVIRONMENT" and value != APP_ENVIRONMENT.value:
+            yield f"{dotted(*path)} (ENVIRONMENT) must be {APP_ENVIRONMENT.value} in a production stack."
+        elif key == "LOG_LEVEL" and value.strip().upper() in FORBIDDEN_LOG_LEVELS:
+            yield f"{dotted(*path)} (LOG_LEVEL) must be INFO or WARNING in production."

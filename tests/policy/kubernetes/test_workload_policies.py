@@ -1,0 +1,106 @@
+"""Workload, namespace, Secret Manager and stack policies: every case in-process and through the pack over gRPC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from agencyos_policy import ALL_POLICIES, REGISTRY
+from agencyos_policy.kubernetes.workloads import credential_kind, image_problem, parse_quantity
+from pulumi_policy import StackValidationPolicy
+
+from agencyos_infra.analyzer import PolicyReport
+from agencyos_infra.engine import ProgramRun
+from tests.conftest import single_resource_run, validate_in_process
+from tests.policy.cases import Case
+from tests.policy.gcp import secretmanager_cases
+from tests.policy.kubernetes import workloads_cases
+from tests.policy.stack_cases import FAILING as STACK_FAILING
+from tests.policy.stack_cases import PASSING as STACK_PASSING
+from tests.policy.stack_cases import validate_stack_in_process
+
+BY_NAME = {policy.name: policy for policy in ALL_POLICIES}
+FAILING = [*workloads_cases.FAILING, *secretmanager_cases.FAILING]
+PASSING = [*workloads_cases.PASSING, *secretmanager_cases.PASSING]
+
+
+def _ids(case: Case) -> str:
+    return f"{case.policy}:{case.note}"
+
+
+def _level(name: str) -> str:
+    return REGISTRY[name].level.value
+
+
+@pytest.mark.parametrize("case", FAILING, ids=_ids)
+def test_each_violation_fails_in_process(case: Case) -> None:
+    assert validate_in_process(BY_NAME[case.policy], case.props, resource_type=case.resource_type), case.note
+
+
+@pytest.mark.parametrize("case", PASSING, ids=_ids)
+def test_each_compliant_case_passes_in_process(case: Case) -> None:
+    assert validate_in_process(BY_NAME[case.policy], case.props, resource_type=case.resource_type) == [], case.note
+
+
+@pytest.mark.parametrize("case", FAILING, ids=_ids)
+def test_each_violation_fails_through_the_pack(case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+    report = pack_analyze(single_resource_run(case.resource_type, case.props))
+    mine = [v for v in report.violations if v.policy == case.policy]
+    assert mine and {v.enforcement_level for v in mine} == {_level(case.policy)}, (case.note, report.violations)
+    assert all("can't run policy" not in v.message for v in mine)
+
+
+@pytest.mark.parametrize("case", PASSING, ids=_ids)
+def test_each_compliant_case_passes_through_the_pack(
+    case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]
+) -> None:
+    report = pack_analyze(single_resource_run(case.resource_type, case.props))
+    assert [v for v in report.violations if v.policy == case.policy] == [], case.note
+
+
+@pytest.mark.parametrize("case", STACK_FAILING, ids=_ids)
+def test_each_stack_violation_fails(case: Case) -> None:
+    policy = BY_NAME[case.policy]
+    assert isinstance(policy, StackValidationPolicy)
+    assert validate_stack_in_process(policy, case.props), case.note
+
+
+@pytest.mark.parametrize("case", STACK_PASSING, ids=_ids)
+def test_each_compliant_stack_passes(case: Case) -> None:
+    assert validate_stack_in_process(BY_NAME[case.policy], case.props) == [], case.note
+
+
+@pytest.mark.parametrize(
+    ("value", "amount"), [("250m", 0.25), ("0.5", 0.5), (2, 2.0), ("512Mi", 512 * 2**20), ("1G", 1e9), ("x", None)]
+)
+def test_quantities(value: object, amount: float | None) -> None:
+    assert parse_quantity(value) == amount
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [("a/b:1.0", True), ("a/b", False), ("a/b:latest", False), ("host:5000/a", False), ("a@sha256:" + "0" * 64, True)],
+)
+def test_images(image: str, pinned: bool) -> None:
+    assert (image_problem(image) is None) is pinned
+
+
+@pytest.mark.parametrize("value", ["INFO", "https://api.example.com/a/b", "agencyos-prod-backend", "Agency OS", "3600"])
+def test_ordinary_settings_are_not_credentials(value: str) -> None:
+    assert credential_kind(value) is None
+
+
+def test_messages_never_echo_the_value() -> None:
+    case = next(c for c in workloads_cases.FAILING if c.note == "stripe live key")
+    [message] = validate_in_process(BY_NAME[case.policy], case.props, resource_type=case.resource_type)
+    assert workloads_cases.STRIPE_LIVE not in message and "Stripe" in message
+
+
+def test_production_stacks_refuse_debug_whatever_the_config_declares(monkeypatch: pytest.MonkeyPatch) -> None:
+    staging_config = {"data": {"ENVIRONMENT": "staging", "DEBUG": "true"}}
+    policy = BY_NAME[workloads_cases.PRODUCTION]
+    resource_type = "kubernetes:core/v1:ConfigMap"
+    monkeypatch.setenv("PULUMI_STACK", "acme/agencyos/prod")
+    assert len(validate_in_process(policy, staging_config, resource_type=resource_type)) == 2
+    monkeypatch.setenv("AGENCYOS_POLICY_PRODUCTION", "false")
+    assert validate_in_process(policy, staging_config, resource_type=resource_type) == []

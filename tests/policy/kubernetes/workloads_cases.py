@@ -1,0 +1,275 @@
+"""Workload cases: a compliant Deployment, Job, HPA, ConfigMap and Namespace, then one change per case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agencyos_policy.kubernetes.namespaces import NAMESPACE
+from agencyos_policy.kubernetes.workloads import CONFIG_MAP, CRON_JOB, DEPLOYMENT, HPA, JOB, POD, STATEFUL_SET
+
+from agencyos_infra.wire import UNKNOWN
+from tests.policy.cases import DELETE, Case, mutate
+
+PROBES = "kubernetes-apps-deployment-probes"
+STARTUP = "kubernetes-apps-deployment-startup-probe"
+RESOURCES = "kubernetes-apps-deployment-resources"
+NON_ROOT = "kubernetes-apps-deployment-run-as-non-root"
+RESTRICTED = "kubernetes-apps-deployment-restricted-context"
+IMAGE = "kubernetes-apps-deployment-pinned-image"
+SPREAD = "kubernetes-apps-deployment-zone-spread"
+HPA_BOUNDS = "kubernetes-autoscaling-hpa-bounds"
+CREDENTIALS = "kubernetes-core-config-no-credentials"
+PRODUCTION = "kubernetes-core-config-production-settings"
+PSA = "kubernetes-core-namespace-pod-security-restricted"
+
+CONTAINER: dict[str, Any] = {
+    "name": "api",
+    "image": "europe-docker.pkg.dev/p/app/backend:1.4.2",
+    "ports": [{"name": "http", "containerPort": 8000}],
+    "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+    "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10},
+    "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5},
+    "startupProbe": {"httpGet": {"path": "/health", "port": "http"}, "failureThreshold": 30},
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    },
+    "env": [{"name": "LOG_LEVEL", "value": "INFO"}],
+}
+POD_SPEC: dict[str, Any] = {
+    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+    "containers": [CONTAINER],
+    "topologySpreadConstraints": [
+        {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}
+    ],
+}
+DEPLOYMENT_PROPS: dict[str, Any] = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "api", "namespace": "app"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "api"}},
+        "template": {"metadata": {"labels": {"app": "api"}}, "spec": POD_SPEC},
+    },
+}
+C0 = "spec.template.spec.containers"
+
+
+def container(**changes: Any) -> dict[str, Any]:
+    """The baseline Deployment with its container changed (dotted paths inside the container)."""
+    return mutate(DEPLOYMENT_PROPS, {"spec.template.spec.containers": [mutate(CONTAINER, changes)]})
+
+
+def pod(**changes: Any) -> dict[str, Any]:
+    return mutate(DEPLOYMENT_PROPS, {f"spec.template.spec.{k}": v for k, v in changes.items()})
+
+
+JOB_PROPS = {"metadata": {"name": "migrate"}, "spec": {"template": {"spec": {**POD_SPEC, "restartPolicy": "Never"}}}}
+CRON_PROPS = {"spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": POD_SPEC}}}}}
+HPA_PROPS: dict[str, Any] = {
+    "metadata": {"name": "api"},
+    "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+        "minReplicas": 2,
+        "maxReplicas": 10,
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+            }
+        ],
+    },
+}
+CONFIG_PROPS = {
+    "metadata": {"name": "env"},
+    "data": {"ENVIRONMENT": "production", "DEBUG": "false", "LOG_LEVEL": "INFO"},
+}
+STRIPE_LIVE = "sk_live_" + "51Hx" + "PLACEHOLDERplaceholder0000"  # split: a placeholder, not a key
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nplaceholder\n-----END RSA PRIVATE KEY-----"
+RANDOM_TOKEN = "Zq8Lw3Xr9Tb2Nf7Kd4Hs6Pm1Vc5Jy0Ga"  # 32 distinct-ish characters: a made-up token
+
+VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
+    (PROBES, DEPLOYMENT, container(livenessProbe=DELETE, readinessProbe=DELETE), "no probes"),
+    (PROBES, DEPLOYMENT, container(**{"livenessProbe.httpGet.path": "/healthz"}), "liveness on another path"),
+    (PROBES, DEPLOYMENT, container(**{"readinessProbe.periodSeconds": DELETE}), "readiness period absent means 10"),
+    (PROBES, DEPLOYMENT, container(**{"livenessProbe.periodSeconds": 30}), "liveness too rare"),
+    (PROBES, STATEFUL_SET, container(readinessProbe=DELETE), "statefulset without readiness"),
+    (PROBES, DEPLOYMENT, container(**{"readinessProbe.periodSeconds": UNKNOWN}), "unknown period"),
+    (STARTUP, DEPLOYMENT, container(startupProbe=DELETE), "no startup probe"),
+    (RESOURCES, DEPLOYMENT, container(resources=DELETE), "no resources"),
+    (RESOURCES, DEPLOYMENT, container(**{"resources.limits": DELETE}), "no limits"),
+    (RESOURCES, DEPLOYMENT, container(**{"resources.requests.cpu": "100m"}), "cpu request below"),
+    (RESOURCES, DEPLOYMENT, container(**{"resources.limits.memory": "256Mi"}), "memory limit below"),
+    (
+        RESOURCES,
+        JOB,
+        mutate(JOB_PROPS, {"spec.template.spec.containers": [mutate(CONTAINER, {"resources": DELETE})]}),
+        "job",
+    ),
+    (RESOURCES, DEPLOYMENT, container(**{"resources.requests.memory": UNKNOWN}), "unknown memory"),
+    (NON_ROOT, DEPLOYMENT, pod(securityContext={}), "root: nothing set"),
+    (NON_ROOT, DEPLOYMENT, pod(securityContext={"runAsUser": 0}), "runAsUser 0"),
+    (NON_ROOT, DEPLOYMENT, container(**{"securityContext.runAsUser": 0}), "container runs as uid 0"),
+    (NON_ROOT, DEPLOYMENT, container(**{"securityContext.allowPrivilegeEscalation": DELETE}), "escalation absent"),
+    (NON_ROOT, DEPLOYMENT, container(**{"securityContext.privileged": True}), "privileged"),
+    (NON_ROOT, POD, {"spec": {"containers": [mutate(CONTAINER, {})]}}, "bare pod as root"),
+    (
+        NON_ROOT,
+        CRON_JOB,
+        mutate(CRON_PROPS, {"spec.jobTemplate.spec.template.spec.securityContext": {}}),
+        "cronjob root",
+    ),
+    (NON_ROOT, DEPLOYMENT, pod(securityContext={"runAsNonRoot": UNKNOWN}), "unknown runAsNonRoot"),
+    (RESTRICTED, DEPLOYMENT, container(**{"securityContext.readOnlyRootFilesystem": False}), "writable root"),
+    (RESTRICTED, DEPLOYMENT, container(**{"securityContext.capabilities": DELETE}), "capabilities kept"),
+    (RESTRICTED, DEPLOYMENT, pod(securityContext={"runAsNonRoot": True}), "no seccomp"),
+    (IMAGE, DEPLOYMENT, container(image="nginx:latest"), "latest"),
+    (IMAGE, DEPLOYMENT, container(image="nginx"), "untagged"),
+    (IMAGE, DEPLOYMENT, container(image="registry.example:5000/team/app"), "registry port, no tag"),
+    (
+        IMAGE,
+        JOB,
+        mutate(JOB_PROPS, {"spec.template.spec.containers": [mutate(CONTAINER, {"image": "app:latest"})]}),
+        "job",
+    ),
+    (SPREAD, DEPLOYMENT, pod(topologySpreadConstraints=DELETE), "no spread"),
+    (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.minReplicas": DELETE}), "minReplicas absent means 1"),
+    (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.maxReplicas": 3}), "max below 5"),
+    (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.metrics": DELETE}), "metrics absent means 80 %"),
+    (
+        HPA_BOUNDS,
+        HPA,
+        mutate(
+            HPA_PROPS,
+            {
+                "spec.metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 85}},
+                    }
+                ]
+            },
+        ),
+        "85 %",
+    ),
+    (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.minReplicas": UNKNOWN}), "unknown min"),
+    (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.STRIPE_API_KEY": STRIPE_LIVE}), "stripe live key"),
+    (
+        CREDENTIALS,
+        CONFIG_MAP,
+        mutate(CONFIG_PROPS, {"data.HOOK": "whsec_" + "PLACEHOLDERplaceholder"}),
+        "webhook secret",
+    ),
+    (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.KEY": PEM}), "private key"),
+    (
+        CREDENTIALS,
+        CONFIG_MAP,
+        mutate(CONFIG_PROPS, {"data.DATABASE_URL": "postgresql://app:placeholder@10.0.0.3/db"}),
+        "url with password",
+    ),
+    (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.TOKEN": RANDOM_TOKEN}), "random token"),
+    (CREDENTIALS, DEPLOYMENT, container(env=[{"name": "STRIPE_API_KEY", "value": STRIPE_LIVE}]), "env stripe key"),
+    (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.SENTRY": UNKNOWN}), "unknown value"),
+    (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.DEBUG": "true"}), "debug in a production config"),
+    (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.LOG_LEVEL": "DEBUG"}), "debug log level"),
+    (
+        PRODUCTION,
+        DEPLOYMENT,
+        container(env=[{"name": "ENVIRONMENT", "value": "production"}, {"name": "DEBUG", "value": "True"}]),
+        "env",
+    ),
+    (PSA, NAMESPACE, {"metadata": {"name": "app"}}, "no PSA label"),
+    (
+        PSA,
+        NAMESPACE,
+        {"metadata": {"name": "app", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}},
+        "baseline",
+    ),
+]
+COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
+    *[
+        (name, DEPLOYMENT, DEPLOYMENT_PROPS, "baseline")
+        for name in (PROBES, STARTUP, RESOURCES, NON_ROOT, RESTRICTED, IMAGE, SPREAD, CREDENTIALS, PRODUCTION)
+    ],
+    (PROBES, DEPLOYMENT, container(**{"livenessProbe.periodSeconds": DELETE}), "liveness period absent means 10"),
+    (PROBES, DEPLOYMENT, container(**{"readinessProbe.periodSeconds": 3}), "more frequent readiness"),
+    (PROBES, JOB, JOB_PROPS, "jobs need no probes"),
+    (RESOURCES, DEPLOYMENT, container(**{"resources.limits": {"cpu": "1", "memory": "1Gi"}}), "larger limits"),
+    (
+        RESOURCES,
+        DEPLOYMENT,
+        container(**{"resources.requests": {"cpu": 0.5, "memory": "268435456"}}),
+        "numbers and bytes",
+    ),
+    (NON_ROOT, DEPLOYMENT, pod(securityContext={"runAsUser": 1000}), "numeric uid above 0"),
+    (
+        NON_ROOT,
+        DEPLOYMENT,
+        mutate(container(**{"securityContext.runAsNonRoot": True}), {"spec.template.spec.securityContext": {}}),
+        "container level",
+    ),
+    (NON_ROOT, JOB, JOB_PROPS, "job"),
+    (NON_ROOT, CONFIG_MAP, CONFIG_PROPS, "other types are ignored"),
+    (IMAGE, DEPLOYMENT, container(image="europe-docker.pkg.dev/p/app/backend@sha256:" + "a" * 64), "digest"),
+    (IMAGE, DEPLOYMENT, container(image="registry.example:5000/team/app:2.0"), "registry port and tag"),
+    (HPA_BOUNDS, HPA, HPA_PROPS, "2-10 at 70 %"),
+    (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.maxReplicas": 5}), "2-5"),
+    (
+        HPA_BOUNDS,
+        HPA,
+        mutate(
+            HPA_PROPS,
+            {
+                "spec.metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+                    }
+                ]
+            },
+        ),
+        "earlier target",
+    ),
+    (CREDENTIALS, CONFIG_MAP, CONFIG_PROPS, "plain settings"),
+    (
+        CREDENTIALS,
+        CONFIG_MAP,
+        mutate(CONFIG_PROPS, {"data.BACKEND_URL": "https://api.agencyos.example/v1/health-check/status"}),
+        "a url",
+    ),
+    (
+        CREDENTIALS,
+        CONFIG_MAP,
+        mutate(CONFIG_PROPS, {"data.COMMIT": "3f786850e387550fdab836ed7e6dc881de23001b"}),
+        "a git sha",
+    ),
+    (
+        CREDENTIALS,
+        CONFIG_MAP,
+        mutate(CONFIG_PROPS, {"data.KEY_FILE": "/var/run/secrets/agencyos/STRIPE_API_KEY"}),
+        "a path",
+    ),
+    (
+        CREDENTIALS,
+        DEPLOYMENT,
+        container(env=[{"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]),
+        "valueFrom",
+    ),
+    (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.LOG_LEVEL": "WARNING"}), "warning"),
+    (
+        PRODUCTION,
+        CONFIG_MAP,
+        {"data": {"ENVIRONMENT": "staging", "DEBUG": "true"}},
+        "staging config in a non-production stack",
+    ),
+    (
+        PSA,
+        NAMESPACE,
+        {"metadata": {"name": "app", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
+        "restricted",
+    ),
+]
+
+FAILING = [Case(name, type_, props, note=note) for name, type_, props, note in VIOLATIONS]
+PASSING = [Case(name, type_, props, note=note) for name, type_, props, note in COMPLIANT]

@@ -1,0 +1,91 @@
+"""Stack-level cases: a whole (small) stack per case, as (type, props) resources.
+
+A stack case's ``resource_type`` is ``STACK`` and its ``props`` are ``{"resources": [(type, props), ...]}``;
+``validate_stack_in_process`` runs a stack policy on them as AnalyzeStack would.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from agencyos_checklist.secrets import REQUIRED_SECRETS
+from agencyos_policy.gcp.secretmanager import SECRET
+from agencyos_policy.kubernetes.workloads import DEPLOYMENT
+from agencyos_policy.stack import NETWORK_POLICY, PDB
+from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, StackValidationArgs
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from tests.policy.cases import Case
+from tests.policy.kubernetes.workloads_cases import DEPLOYMENT_PROPS
+
+STACK = "stack"
+PDB_POLICY = "kubernetes-policy-deployment-disruption-budget"
+DENY_POLICY = "kubernetes-networking-namespace-default-deny"
+SECRETS_POLICY = "gcp-secretmanager-stack-required-secrets"
+
+BUDGET = (
+    PDB,
+    {
+        "metadata": {"name": "api", "namespace": "app"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "api"}}},
+    },
+)
+DENY = (
+    NETWORK_POLICY,
+    {
+        "metadata": {"name": "deny", "namespace": "app"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    },
+)
+DENY_INGRESS = (NETWORK_POLICY, {"metadata": {"name": "deny", "namespace": "app"}, "spec": {"podSelector": {}}})
+APP = (DEPLOYMENT, DEPLOYMENT_PROPS)
+ALL_SECRETS = [(SECRET, {"secretId": f"agencyos-prod-{v.slug}"}) for v in REQUIRED_SECRETS]
+
+
+def stack(*resources: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {"resources": list(resources)}
+
+
+FAILING = [
+    Case(PDB_POLICY, STACK, stack(APP, DENY), note="no budget"),
+    Case(
+        PDB_POLICY, STACK, stack(APP, (PDB, {**BUDGET[1], "metadata": {"namespace": "other"}})), note="other namespace"
+    ),
+    Case(DENY_POLICY, STACK, stack(APP, BUDGET), note="no network policy"),
+    Case(DENY_POLICY, STACK, stack(APP, DENY_INGRESS), note="ingress only (policyTypes absent)"),
+    Case(SECRETS_POLICY, STACK, stack(APP), note="an app without secrets"),
+    Case(SECRETS_POLICY, STACK, stack(*ALL_SECRETS[1:]), note="one missing"),
+]
+PASSING = [
+    Case(PDB_POLICY, STACK, stack(APP, BUDGET, DENY), note="budget"),
+    Case(PDB_POLICY, STACK, stack(BUDGET), note="no deployments"),
+    Case(DENY_POLICY, STACK, stack(APP, DENY), note="default deny"),
+    Case(SECRETS_POLICY, STACK, stack(APP, *ALL_SECRETS), note="every required secret"),
+    Case(SECRETS_POLICY, STACK, stack(BUDGET), note="neither app nor secrets: not judged"),
+]
+
+
+def validate_stack_in_process(
+    policy: Any, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Run a stack policy on a case's resources, each wrapped as the SDK wraps them in AnalyzeStack."""
+    options = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    resources = [
+        PolicyResource(
+            type_,
+            unknown_checking_proxy(copy.deepcopy(dict(p))),
+            f"urn:pulumi:test::test::{type_}::r{i}",
+            f"r{i}",
+            options,
+            None,
+            None,
+            [],
+            {},
+        )
+        for i, (type_, p) in enumerate(props["resources"])
+    ]
+    messages: list[str] = []
+    policy.validate(StackValidationArgs(resources, config, {}), lambda message, urn=None: messages.append(message))
+    return messages
