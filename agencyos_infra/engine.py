@@ -32,6 +32,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi import RunError
 from pulumi.runtime import set_all_config
 from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, MockSettings
 from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
@@ -176,6 +177,9 @@ class CapturingMonitor(MockMonitor):
         self.captured: list[CapturedResource] = []
         self.stack_outputs = Properties()
         self.errors: list[str] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stack_transforms: list[Any] = []  # Callback messages, run on every resource
+        self._transforms_by_urn: dict[str, list[Any]] = {}  # a resource's own, which its children inherit
         self._by_urn: dict[str, CapturedResource] = {}
         self._default_providers: dict[str, str] = {}
         # The SDK registers resources from executor threads.
@@ -197,6 +201,7 @@ class CapturingMonitor(MockMonitor):
             self._capture(resource)
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
+        request = self._transformed(request, urn)
         # Custom resources without an explicit provider get the engine's default one; providers do not.
         needs_default = request.custom and not request.type.startswith(PROVIDER_PREFIX)
         provider = request.provider or (self._default_provider(request) if needs_default else "")
@@ -232,6 +237,52 @@ class CapturingMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def RegisterStackTransform(self, request: Any) -> Any:
+        self._stack_transforms.append(request)
+        return empty_pb2.Empty()
+
+    def _transformed(self, request: Any, urn: str) -> Any:
+        """Run the resource's transforms, its parents', then the stack's, as the engine does before Check.
+
+        Each gets the properties and options the previous one returned; what the last returns is what
+        is registered (and so judged). Transforms are the program's own functions, run on its event loop.
+        """
+        with self._lock:
+            # A resource's transforms apply to its children too: each URN keeps its own then its parents'.
+            own_and_inherited = [*request.transforms, *self._transforms_by_urn.get(request.parent, [])]
+            self._transforms_by_urn[urn] = own_and_inherited
+            chain = [*own_and_inherited, *self._stack_transforms]
+        if not chain or self.loop is None:
+            return request
+        callbacks = {
+            token: function
+            for servicer in _CallbackServicer._servicers
+            for token, function in servicer._callbacks.items()
+        }
+        properties, options = request.object, _transform_options(request)
+        for callback in chain:
+            function = callbacks.get(callback.token)
+            if function is None:
+                continue
+            message = resource_pb2.TransformRequest(
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                properties=properties,
+                options=options,
+            )
+            coroutine: Any = function(message.SerializeToString())
+            response: Any = asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+            properties = response.properties
+            if response.HasField("options"):
+                options = response.options
+        transformed = resource_pb2.RegisterResourceRequest()
+        transformed.CopyFrom(request)
+        transformed.object.CopyFrom(properties)
+        _apply_transform_options(transformed, options)
+        return transformed
 
     def _check_kubernetes_object(self, resource: CapturedResource) -> None:
         """The Kubernetes provider's Check: an object the API server would reject fails its registration."""
@@ -323,6 +374,50 @@ class CapturingMonitor(MockMonitor):
             id=UNKNOWN if self.preview else f"{package}-default-provider",
             version=version,
         )
+
+
+def _transform_options(request: Any) -> Any:
+    """The options a transform sees, from the registration request."""
+    options = resource_pb2.TransformResourceOptions(
+        depends_on=list(request.dependencies),
+        ignore_changes=list(request.ignoreChanges),
+        replace_on_changes=list(request.replaceOnChanges),
+        version=request.version,
+        aliases=list(request.aliases),
+        provider=request.provider,
+        deleted_with=request.deletedWith,
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        providers=dict(request.providers),
+    )
+    if request.HasField("protect"):
+        options.protect = request.protect
+    if request.HasField("retainOnDelete"):
+        options.retain_on_delete = request.retainOnDelete
+    if request.deleteBeforeReplaceDefined:
+        options.delete_before_replace = request.deleteBeforeReplace
+    if request.HasField("customTimeouts"):
+        options.custom_timeouts.CopyFrom(request.customTimeouts)
+    return options
+
+
+def _apply_transform_options(request: Any, options: Any) -> None:
+    """Carry what a transform changed in the options back into the registration."""
+    request.protect = options.protect if options.HasField("protect") else False
+    del request.ignoreChanges[:]
+    request.ignoreChanges.extend(options.ignore_changes)
+    del request.additionalSecretOutputs[:]
+    request.additionalSecretOutputs.extend(options.additional_secret_outputs)
+    del request.aliases[:]
+    request.aliases.extend(options.aliases)
+    request.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    request.deleteBeforeReplace = bool(options.delete_before_replace)
+    if options.HasField("retain_on_delete"):
+        request.retainOnDelete = options.retain_on_delete
+    if options.HasField("custom_timeouts"):
+        request.customTimeouts.CopyFrom(options.custom_timeouts)
+    request.deletedWith = options.deleted_with
+    if options.provider:
+        request.provider = options.provider
 
 
 def _urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
@@ -486,6 +581,7 @@ def _run_in_context(
     error: str | None = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    monitor.loop = loop  # transforms are the program's coroutines: they run on its loop
 
     def program() -> None:
         try:

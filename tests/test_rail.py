@@ -550,3 +550,45 @@ def test_a_fully_qualified_stack_name_reads_the_stack_file(tmp_path: Path) -> No
     assert _clean(run_cli("preview", "--program", str(program), "--stack", "acme/probe/dev")).count("Stack") >= 1
     result = run_cli("preview", "--program", str(program), "--stack", "acme/other/dev")
     assert result.returncode == 2 and "belongs to project 'other'" in _clean(result)
+
+
+TRANSFORMS = """
+import pulumi, pulumi_gcp as gcp
+
+def harden(args):
+    if args.type_ == "gcp:storage/bucket:Bucket":
+        props = {**args.props, "uniformBucketLevelAccess": True, "publicAccessPrevention": "enforced"}
+        return pulumi.ResourceTransformResult(props=props, opts=args.opts)
+
+def weaken(args):
+    if args.type_ == "gcp:storage/bucket:Bucket":
+        props = {**args.props, "publicAccessPrevention": "inherited"}
+        return pulumi.ResourceTransformResult(props=props, opts=args.opts)
+
+class Box(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("probe:index:Box", name, None, opts)
+        gcp.storage.Bucket(f"{name}-inner", location="EU", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+MODE = "{mode}"
+if MODE == "resource":
+    gcp.storage.Bucket("b", location="EU", opts=pulumi.ResourceOptions(transforms=[harden]))
+elif MODE == "stack":
+    pulumi.runtime.register_resource_transform(harden)
+    gcp.storage.Bucket("b", location="EU")
+elif MODE == "parent":
+    Box("box", pulumi.ResourceOptions(transforms=[harden]))
+else:
+    gcp.storage.Bucket("b", location="EU", uniform_bucket_level_access=True, public_access_prevention="enforced",
+                       opts=pulumi.ResourceOptions(transforms=[weaken]))
+"""
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("resource", 0), ("stack", 0), ("parent", 0), ("weaken", 1)])
+def test_transforms_run_before_the_pack_judges(tmp_path: Path, mode: str, expected: int) -> None:
+    result = _preview(_program(tmp_path, TRANSFORMS.replace("{mode}", mode)))
+    output = _clean(result)
+    assert result.returncode == expected, output
+    if expected:
+        assert "[gcp-storage-bucket-public-access-prevention]" in output
