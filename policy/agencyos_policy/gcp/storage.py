@@ -50,12 +50,22 @@ bucket_policy = partial(resource_policy, resource_types=(BUCKET,), tags=("storag
 
 
 def holds_backups(subject: Subject) -> bool:
-    """A bucket whose name (or, auto-named, logical name) or ``purpose`` label says it holds backups."""
+    """A bucket whose name (or, auto-named, logical name) or ``purpose`` label says it holds backups.
+
+    A bucket whose name is computed and that has no ``purpose`` label cannot be told apart at preview:
+    the rule applies to it (an unknown cannot pass a mandatory rule), and its message says how to decide.
+    """
+    if _purpose_undecided(subject):
+        return True
     name = lookup(subject.props, "name")
-    if name in (ABSENT, UNKNOWN):
+    if name is ABSENT:
         name = subject.name
     purpose = lookup(subject.props, "labels", "purpose")
     return any(isinstance(text, str) and "backup" in text.lower() for text in (name, purpose))
+
+
+def _purpose_undecided(subject: Subject) -> bool:
+    return lookup(subject.props, "name") is UNKNOWN and not isinstance(lookup(subject.props, "labels", "purpose"), str)
 
 
 @bucket_policy(
@@ -115,13 +125,23 @@ def backup_retention(subject: Subject) -> Iterator[str]:
         seconds = number(period)
         return seconds is not None and seconds >= days * SECONDS_PER_DAY
 
-    yield from expect(
-        subject,
-        ("retentionPolicy", "retentionPeriod"),
-        long_enough,
-        f"be at least {days:g} days in seconds",
-        absent_means="objects can be deleted at any time",
+    findings = list(
+        expect(
+            subject,
+            ("retentionPolicy", "retentionPeriod"),
+            long_enough,
+            f"be at least {days:g} days in seconds",
+            absent_means="objects can be deleted at any time",
+        )
     )
+    if findings and _purpose_undecided(subject):
+        yield (
+            "the bucket's name is computed, so whether it holds backups cannot be decided at preview: "
+            "label it `purpose: <what it holds>` (e.g. uploads), or give it the backups' retention. "
+            + " ".join(findings)
+        )
+        return
+    yield from findings
 
 
 @resource_policy(

@@ -29,6 +29,7 @@ BACKUPS: dict[str, Any] = {
 }
 BUCKET_POLICIES = ["gcp-storage-bucket-uniform-access", "gcp-storage-bucket-public-access-prevention"]
 RETENTION = "gcp-storage-bucket-backup-retention"
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's sentinel: computed, unknown at preview
 PUBLIC = "gcp-storage-bucket-no-public-members"
 MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
@@ -57,6 +58,8 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any]]] = [
     (RETENTION, BUCKET, mutate(BACKUPS, {"labels": DELETE, "name": "shop-backups", "retentionPolicy": DELETE})),
     # Labelled as backups, whatever its name.
     (RETENTION, BUCKET, mutate(BACKUPS, {"name": "shop-archive", "retentionPolicy": DELETE})),
+    # A computed name and no purpose label: whether it holds backups is unknown at preview, so it cannot pass.
+    (RETENTION, BUCKET, mutate(BACKUPS, {"name": UNKNOWN_STRING, "labels": DELETE, "retentionPolicy": DELETE})),
     (PUBLIC, MEMBER, {"bucket": "b", "role": "roles/storage.objectViewer", "member": "allUsers"}),
     (PUBLIC, MEMBER, {"bucket": "b", "role": "roles/storage.objectViewer", "member": "allAuthenticatedUsers"}),
     (PUBLIC, BINDING, {"bucket": "b", "role": "roles/storage.objectViewer", "members": [READER, "allUsers"]}),
@@ -77,8 +80,11 @@ PASSES: list[tuple[str, str, dict[str, Any]]] = [
     (RETENTION, BUCKET, mutate(BACKUPS, {"retentionPolicy": {"retentionPeriod": str(RETENTION_SECONDS * 3)}})),
     (RETENTION, BUCKET, mutate(BACKUPS, {"retentionPolicy.isLocked": True})),
     (RETENTION, BUCKET, mutate(BACKUPS, {"retentionPolicy.retentionPeriod": float(RETENTION_SECONDS)})),
-    # Not a backups bucket: no retention needed.
+    # Not a backups bucket: no retention needed, even when its name is computed, once its label says so.
     (RETENTION, BUCKET, mutate(UPLOADS, {"labels": {"purpose": "uploads"}})),
+    (RETENTION, BUCKET, mutate(UPLOADS, {"name": UNKNOWN_STRING, "labels": {"purpose": "uploads"}})),
+    # A computed name with the backups' retention passes whatever it holds.
+    (RETENTION, BUCKET, mutate(BACKUPS, {"name": UNKNOWN_STRING, "labels": DELETE})),
     (PUBLIC, MEMBER, {"bucket": "b", "role": "roles/storage.objectViewer", "member": READER}),
     (PUBLIC, BINDING, {"bucket": "b", "role": "roles/storage.objectViewer", "members": [READER]}),
     (PUBLIC, POLICY, {"bucket": "b", "policyData": _policy(READER)}),
