@@ -1,0 +1,128 @@
+"""End to end: independently written application tiers (Kubernetes workloads, Secret Manager) judged by the pack.
+
+`examples/compliant-workloads` is a team's own compliant tier in a production stack, with alternatives the
+checklist allows (a larger limit, non-root by runAsUser alone, tighter probes, a stricter autoscaler, a
+30-day rotation). `examples/noncompliant-workloads` breaks each mandatory workload, configuration and
+Secret Manager rule with its own resource; each must be reported against that resource, and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+
+MODES = [["--mode", "up"], ["--mode", "preview"]]
+MODE_IDS = ["up", "preview"]
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+SECRET = "gcp:secretmanager/secret:Secret"
+
+# (policy, resource type, resource name): each violation the noncompliant program commits on purpose.
+EXPECTED = [
+    ("kubernetes-apps-deployment-probes", DEPLOYMENT, "no-probes"),
+    ("kubernetes-apps-deployment-probes", DEPLOYMENT, "slow-probes"),
+    ("kubernetes-apps-deployment-run-as-non-root", DEPLOYMENT, "runs-as-root"),
+    ("kubernetes-apps-deployment-run-as-non-root", DEPLOYMENT, "image-user"),
+    ("kubernetes-apps-deployment-run-as-non-root", DEPLOYMENT, "may-escalate"),
+    ("kubernetes-apps-deployment-pinned-image", DEPLOYMENT, "latest-image"),
+    ("kubernetes-apps-deployment-pinned-image", DEPLOYMENT, "untagged-image"),
+    ("kubernetes-apps-deployment-resources", DEPLOYMENT, "no-resources"),
+    ("kubernetes-apps-deployment-resources", DEPLOYMENT, "requests-only"),
+    ("kubernetes-core-config-production-settings", DEPLOYMENT, "debug-env"),
+    ("kubernetes-autoscaling-hpa-bounds", HPA, "single-replica"),
+    ("kubernetes-autoscaling-hpa-bounds", HPA, "hot-cpu"),
+    ("kubernetes-autoscaling-hpa-bounds", HPA, "default-metrics"),
+    ("kubernetes-core-config-no-credentials", CONFIG_MAP, "payment-settings"),
+    ("kubernetes-core-config-production-settings", CONFIG_MAP, "debug-on"),
+    ("kubernetes-core-config-production-settings", CONFIG_MAP, "verbose-logging"),
+    ("gcp-secretmanager-secret-rotation", SECRET, "never-rotated"),
+    ("gcp-secretmanager-secret-rotation", SECRET, "yearly-rotation"),
+]
+# The mandatory Kubernetes and Secret Manager resource policies, as the README's policy table lists them.
+MANDATORY_WORKLOAD_POLICIES = {
+    "gcp-secretmanager-secret-rotation",
+    "kubernetes-apps-deployment-probes",
+    "kubernetes-apps-deployment-resources",
+    "kubernetes-apps-deployment-run-as-non-root",
+    "kubernetes-apps-deployment-pinned-image",
+    "kubernetes-autoscaling-hpa-bounds",
+    "kubernetes-core-config-no-credentials",
+    "kubernetes-core-config-production-settings",
+}
+# Messages that name the broken field, so each resource is reported for what its name says.
+EXPECTED_MESSAGES = [
+    "livenessProbe.httpGet.path must be /health; the probe is not set.",
+    "livenessProbe.periodSeconds must be at most 10",
+    "readinessProbe.periodSeconds must be at most 5",
+    "must not run as root: runAsUser is 0",
+    "securityContext.runAsNonRoot must be true",
+    "securityContext.allowPrivilegeEscalation must be false",
+    "image must be pinned by tag or digest: it is tagged latest.",
+    "image must be pinned by tag or digest: it has no tag (it means latest).",
+    "resources.requests.cpu must be set to at least 250m.",
+    "resources.limits.memory must be set to at least 512Mi.",
+    "env[0] (LOG_LEVEL) must be INFO or WARNING in production.",
+    "spec.minReplicas must be at least 2.",
+    "spec.metrics must scale on cpu Utilization at most 70 %",
+    "data.STRIPE_API_KEY must not hold a credential: it looks like a Stripe live key.",
+    "data.DEBUG (DEBUG) must be false in production.",
+    "data.LOG_LEVEL (LOG_LEVEL) must be INFO or WARNING in production.",
+    "it is not set, so the secret is never rotated.",
+]
+VIOLATION = re.compile(r"^\s+\[(?P<policy>[a-z0-9-]+)\] \(\w+\) (?P<urn>urn:pulumi:\S+)$", re.MULTILINE)
+
+
+def _mandatory_section(stdout: str) -> str:
+    head, separator, _ = stdout.partition("Advisory violations")
+    assert separator, stdout
+    return head.partition("Mandatory violations")[2]
+
+
+def _mandatory(stdout: str) -> set[tuple[str, str, str]]:
+    """(policy, type, name) of each mandatory violation the report lists."""
+    found = set()
+    for match in VIOLATION.finditer(_mandatory_section(stdout)):
+        resource_type, name = match["urn"].split("::")[-2:]
+        found.add((match["policy"], resource_type, name))
+    return found
+
+
+def test_every_mandatory_workload_policy_is_exercised() -> None:
+    assert {policy for policy, _, _ in EXPECTED} == MANDATORY_WORKLOAD_POLICIES
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_compliant_application_tier_passes(mode: list[str]) -> None:
+    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-workloads"), "--stack", "prod", *mode)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Mandatory violations: 0" in result.stdout
+    assert not _mandatory(result.stdout)
+    for name in ("api", "worker", "reports", "api-hpa", "worker-hpa", "app-settings", "stripe-api-key"):
+        assert re.search(rf"\s{re.escape(name)}(\s|$)", result.stdout, re.MULTILINE), name
+    # The compliant tier is judged by the workload policies, not skipped: only advisories about the stack remain.
+    advisories = {match["policy"] for match in VIOLATION.finditer(result.stdout.partition("Advisory violations")[2])}
+    assert not advisories & MANDATORY_WORKLOAD_POLICIES
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_noncompliant_application_tier_is_rejected(mode: list[str]) -> None:
+    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-workloads"), "--stack", "prod", *mode)
+    assert result.returncode == 1, result.stdout + result.stderr
+    section = _mandatory_section(result.stdout)
+    for policy in MANDATORY_WORKLOAD_POLICIES:
+        assert f"[{policy}]" in section, policy
+    found = _mandatory(result.stdout)
+    missing = [violation for violation in EXPECTED if violation not in found]
+    assert not missing, result.stdout
+    # Each resource breaks only what its name says.
+    unexpected = found - set(EXPECTED)
+    assert not unexpected, result.stdout
+    for message in EXPECTED_MESSAGES:
+        assert message in section, message
+    # The message names the kind of credential, never its value.
+    assert "Xy7" * 8 not in result.stdout + result.stderr
+    assert "mandatory policy violation(s)" in result.stderr
