@@ -50,6 +50,7 @@ def test_core_group_and_kinds_without_schemas() -> None:
     # A custom resource of a CRD: no schema offline, as for a provider without the CRD.
     check("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "spc", {"spec": {"x": 1}}, "1.31")
     assert not is_kubernetes_object("kubernetes:helm.sh/v3:Release")
+    assert not is_kubernetes_object("kubernetes:apps/v1:DeploymentPatch")  # partial by design
     assert not is_kubernetes_object("pulumi:providers:kubernetes")
 
 
