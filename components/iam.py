@@ -7,10 +7,12 @@ resource by the component that owns it, through ``member(workload)``. Basic role
 secret or storage access are refused when the settings are read.
 
 Checklist 3.google-cloud-platform.3 asks for a downloaded JSON key. Keys are long-lived
-credentials, so none is created by default: GKE workloads use Workload Identity (the cluster
-component passes its pool). A workload whose ``jsonKey`` is on gets one key whose private key goes
-only into a Secret Manager secret, as a secret value; it is never a stack output, and the pack's
-advisory policy flags it.
+credentials, so none is created by default: GKE workloads use Workload Identity. Its binding
+(``roles/iam.workloadIdentityUser`` for ``<pool>[<namespace>/<ksa>]``) is made by the Workloads
+component, the one that knows the namespace and Kubernetes service account names; this component
+never makes it, so each workload is bound exactly once. A workload whose ``jsonKey`` is on gets one
+key whose private key goes only into a Secret Manager secret, as a secret value; it is never a stack
+output, and the pack's advisory policy flags it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from components.naming import check_name_prefix
 TYPE = "agencyos:iam:WorkloadIdentities"
 # Service account ids: 6-30 characters, lowercase letters, digits and hyphens.
 ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", re.ASCII)
-WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 # Services whose resources take IAM policies: their roles are bound on the secret, bucket or topic.
 RESOURCE_LEVEL_SERVICES = ("secretmanager", "storage", "pubsub", "iam")
@@ -43,16 +44,10 @@ ProjectRole = Annotated[str, StringConstraints(pattern=r"^roles/[a-z][A-Za-z]*(\
 
 
 class WorkloadSpec(BaseModel):
-    """One workload's identity: where it runs, the project-level roles it needs, whether it has a key."""
+    """One workload's identity: the project-level roles it needs, whether it has a key."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
-    kubernetes_service_account: str | None = Field(
-        None,
-        pattern=r"^[a-z0-9][a-z0-9-]{0,62}/[a-z0-9][a-z0-9.-]{0,252}$",
-        description="<namespace>/<name> of the Kubernetes service account bound by Workload Identity, if it runs "
-        "on GKE.",
-    )
     project_roles: tuple[ProjectRole, ...] = Field(
         OBSERVABILITY_ROLES,
         description="Roles granted on the project: only roles without a narrower resource (no basic roles, no "
@@ -80,11 +75,10 @@ class WorkloadSpec(BaseModel):
 PLATFORM_WORKLOADS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "backend": {
-            "kubernetesServiceAccount": "agencyos/backend",
             # Cloud SQL has no instance-level IAM: the client role is project-wide by design.
             "projectRoles": ("roles/cloudsql.client", *OBSERVABILITY_ROLES, "roles/cloudtrace.agent"),
         },
-        "frontend": {"kubernetesServiceAccount": "agencyos/frontend"},
+        "frontend": {},
         # Exports and the weekly restore test create and restore Cloud SQL instances.
         "backup": {"projectRoles": ("roles/cloudsql.admin", *OBSERVABILITY_ROLES)},
         "bastion": {},
@@ -122,7 +116,7 @@ class IamSpec(BaseModel):
 
 @dataclass(frozen=True, kw_only=True)
 class WorkloadIdentitiesArgs:
-    """The project, names and labels; the Workload Identity pool once a cluster provides it."""
+    """The project, names and labels."""
 
     name_prefix: str
     """Physical names start with this, e.g. agencyos-prod."""
@@ -132,9 +126,6 @@ class WorkloadIdentitiesArgs:
     """Labels for the key secrets."""
     spec: IamSpec
     """The workloads and their roles."""
-    workload_identity_pool: pulumi.Input[str] | None = None
-    """<project>.svc.id.goog of a cluster with Workload Identity; None until that cluster exists (IAM refuses
-    bindings to a pool that does not exist yet)."""
 
     def __post_init__(self) -> None:
         check_name_prefix(self.name_prefix)
@@ -149,7 +140,7 @@ class WorkloadIdentitiesArgs:
 
 
 class WorkloadIdentities(pulumi.ComponentResource):
-    """A service account per workload, its project roles, Workload Identity and optional key secret."""
+    """A service account per workload, its project roles and optional key secret."""
 
     emails: dict[str, pulumi.Output[str]]
     """Workload -> service account email."""
@@ -175,16 +166,6 @@ class WorkloadIdentities(pulumi.ComponentResource):
             for role in spec.project_roles:
                 gcp.projects.IAMMember(
                     f"{name}-{workload}-{_slug(role)}", project=args.project, role=role, member=member, opts=child
-                )
-            if spec.kubernetes_service_account and args.workload_identity_pool is not None:
-                gcp.serviceaccount.IAMMember(
-                    f"{name}-{workload}-workload-identity",
-                    service_account_id=account.name,
-                    role=WORKLOAD_IDENTITY_USER,
-                    member=pulumi.Output.format(
-                        "serviceAccount:{0}[{1}]", args.workload_identity_pool, spec.kubernetes_service_account
-                    ),
-                    opts=child,
                 )
             if spec.json_key:
                 self.key_secret_ids[workload] = self._key_secret(name, workload, account, args, child)

@@ -1,30 +1,39 @@
 """Network policies of the application namespace (checklist §8 Infrastructure Security, inside the cluster).
 
 Everything is denied both ways by default; then, explicitly: the ingress controller's namespace to
-the workloads' HTTP ports; DNS to kube-dns; the database and Redis private addresses on their ports;
-the GKE metadata server (Workload Identity tokens); and HTTPS to addresses outside the private
-ranges: Google APIs (Secret Manager, Cloud Storage, Logging) and the payment and AI providers the
-backend calls. Enforced by GKE Dataplane V2.
+the workloads' HTTP ports; DNS to kube-dns; the data tier on the PostgreSQL and Redis ports; the GKE
+metadata server (Workload Identity tokens); and HTTPS to addresses outside the private ranges: Google
+APIs (Secret Manager, Cloud Storage, Logging) and the payment and AI providers the backend calls.
+Enforced by GKE Dataplane V2.
+
+The data tier is addressed by the private services access range it is allocated from, not by the
+primary's address: Cloud SQL read replicas (and a Memorystore read endpoint) get addresses of their
+own in that range, failover must not need a policy change, and the range is known before anything
+exists, so the policies are complete (and checkable) at preview. Only the database and Redis ports
+are open to it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
-from agencyos_checklist.numbers import FIREWALL_HTTP_PORT, FIREWALL_HTTPS_PORT
 
 from components.labels import Labels
+from components.provider_facts import (
+    DNS_PORT,
+    GCE_METADATA_SERVER,
+    GKE_METADATA_SERVER,
+    HTTPS_PORT,
+    POSTGRES_PORT,
+    REDIS_PORTS,
+)
 
 TYPE = "agencyos:workloads:NetworkPolicies"
-POSTGRES_PORT = 5432
-# Memorystore serves TLS on 6378 and plain text on 6379.
-REDIS_PORTS = (6378, 6379)
-DNS_PORT = 53
-# The GKE metadata server as Dataplane V2 sees it, and the classic metadata address.
-METADATA_SERVER = (("169.254.169.252/32", 988), ("169.254.169.254/32", FIREWALL_HTTP_PORT.value))
+METADATA_SERVER = (GKE_METADATA_SERVER, GCE_METADATA_SERVER)
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -41,16 +50,21 @@ class NetworkPoliciesArgs:
     """Namespace of the ingress controller, allowed to the workloads' ports."""
     ports: Mapping[str, int]
     """Workload -> container port the ingress controller may reach (``Workloads.ports``)."""
-    database_ip: pulumi.Input[str]
-    """Private IP of the Cloud SQL primary."""
-    redis_ip: pulumi.Input[str]
-    """Private IP of the Memorystore instance."""
+    data_tier_cidr: str
+    """Private services access range Cloud SQL and Memorystore take their addresses from
+    (``agencyos-infra:network.privateServicesCidr``)."""
 
     def __post_init__(self) -> None:
         if not self.ingress_namespace:
             raise ValueError("ingress_namespace is required")
         if not self.ports:
             raise ValueError("ports needs at least one workload")
+        try:
+            data_tier = ipaddress.ip_network(self.data_tier_cidr)
+        except ValueError:
+            raise ValueError("data_tier_cidr must be a CIDR such as 10.30.0.0/16") from None
+        if not data_tier.is_private:
+            raise ValueError("data_tier_cidr must be a private range (private services access)")
 
 
 class NetworkPolicies(pulumi.ComponentResource):
@@ -77,9 +91,9 @@ class NetworkPolicies(pulumi.ComponentResource):
         def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
             return [k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port) for port in ports]
 
-        def to_ip(address: pulumi.Input[str]) -> k8s.networking.v1.NetworkPolicyPeerArgs:
-            cidr = pulumi.Output.concat(address, "/32")
-            return k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr))
+        data_tier = k8s.networking.v1.NetworkPolicyPeerArgs(
+            ip_block=k8s.networking.v1.IPBlockArgs(cidr=args.data_tier_cidr)
+        )
 
         self.names = [
             policy(
@@ -134,12 +148,8 @@ class NetworkPolicies(pulumi.ComponentResource):
                     pod_selector=everyone,
                     policy_types=["Egress"],
                     egress=[
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                            to=[to_ip(args.database_ip)], ports=tcp(POSTGRES_PORT)
-                        ),
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                            to=[to_ip(args.redis_ip)], ports=tcp(*REDIS_PORTS)
-                        ),
+                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(POSTGRES_PORT)),
+                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(*REDIS_PORTS)),
                     ],
                 ),
             ),
@@ -175,7 +185,7 @@ class NetworkPolicies(pulumi.ComponentResource):
                                     )
                                 )
                             ],
-                            ports=tcp(FIREWALL_HTTPS_PORT.value),
+                            ports=tcp(HTTPS_PORT),
                         )
                     ],
                 ),

@@ -29,6 +29,7 @@ REQUIRED_APIS = MappingProxyType(
         "redis.googleapis.com": "Memorystore for Redis (cache)",
         "container.googleapis.com": "GKE (the cluster)",
         "secretmanager.googleapis.com": "Secret Manager (checklist 8.infrastructure-security.3.1)",
+        "pubsub.googleapis.com": "the topic Secret Manager publishes rotation notices to (Secrets)",
         "servicenetworking.googleapis.com": "private services access for Cloud SQL and Memorystore (Network)",
         "compute.googleapis.com": "VPC, firewall, NAT and bastion (Network)",
         "iap.googleapis.com": "IAP TCP forwarding to the bastion (Network)",

@@ -28,7 +28,6 @@ from agencyos_checklist.numbers import (
     APP_LOG_LEVEL,
     BACKEND_REPLICAS,
     DB_POOL,
-    FIREWALL_HTTP_PORT,
     FRONTEND_REPLICAS,
     HPA_CPU_TARGET_PERCENT,
     K8S_CPU_LIMIT,
@@ -50,6 +49,7 @@ from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.provider_facts import HTTP_PORT
 
 TYPE = "agencyos:workloads:Workloads"
 WORKLOADS = ("backend", "frontend")
@@ -65,8 +65,9 @@ PSA_LEVEL = "restricted"
 APP_UID = 10001
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOST_KEY = "kubernetes.io/hostname"
-# Services speak plain HTTP inside the cluster; TLS ends at the ingress.
-SERVICE_PORT = FIREWALL_HTTP_PORT.value
+# Services speak plain HTTP on its well-known port inside the cluster (TLS ends at the ingress),
+# whatever port the container listens on.
+SERVICE_PORT = HTTP_PORT
 # Startup: up to 5 minutes to boot, probed at the liveness period, before liveness takes over.
 STARTUP_BUDGET_SECONDS = 300
 STARTUP_PERIOD_SECONDS = seconds(LIVENESS_PERIOD)

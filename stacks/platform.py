@@ -11,8 +11,11 @@ from components.database import Database, DatabaseArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.labels import shared_labels
 from components.network import Network, NetworkArgs
+from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.project_services import ProjectServices, ProjectServicesArgs
+from components.secrets import BY_NAME, Secrets, SecretsArgs, readers
 from components.storage import Storage, StorageArgs
+from components.workloads import WORKLOADS, Workloads, WorkloadsArgs
 from stacks.existing_cluster import existing_kubeconfig
 from stacks.settings import StackSettings
 
@@ -110,6 +113,53 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(depends_on=[*services.resources, network]),
     )
     # [runtime-cluster] components above this line
+    # The application's Google identities: the secrets' readers, the pods' Workload Identity.
+    app_accounts = {workload: identities.emails[workload] for workload in WORKLOADS}
+    # Secret Manager and Pub/Sub calls wait for their APIs; the versions read the data tier's URLs.
+    secrets = Secrets(
+        "secrets",
+        SecretsArgs(
+            spec=settings.secrets,
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            labels=labels,
+            database_url=database.connection_url,
+            redis_url=cache.url,
+            service_accounts=app_accounts,
+        ),
+        opts=after_services,
+    )
+    # Every Kubernetes object goes to the cluster's provider; `providers` (not `provider`) so the
+    # Workload Identity bindings, Google resources, keep the default Google provider.
+    on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], depends_on=services.resources)
+    workloads = Workloads(
+        "workloads",
+        WorkloadsArgs(
+            spec=settings.workloads,
+            name_prefix=settings.name_prefix,
+            environment=settings.environment.value,
+            debug=settings.debug,
+            labels=labels,
+            service_accounts=app_accounts,
+            secret_names=secrets.secret_names,
+            secret_readers={variable: readers(variable) for variable in BY_NAME},
+            # Workloads is the only component that binds Workload Identity (it names the KSAs).
+            workload_identity_pool=cluster.workload_pool,
+        ),
+        opts=on_cluster,
+    )
+    network_policies = NetworkPolicies(
+        "network-policies",
+        NetworkPoliciesArgs(
+            namespace=workloads.namespace,
+            labels=labels,
+            ingress_namespace=settings.workloads.ingress_namespace,
+            ports=workloads.ports,
+            # The range Cloud SQL (primary, standby, replicas) and Memorystore take addresses from.
+            data_tier_cidr=settings.network.private_services_cidr,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.provider]),
+    )
     # [runtime-workloads] components above this line
     return {
         "databaseInstance": database.instance_name,
@@ -132,5 +182,11 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "clusterName": cluster.name,
         "workloadIdentityPool": cluster.workload_pool,
         # [runtime-cluster] outputs above this line
+        "appNamespace": workloads.namespace,
+        "appServices": workloads.service_names,
+        "migrationJob": workloads.migration_job,
+        "networkPolicies": network_policies.names,
+        "secretNames": secrets.secret_names,
+        "secretRotationTopic": secrets.rotation_topic,
         # [runtime-workloads] outputs above this line
     }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agencyos_infra.engine import ProgramRun
+from agencyos_infra.engine import CapturedResource, ProgramRun
 from components.iam import IamSpec, WorkloadIdentitiesArgs
 from stacks.settings import NAMESPACE
 from tests.conftest import run_repo_stack
@@ -34,9 +34,16 @@ def test_roles_are_least_privilege(prod_run: ProgramRun) -> None:
     assert not any(role.startswith(("roles/secretmanager.", "roles/storage.")) for role in roles)
 
 
+def _own(run: ProgramRun, type_: str) -> list[CapturedResource]:
+    """Resources of ``type_`` the WorkloadIdentities component made (the Secrets component makes others)."""
+    [component] = run.of_type(COMPONENT)
+    return [r for r in run.of_type(type_) if r.parent == component.urn]
+
+
 def test_no_key_and_no_secret_by_default(prod_run: ProgramRun) -> None:
     assert prod_run.of_type("gcp:serviceaccount/key:Key") == []
-    assert prod_run.of_type("gcp:secretmanager/secretVersion:SecretVersion") == []
+    assert _own(prod_run, "gcp:secretmanager/secret:Secret") == []
+    assert _own(prod_run, "gcp:secretmanager/secretVersion:SecretVersion") == []
 
 
 def test_an_enabled_key_goes_only_into_secret_manager() -> None:
@@ -44,10 +51,10 @@ def test_an_enabled_key_goes_only_into_secret_manager() -> None:
     assert run.error is None, run.error
     [key] = run.of_type("gcp:serviceaccount/key:Key")
     assert "privateKey" in key.outputs.secret_paths, key.urn
-    [secret] = run.of_type("gcp:secretmanager/secret:Secret")
+    [secret] = _own(run, "gcp:secretmanager/secret:Secret")
     assert secret.inputs.plain["secretId"] == "agencyos-prod-backend-sa-key", secret.urn
     assert secret.inputs.plain["labels"]["managed-by"] == "pulumi", secret.urn
-    [version] = run.of_type("gcp:secretmanager/secretVersion:SecretVersion")
+    [version] = _own(run, "gcp:secretmanager/secretVersion:SecretVersion")
     assert "secretData" in version.inputs.secret_paths, version.urn
     assert version.inputs.plain["secretData"] == key.outputs.plain["privateKey"], version.urn
     outputs = str(run.stack_outputs.plain)
@@ -64,25 +71,15 @@ def test_children_are_parented_with_stable_names(prod_run: ProgramRun) -> None:
     assert "identities-backend-cloudsql-client" in {r.name for r in children}
 
 
-def test_workload_identity_binds_only_once_a_pool_exists(tmp_path: Any) -> None:
-    from agencyos_infra.engine import run_program
-
-    (tmp_path / "__main__.py").write_text(
-        "from components.iam import IamSpec, WorkloadIdentities, WorkloadIdentitiesArgs\n"
-        "WorkloadIdentities('ids', WorkloadIdentitiesArgs(name_prefix='agencyos-test', project='p', labels={},"
-        " spec=IamSpec.model_validate({}), workload_identity_pool='p.svc.id.goog'))\n"
-    )
-    run = run_program(tmp_path, project="t", stack="test", config={}, secret_keys=[], preview=False)
-    assert run.error is None, run.error
-    members = {r.inputs.plain["member"] for r in run.of_type("gcp:serviceaccount/iAMMember:IAMMember")}
-    assert members == {
-        "serviceAccount:p.svc.id.goog[agencyos/backend]",
-        "serviceAccount:p.svc.id.goog[agencyos/frontend]",
-    }
+def test_workload_identity_is_left_to_the_workloads(prod_run: ProgramRun) -> None:
+    # The Workloads component knows the namespace and Kubernetes service account names: it binds them.
+    bindings = prod_run.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+    [component] = prod_run.of_type(COMPONENT)
+    assert not [b.urn for b in bindings if b.parent == component.urn]
 
 
 def test_extra_workloads_are_added_beside_the_platforms() -> None:
-    spec = IamSpec.model_validate({"workloads": {"worker": {"kubernetesServiceAccount": "agencyos/worker"}}})
+    spec = IamSpec.model_validate({"workloads": {"worker": {"projectRoles": ["roles/logging.logWriter"]}}})
     assert set(spec.workloads) == {"backend", "frontend", "backup", "bastion", "worker"}
 
 
@@ -94,7 +91,7 @@ def test_extra_workloads_are_added_beside_the_platforms() -> None:
         ({"backend": {"projectRoles": ["roles/secretmanager.secretAccessor"]}}, "bound on the resource"),
         ({"backend": {"projectRoles": ["roles/storage.objectAdmin"]}}, "bound on the resource"),
         ({"backend": {"projectRoles": ["owner"]}}, "pattern"),
-        ({"backend": {"kubernetesServiceAccount": "no-namespace"}}, "pattern"),
+        ({"backend": {"kubernetesServiceAccount": "agencyos/backend"}}, "Extra inputs"),
         ({"Bad_Name": {}}, "pattern"),
         ({"backend": {"surprise": True}}, "Extra inputs"),
     ],

@@ -67,8 +67,15 @@ def test_each_number_is_stated_by_its_item(name: str) -> None:
 # settings, component and policy tests.
 CODE = [REPO / "__main__.py", *(REPO / "components").rglob("*.py"), *(REPO / "stacks").rglob("*.py")]
 CODE += [p for p in (POLICY_DIR / "agencyos_policy").rglob("*.py")]
-# Provider facts that happen to equal a checklist number, each documented where it is stated.
-PROVIDER_FACTS = {POLICY_DIR / "agencyos_policy" / "gcp" / "cloudsql_tiers.py": "Cloud SQL's default max_connections"}
+# Provider facts (what a protocol, cloud or Kubernetes fixes, not what the checklist asks) may equal a
+# checklist number: Kubernetes' default HPA target is 80 % CPU like Redis' maxmemory, HTTP is port 80
+# like the firewall's. They live in ``provider_facts.py`` modules, one per provider beside the code
+# that uses them, each fact citing its documentation (checked below); the repeated-number test skips them.
+PROVIDER_FACT_MODULES = sorted(p for p in CODE if p.name == "provider_facts.py")
+PROVIDER_FACTS = {
+    **{path: "documented provider facts" for path in PROVIDER_FACT_MODULES},
+    POLICY_DIR / "agencyos_policy" / "gcp" / "cloudsql_tiers.py": "Cloud SQL's default max_connections",
+}
 
 
 def _literal(value: object) -> re.Pattern[str]:
@@ -90,6 +97,21 @@ def test_no_other_code_repeats_a_stated_number(name: str) -> None:
         str(path.relative_to(REPO)) for path in CODE if path not in PROVIDER_FACTS and pattern.search(_code_only(path))
     ]
     assert offenders == [], f"{value} is stated in agencyos_checklist/numbers.py; read {name} instead"
+
+
+def test_provider_facts_modules_exist_and_cite_their_source() -> None:
+    assert {p.relative_to(REPO).as_posix() for p in PROVIDER_FACT_MODULES} >= {
+        "components/provider_facts.py",
+        "policy/agencyos_policy/kubernetes/provider_facts.py",
+    }
+    for path in PROVIDER_FACT_MODULES:
+        lines = path.read_text().splitlines()
+        facts = [n for n, line in enumerate(lines) if re.match(r"^[A-Z][A-Z0-9_]*(: [A-Za-z]+)? = ", line)]
+        assert facts, f"{path}: no facts"
+        for number in facts:
+            # The comment right above a fact names where the provider documents it.
+            above = lines[number - 1].strip()
+            assert above.startswith("# https://"), f"{path}:{number + 1}: cite the documentation of {lines[number]}"
 
 
 def _code_only(path: Path) -> str:

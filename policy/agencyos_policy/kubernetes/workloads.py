@@ -42,6 +42,11 @@ from agencyos_checklist.numbers import (
 )
 from pulumi_policy import Severity
 
+from agencyos_policy.kubernetes.provider_facts import (
+    DEFAULT_HPA_CPU_PERCENT,
+    DEFAULT_HPA_MIN_REPLICAS,
+    DEFAULT_PROBE_PERIOD_SECONDS,
+)
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
 from agencyos_policy.registry import ADVISORY, MANDATORY, Param, Subject, bound, resource_policy
 from agencyos_policy.rules import number, unknown
@@ -68,9 +73,6 @@ SERVING = (DEPLOYMENT, STATEFUL_SET, DAEMON_SET)
 """Long-running kinds: probes, spread and disruption budgets are about them, not about Jobs."""
 ALL_PODS = tuple(POD_SPECS)
 PRODUCTION_ENV = "AGENCYOS_POLICY_PRODUCTION"
-DEFAULT_PROBE_PERIOD_SECONDS = 10  # Kubernetes' default periodSeconds (a provider fact)
-DEFAULT_HPA_MIN_REPLICAS = 1
-DEFAULT_HPA_CPU_PERCENT = 8 * 10  # the HPA's CPU target when no metrics are given (a provider fact)
 DEBUG_VALUES = frozenset({"true", "1", "yes", "on"})
 FORBIDDEN_LOG_LEVELS = frozenset({"DEBUG", "TRACE"})
 

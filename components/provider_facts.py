@@ -1,0 +1,32 @@
+"""Protocol, GCP and GKE facts the components build on: fixed by the services, not chosen and not the checklist's.
+
+Some equal a checklist number (HTTP's port 80 and HTTPS' 443 are also the firewall ports checklist
+8.infrastructure-security.2.1 opens); a Service port or an egress rule uses them because of what
+the protocol or service is, not because of the firewall rule, so they are named here, each citing
+its source, and the repeated-number test (tests/policy/test_checklist_catalogue.py) skips every
+``provider_facts.py`` module.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# IANA service name registry: http 80/tcp, https 443/tcp, domain 53/udp+tcp, postgresql 5432/tcp.
+# https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xhtml
+HTTP_PORT: Final = 80
+# https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xhtml
+HTTPS_PORT: Final = 443
+# https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xhtml
+DNS_PORT: Final = 53
+# Cloud SQL private IP listens on PostgreSQL's port.
+# https://cloud.google.com/sql/docs/postgres/configure-private-ip
+POSTGRES_PORT: Final = 5432
+# Memorystore for Redis: 6379, or 6378 when in-transit encryption (TLS) is on.
+# https://cloud.google.com/memorystore/docs/redis/about-in-transit-encryption
+REDIS_PORTS: Final = (6378, 6379)
+# The GKE metadata server (Workload Identity tokens) as GKE Dataplane V2 network policies see it.
+# https://cloud.google.com/kubernetes-engine/docs/how-to/network-policy#network-policy-and-workload-identity
+GKE_METADATA_SERVER: Final = ("169.254.169.252/32", 988)
+# The Compute Engine metadata server the GKE one stands in for, on plain HTTP.
+# https://cloud.google.com/compute/docs/metadata/querying-metadata
+GCE_METADATA_SERVER: Final = ("169.254.169.254/32", HTTP_PORT)
