@@ -85,19 +85,50 @@ def check(type_token: str, name: str, inputs: Mapping[str, Any], version: str) -
 
     _cache_schema_files()
     version = covered(version)
-    document = _known(dict(inputs))
+    unknown: set[tuple[Any, ...]] = set()
+    document = _known(dict(inputs), (), unknown)
     document.setdefault("apiVersion", _api_version(type_token))
     document.setdefault("kind", type_token.rsplit(":", 1)[-1])
-    try:
-        kubernetes_validate.validate(document, version, strict=True)
-    except kubernetes_validate.SchemaNotFoundError:
-        return  # not a built-in kind of this version (e.g. a CRD): no schema to check against
-    except kubernetes_validate.ValidationError as error:
-        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
-        raise KubernetesCheckError(
-            f"{type_token} {name!r}: {where.lstrip('.') or '(object)'}: {error.message} "
-            f"(Kubernetes {error.version} OpenAPI schema; the API server would reject it)"
-        ) from None
+    # A required field whose value is unknown is present, just not yet known: stand in a value of the
+    # type the schema asks for and check again, so only what is known can fail.
+    for _ in range(len(unknown) + 1):
+        try:
+            kubernetes_validate.validate(document, version, strict=True)
+            return
+        except kubernetes_validate.SchemaNotFoundError:
+            return  # not a built-in kind of this version (e.g. a CRD): no schema to check against
+        except kubernetes_validate.ValidationError as error:
+            if not _stand_in_unknown(document, error, unknown):
+                where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+                raise KubernetesCheckError(
+                    f"{type_token} {name!r}: {where.lstrip('.') or '(object)'}: {error.message} "
+                    f"(Kubernetes {error.version} OpenAPI schema; the API server would reject it)"
+                ) from None
+
+
+def _stand_in_unknown(document: dict[str, Any], error: Any, unknown: set[tuple[Any, ...]]) -> bool:
+    """Fill a required field the error names if its value was unknown; whether it did."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return False
+    path = tuple(error.absolute_path)
+    missing = [key for key in error.validator_value if key not in error.instance and (*path, key) in unknown]
+    if not missing:
+        return False
+    node: Any = document
+    for part in path:
+        node = node[part]
+    for key in missing:
+        node[key] = _placeholder((error.schema.get("properties") or {}).get(key) or {})
+    return True
+
+
+def _placeholder(schema: Mapping[str, Any]) -> Any:
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    for candidate, value in (("string", "unknown"), ("integer", 0), ("number", 0), ("boolean", False), ("array", [])):
+        if candidate in kinds:
+            return value
+    return {}
 
 
 def _api_version(type_token: str) -> str:
@@ -105,12 +136,18 @@ def _api_version(type_token: str) -> str:
     return group_version.removeprefix("core/")
 
 
-def _known(value: Any) -> Any:
-    """The value with every unknown left out, as the provider's Check leaves what it cannot know."""
+def _known(value: Any, path: tuple[Any, ...], unknown: set[tuple[Any, ...]]) -> Any:
+    """The value with every unknown left out (their paths noted), as the provider's Check leaves what it cannot know."""
     if isinstance(value, dict):
-        return {key: _known(item) for key, item in value.items() if not _is_unknown(item)}
+        known = {}
+        for key, item in value.items():
+            if _is_unknown(item):
+                unknown.add((*path, key))
+            else:
+                known[key] = _known(item, (*path, key), unknown)
+        return known
     if isinstance(value, list):
-        return [_known(item) for item in value if not _is_unknown(item)]
+        return [_known(item, (*path, index), unknown) for index, item in enumerate(value) if not _is_unknown(item)]
     return value
 
 

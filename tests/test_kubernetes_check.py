@@ -99,3 +99,15 @@ def test_the_version_comes_from_the_programs_gke_cluster(tmp_path: Path) -> None
     run = run_program(program, project="k8s-probe", stack="dev", config={})
     assert run.error is not None and "Kubernetes 1.25" in run.error, run.error
     assert run_program(program, project="k8s-probe", stack="dev", config={}, kubernetes_version="1.31").error is None
+
+
+def test_a_required_field_that_is_unknown_at_preview_is_not_missing() -> None:
+    policy = {"spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": UNKNOWN}}]}]}}
+    check("kubernetes:networking.k8s.io/v1:NetworkPolicy", "data", policy, "1.31")
+    with pytest.raises(KubernetesCheckError, match=r"ipBlock: 'cidr' is a required property"):
+        check(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "data",
+            {"spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {}}]}]}},
+            "1.31",
+        )
