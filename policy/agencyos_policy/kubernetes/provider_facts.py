@@ -17,5 +17,8 @@ DEFAULT_PROBE_PERIOD_SECONDS: Final = 10
 # https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
 DEFAULT_HPA_MIN_REPLICAS: Final = 1
 # An HPA's target when no metrics are set: "the default metric will be set to 80% average CPU utilization."
+# The same default applies to an autoscaling/v1 HPA without targetCPUUtilizationPercentage ("if not specified
+# the default autoscaling policy will be used"; https://kubernetes.io/docs/reference/kubernetes-api/
+# workload-resources/horizontal-pod-autoscaler-v1/).
 # https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
 DEFAULT_HPA_CPU_PERCENT: Final = 80

@@ -6,8 +6,16 @@ under ``spec.template.spec``, CronJob under ``spec.jobTemplate.spec.template.spe
 ``spec``). Absent values are judged as Kubernetes defaults them: no ``runAsNonRoot`` and no
 ``runAsUser`` runs as the image's user, root for most images (fail); no ``allowPrivilegeEscalation``
 means true (fail); a probe's ``periodSeconds`` defaults to 10; an HPA's ``minReplicas`` to 1 and its
-metrics to the Kubernetes default CPU target (``DEFAULT_HPA_CPU_PERCENT``). Values unknown at
+metrics (autoscaling/v2, v2beta2, v2beta1) or its ``targetCPUUtilizationPercentage`` (autoscaling/v1)
+to the Kubernetes default CPU target (``DEFAULT_HPA_CPU_PERCENT``). A CPU target counts whether the
+metric is ``Resource`` (the pod's CPU) or ``ContainerResource`` (one container's). Values unknown at
 preview cannot pass a mandatory rule.
+
+Patches (``DeploymentPatch``, ``ConfigMapPatch``, ``HorizontalPodAutoscalerPatch``... of each kind
+above) are server-side applies of part of an object: what a patch sets is judged like the object's
+own value, so a bad value fails; what it leaves out stays as it is on the cluster, not the Kubernetes
+default, so rules that demand presence (probes, resources, a pinned image) say nothing about an
+absent field of a patch. An unknown value a patch sets still cannot pass a mandatory rule.
 
 "Production" for the environment rule: the stack is production when ``AGENCYOS_POLICY_PRODUCTION``
 is ``true`` (``false`` turns it off), else when the stack's name (``PULUMI_STACK``, its last
@@ -22,6 +30,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -60,7 +69,27 @@ CRON_JOB = "kubernetes:batch/v1:CronJob"
 POD = "kubernetes:core/v1:Pod"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-POD_SPECS: dict[str, tuple[str, ...]] = {
+HPA_V1 = "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"
+HPA_V2BETA2 = "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler"
+HPA_V2BETA1 = "kubernetes:autoscaling/v2beta1:HorizontalPodAutoscaler"
+PATCH = "Patch"
+
+
+def patch_of(resource_type: str) -> str:
+    """The type token of a kind's patch resource (server-side apply of part of an object)."""
+    return resource_type + PATCH
+
+
+def is_patch(subject: Subject) -> bool:
+    """Whether the subject is a patch: what it omits is left unchanged, not set to the default."""
+    return subject.resource_type.endswith(PATCH)
+
+
+def with_patches(*types: str) -> tuple[str, ...]:
+    return (*types, *(patch_of(t) for t in types))
+
+
+_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     DEPLOYMENT: ("spec", "template", "spec"),
     STATEFUL_SET: ("spec", "template", "spec"),
     DAEMON_SET: ("spec", "template", "spec"),
@@ -69,9 +98,16 @@ POD_SPECS: dict[str, tuple[str, ...]] = {
     CRON_JOB: ("spec", "jobTemplate", "spec", "template", "spec"),
     POD: ("spec",),
 }
-SERVING = (DEPLOYMENT, STATEFUL_SET, DAEMON_SET)
+POD_SPECS: dict[str, tuple[str, ...]] = {
+    **_POD_SPEC_PATHS,
+    **{patch_of(kind): path for kind, path in _POD_SPEC_PATHS.items()},
+}
+"""Where each kind, and its patch, keeps its pod spec."""
+SERVING = with_patches(DEPLOYMENT, STATEFUL_SET, DAEMON_SET)
 """Long-running kinds: probes, spread and disruption budgets are about them, not about Jobs."""
 ALL_PODS = tuple(POD_SPECS)
+CONFIG_MAPS = with_patches(CONFIG_MAP)
+HPAS = with_patches(HPA, HPA_V2BETA2, HPA_V2BETA1, HPA_V1)
 PRODUCTION_ENV = "AGENCYOS_POLICY_PRODUCTION"
 DEBUG_VALUES = frozenset({"true", "1", "yes", "on"})
 FORBIDDEN_LOG_LEVELS = frozenset({"DEBUG", "TRACE"})
@@ -100,38 +136,51 @@ def span(stated: Stated[str], description: str) -> Param:
     )
 
 
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$", re.ASCII)
-_SUFFIX = {
-    "": 1.0,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 1024.0**3,
-    "Ti": 2.0**40,
-    "Pi": 1024.0**5,
-    "Ei": 2.0**60,
-}
+_QUANTITY = re.compile(
+    r"^(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"(?:(?P<binary>[KMGTPE]i)|[eE](?P<exponent>[+-]?[0-9]+)|(?P<decimal>[numkMGTPE]?))$",
+    re.ASCII,
+)
+_DECIMAL_SI = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+"""Each decimal SI suffix as a power of ten (``n`` and ``u`` are accepted by the API server's parser)."""
+_BINARY_SI = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+"""Each binary SI suffix as a power of 1024."""
+_LARGEST_EXPONENT = 40
+"""Beyond 10^±40 no resource amount is meaningful: such a quantity is judged unreadable, not huge or zero."""
 
 
-def parse_quantity(value: Any) -> float | None:
-    """A Kubernetes quantity ("300m", "0.5", "1Gi", "1G", 2) as a number of cores or bytes."""
+def parse_quantity(value: Any) -> Decimal | None:
+    """A Kubernetes quantity as an exact number of cores or bytes, or None when it is not one.
+
+    The grammar of ``resource.Quantity`` (k8s.io/apimachinery/pkg/api/resource/quantity.go)::
+
+        <quantity>        ::= <signedNumber><suffix>
+        <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
+        <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
+        <decimalSI>       ::= n | u | m | "" | k | M | G | T | P | E
+        <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber>   (an integer exponent)
+        <signedNumber>    ::= <sign><number> | <number>
+        <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
+
+    (The documented grammar lists m to E; the parser also takes n and u, as in "1000000000n".) "1E" is
+    one exa, "1E3" is one thousand. The engine may send a number (2, 0.5): it is read as written.
+    Exact (``Decimal``), so "1000000000n", "1e0" and "1000m" are the same amount.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    match = _QUANTITY.match(str(value).strip())
-    if match is None or match[2] not in _SUFFIX:
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if not isinstance(value, str) or (match := _QUANTITY.match(value)) is None:
         return None
-    try:
-        return float(match[1]) * _SUFFIX[match[2]]
-    except ValueError:
+    number = Decimal(match["number"])
+    if match["binary"] is not None:
+        return number * Decimal(1024) ** _BINARY_SI[match["binary"]]
+    exponent = int(match["exponent"]) if match["exponent"] is not None else _DECIMAL_SI[match["decimal"]]
+    if abs(exponent) > _LARGEST_EXPONENT:
         return None
+    return number.scaleb(exponent)
 
 
 def seconds_of(text: str) -> int:
@@ -194,18 +243,22 @@ def probes(subject: Subject) -> Iterator[str]:
         ("readinessProbe", READINESS_PATH.value, seconds_of(subject.config["readinessPeriod"])),
     )
 
+    patch = is_patch(subject)
+
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
         for probe, wanted_path, longest in wanted:
             at = (*path, probe)
+            if patch and lookup(container, probe) is ABSENT:
+                continue  # a patch leaves the probe as it is
             http_path = lookup(container, probe, "httpGet", "path")
             period = lookup(container, probe, "periodSeconds")
             if UNKNOWN in (http_path, period):
                 yield from unknown(subject, at)
-            elif http_path != wanted_path:
+            elif http_path != wanted_path and not (patch and http_path is ABSENT):
                 yield f"{dotted(*at)}.httpGet.path must be {wanted_path}" + (
                     "; the probe is not set." if lookup(container, probe) is ABSENT else "."
                 )
-            else:
+            elif not (patch and period is ABSENT):
                 seconds = DEFAULT_PROBE_PERIOD_SECONDS if period is ABSENT else number(period)
                 if seconds is None or seconds > longest:
                     yield f"{dotted(*at)}.periodSeconds must be at most {longest} (absent means 10)."
@@ -224,7 +277,7 @@ def probes(subject: Subject) -> Iterator[str]:
 )
 def startup_probe(subject: Subject) -> Iterator[str]:
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
-        if lookup(container, "startupProbe") is ABSENT:
+        if lookup(container, "startupProbe") is ABSENT and not is_patch(subject):
             yield f"{dotted(*path)}.startupProbe should be set."
 
     yield from _each_container(subject, check, init=False)
@@ -260,13 +313,15 @@ def resources(subject: Subject) -> Iterator[str]:
     }
 
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
-        amounts: dict[tuple[str, str], float] = {}
+        amounts: dict[tuple[str, str], Decimal] = {}
         for (kind, resource), least in minimum.items():
             at = (*path, "resources", kind, resource)
             value = lookup(container, "resources", kind, resource)
             if value is UNKNOWN:
                 yield from unknown(subject, at)
                 continue
+            if value is ABSENT and is_patch(subject):
+                continue  # left as it is
             amount = parse_quantity(value) if value is not ABSENT else None
             floor = parse_quantity(least)
             if amount is None or floor is None or amount < floor:
@@ -301,12 +356,15 @@ def _effective(container: Any, pod: Any, key: str) -> Any:
     resource_types=ALL_PODS,
 )
 def run_as_non_root(subject: Subject) -> Iterator[str]:
-    pod = lookup(subject.props, *POD_SPECS[subject.resource_type])
+    base = POD_SPECS[subject.resource_type]
+    pod = lookup(subject.props, *base)
+    if is_patch(subject):
+        yield from _patched_user(subject, base, pod)
+        yield from _each_container(subject, _patched_container)
+        return
 
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
         uid, non_root = _effective(container, pod, "runAsUser"), _effective(container, pod, "runAsNonRoot")
-        escalation = lookup(container, "securityContext", "allowPrivilegeEscalation")
-        privileged = lookup(container, "securityContext", "privileged")
         if uid is UNKNOWN or (uid is ABSENT and non_root is UNKNOWN):
             yield from unknown(subject, (*path, "securityContext", "runAsNonRoot"))
         elif uid is not ABSENT:
@@ -317,15 +375,40 @@ def run_as_non_root(subject: Subject) -> Iterator[str]:
                 f"{dotted(*path)}.securityContext.runAsNonRoot must be true (on the container or its pod) or "
                 "runAsUser above 0; absent means the image's user, root for most images."
             )
-        if escalation is UNKNOWN or privileged is UNKNOWN:
-            yield from unknown(subject, (*path, "securityContext", "allowPrivilegeEscalation"))
-        elif escalation is not False or privileged is True:
-            yield (
-                f"{dotted(*path)}.securityContext.allowPrivilegeEscalation must be false and the container not "
-                "privileged; absent means true."
-            )
+        yield from _escalation(subject, path, container, patch=False)
 
     yield from _each_container(subject, check)
+
+
+def _escalation(subject: Subject, path: tuple[str | int, ...], container: Any, *, patch: bool) -> Iterator[str]:
+    escalation = lookup(container, "securityContext", "allowPrivilegeEscalation")
+    privileged = lookup(container, "securityContext", "privileged")
+    if escalation is UNKNOWN or privileged is UNKNOWN:
+        yield from unknown(subject, (*path, "securityContext", "allowPrivilegeEscalation"))
+    elif (escalation is True if patch else escalation is not False) or privileged is True:
+        yield (
+            f"{dotted(*path)}.securityContext.allowPrivilegeEscalation must be false and the container not "
+            "privileged" + ("." if patch else "; absent means true.")
+        )
+
+
+def _patched_user(subject: Subject, path: tuple[str | int, ...], spec: Any) -> Iterator[str]:
+    """What a patch sets for the user of a pod or a container: runAsUser 0, or runAsNonRoot false without a
+    runAsUser above 0, fails; what it leaves out is unchanged, so it says nothing."""
+    uid = lookup(spec, "securityContext", "runAsUser")
+    non_root = lookup(spec, "securityContext", "runAsNonRoot")
+    if uid is UNKNOWN or (uid is ABSENT and non_root is UNKNOWN):
+        yield from unknown(subject, (*path, "securityContext", "runAsNonRoot"))
+    elif uid is not ABSENT:
+        if not ((amount := number(uid)) is not None and amount > 0):
+            yield f"{dotted(*path)} must not run as root: runAsUser is 0 or not a number."
+    elif non_root is not ABSENT and non_root is not True:
+        yield f"{dotted(*path)}.securityContext.runAsNonRoot must be true (or runAsUser above 0)."
+
+
+def _patched_container(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+    yield from _patched_user(subject, path, container)
+    yield from _escalation(subject, path, container, patch=True)
 
 
 @workload_policy(
@@ -342,16 +425,20 @@ def run_as_non_root(subject: Subject) -> Iterator[str]:
 def restricted_context(subject: Subject) -> Iterator[str]:
     pod = lookup(subject.props, *POD_SPECS[subject.resource_type])
 
+    # A patch judges only what it sets: what it leaves out is unchanged.
+    skipped = (UNKNOWN, ABSENT) if is_patch(subject) else (UNKNOWN,)
+
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
         context = (*path, "securityContext")
-        if lookup(container, "securityContext", "readOnlyRootFilesystem") not in (True, UNKNOWN):
+        if lookup(container, "securityContext", "readOnlyRootFilesystem") not in (True, *skipped):
             yield f"{dotted(*context)}.readOnlyRootFilesystem should be true."
         dropped = items(container, "securityContext", "capabilities", "drop")
-        if dropped is not UNKNOWN and "ALL" not in (dropped if isinstance(dropped, list) else []):
+        if dropped not in skipped and "ALL" not in (dropped if isinstance(dropped, list) else []):
             yield f"{dotted(*context)}.capabilities.drop should include ALL."
-        if _effective(container, pod, "seccompProfile") is ABSENT or lookup(
-            _effective(container, pod, "seccompProfile"), "type"
-        ) not in ("RuntimeDefault", "Localhost", UNKNOWN):
+        seccomp = _effective(container, pod, "seccompProfile")
+        if seccomp not in skipped and (
+            seccomp is ABSENT or lookup(seccomp, "type") not in ("RuntimeDefault", "Localhost", UNKNOWN)
+        ):
             yield f"{dotted(*context)}.seccompProfile.type should be RuntimeDefault (container or pod)."
 
     yield from _each_container(subject, check)
@@ -388,6 +475,8 @@ def pinned_image(subject: Subject) -> Iterator[str]:
         image = lookup(container, "image")
         if image is UNKNOWN:
             yield from unknown(subject, (*path, "image"))
+        elif image is ABSENT and is_patch(subject):
+            return  # left as it is
         elif image is ABSENT or (problem := image_problem(str(image))) is not None:
             yield f"{dotted(*path)}.image must be pinned by tag or digest: it " + (
                 "is not set." if image is ABSENT else f"{problem}."
@@ -432,7 +521,7 @@ def zone_spread(subject: Subject) -> Iterator[str]:
     remediation=f"Set minReplicas {integers(FRONTEND_REPLICAS)[0]}, maxReplicas "
     f"{integers(FRONTEND_REPLICAS)[1]} or more (the backend: 10), and a Resource metric cpu with target type "
     f"Utilization averageUtilization {HPA_CPU_TARGET_PERCENT.value}.",
-    resource_types=(HPA,),
+    resource_types=HPAS,
     config={
         "replicas": span(FRONTEND_REPLICAS, "Least minReplicas-least maxReplicas of any autoscaler."),
         "cpuTargetPercent": bound(HPA_CPU_TARGET_PERCENT, "Highest average CPU utilization target, in percent."),
@@ -441,27 +530,77 @@ def zone_spread(subject: Subject) -> Iterator[str]:
 def hpa_bounds(subject: Subject) -> Iterator[str]:
     least_min, least_max = (int(part) for part in str(subject.config["replicas"]).split("-"))
     highest = subject.config["cpuTargetPercent"]
+    patch = is_patch(subject)
     for key, least, default in (("minReplicas", least_min, DEFAULT_HPA_MIN_REPLICAS), ("maxReplicas", least_max, 0)):
         value = lookup(subject.props, "spec", key)
         if value is UNKNOWN:
             yield from unknown(subject, ("spec", key))
+        elif value is ABSENT and patch:
+            continue  # left as it is
         elif (amount := number(default if value is ABSENT else value)) is None or amount < least:
             yield f"spec.{key} must be at least {least}" + (f" (absent means {default})." if value is ABSENT else ".")
+    if _api_version(subject.resource_type) == "autoscaling/v1":
+        yield from _v1_cpu_target(subject, highest, patch=patch)
+        return
     metrics = items(subject.props, "spec", "metrics")
     if metrics is UNKNOWN:
         yield from unknown(subject, ("spec", "metrics"))
         return
-    targets = [
-        lookup(m, "resource", "target", "averageUtilization")
-        for m in (metrics if metrics is not ABSENT else [])
-        if lookup(m, "type") == "Resource" and lookup(m, "resource", "name") == "cpu"
-    ]
+    if metrics is ABSENT and patch:
+        return  # left as they are (a patch that sets metrics replaces the whole list: it is atomic)
+    try:
+        found = [_cpu_target(metric) for metric in (metrics if metrics is not ABSENT else [])]
+        targets = [target for target in found if target is not None]
+    except _Unknown:
+        targets = [UNKNOWN]
     if UNKNOWN in targets:
         yield from unknown(subject, ("spec", "metrics"))
     elif not targets or any((n := number(t)) is None or n > highest for t in targets):
         yield (
             f"spec.metrics must scale on cpu Utilization at most {highest:g} % "
             f"(absent metrics mean {DEFAULT_HPA_CPU_PERCENT} %)."
+        )
+
+
+def _api_version(resource_type: str) -> str:
+    return resource_type.split(":")[1]
+
+
+_METRIC_SOURCES = {"Resource": "resource", "ContainerResource": "containerResource"}
+"""The HPA metric types that name a resource of the pods (all of them, or one container), and where."""
+
+
+def _cpu_target(metric: Any) -> Any:
+    """A metric's CPU utilization target (ABSENT when it targets no utilization), or None when it is not about
+    CPU; _Unknown when what it is about is unknown. autoscaling/v2 and v2beta2 keep the target under
+    ``target.averageUtilization``, v2beta1 under ``targetAverageUtilization``."""
+    kind = lookup(metric, "type")
+    if metric is UNKNOWN or kind is UNKNOWN:
+        raise _Unknown(("spec", "metrics"))
+    source = _METRIC_SOURCES.get(kind) if isinstance(kind, str) else None
+    if source is None:
+        return None
+    name = lookup(metric, source, "name")
+    if name is UNKNOWN:
+        raise _Unknown(("spec", "metrics"))
+    if name != "cpu":
+        return None
+    if lookup(metric, source, "target") is ABSENT:
+        return lookup(metric, source, "targetAverageUtilization")
+    return lookup(metric, source, "target", "averageUtilization")
+
+
+def _v1_cpu_target(subject: Subject, highest: float, *, patch: bool) -> Iterator[str]:
+    """autoscaling/v1 names one CPU target, ``spec.targetCPUUtilizationPercentage``; absent means the default."""
+    path = ("spec", "targetCPUUtilizationPercentage")
+    value = lookup(subject.props, *path)
+    if value is UNKNOWN:
+        yield from unknown(subject, path)
+    elif value is ABSENT and patch:
+        return
+    elif (amount := number(DEFAULT_HPA_CPU_PERCENT if value is ABSENT else value)) is None or amount > highest:
+        yield f"{dotted(*path)} must be at most {highest:g} %" + (
+            f" (absent means {DEFAULT_HPA_CPU_PERCENT} %)." if value is ABSENT else "."
         )
 
 
@@ -505,7 +644,7 @@ def credential_kind(value: str) -> str | None:
 
 def _settings(subject: Subject) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
     """(path, name, value) of each literal setting: ConfigMap data, or each container's env values."""
-    if subject.resource_type == CONFIG_MAP:
+    if subject.resource_type in CONFIG_MAPS:
         for key in ("data", "binaryData"):
             data = lookup(subject.props, key)
             if isinstance(data, Mapping):
@@ -529,7 +668,7 @@ def _settings(subject: Subject) -> Iterator[tuple[tuple[str | int, ...], str, An
     "private keys, passwords in URLs, long random tokens).",
     remediation="Keep credentials in Secret Manager and mount them as files (Secrets Store CSI driver); rotate any "
     "credential that was committed.",
-    resource_types=(CONFIG_MAP, *ALL_PODS),
+    resource_types=(*CONFIG_MAPS, *ALL_PODS),
 )
 def no_credentials(subject: Subject) -> Iterator[str]:
     try:
@@ -562,7 +701,7 @@ def production_stack() -> bool:
     description=f"In production, configuration never sets DEBUG on, ENVIRONMENT other than {APP_ENVIRONMENT.value} "
     "or LOG_LEVEL DEBUG (ConfigMaps and container environments).",
     remediation=f"Set DEBUG=false, ENVIRONMENT={APP_ENVIRONMENT.value} and LOG_LEVEL=INFO or WARNING.",
-    resource_types=(CONFIG_MAP, *ALL_PODS),
+    resource_types=(*CONFIG_MAPS, *ALL_PODS),
 )
 def production_settings(subject: Subject) -> Iterator[str]:
     try:

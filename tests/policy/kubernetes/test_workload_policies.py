@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from agencyos_policy import ALL_POLICIES, REGISTRY
@@ -75,6 +76,32 @@ def test_each_compliant_stack_passes(case: Case) -> None:
 )
 def test_quantities(value: object, amount: float | None) -> None:
     assert parse_quantity(value) == amount
+
+
+@pytest.mark.parametrize(
+    ("value", "amount"),
+    [
+        ("250000000n", "0.25"),
+        ("500000u", "0.5"),
+        ("1k", "1000"),
+        ("1e3", "1000"),
+        ("1E-3", "0.001"),
+        ("+2.5E+2", "250"),
+        ("1E", "1e18"),  # E alone is exa, not an exponent
+        ("5.", "5"),
+        (".5Gi", str(2**29)),
+        ("1Ei", str(2**60)),
+        ("0.3", "0.3"),
+    ],
+)
+def test_quantities_follow_the_kubernetes_grammar(value: str, amount: str) -> None:
+    assert parse_quantity(value) == Decimal(amount)
+    assert parse_quantity("250000000n") == parse_quantity("250m") == parse_quantity("0.25")
+
+
+@pytest.mark.parametrize("value", ["1.2.3", "1Ki5", "1e", "1ki", "1 m", "250 m", "1e999", "", "m", True, None])
+def test_malformed_quantities_are_not_amounts(value: object) -> None:
+    assert parse_quantity(value) is None
 
 
 @pytest.mark.parametrize(

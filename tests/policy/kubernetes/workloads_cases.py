@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from agencyos_policy.kubernetes.namespaces import NAMESPACE
-from agencyos_policy.kubernetes.workloads import CONFIG_MAP, CRON_JOB, DEPLOYMENT, HPA, JOB, POD, STATEFUL_SET
+from agencyos_policy.kubernetes.namespaces import NAMESPACE, NAMESPACE_PATCH
+from agencyos_policy.kubernetes.workloads import (
+    CONFIG_MAP,
+    CRON_JOB,
+    DAEMON_SET,
+    DEPLOYMENT,
+    HPA,
+    HPA_V1,
+    HPA_V2BETA1,
+    HPA_V2BETA2,
+    JOB,
+    POD,
+    STATEFUL_SET,
+    patch_of,
+)
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.cases import DELETE, Case, mutate
@@ -85,6 +98,47 @@ CONFIG_PROPS = {
     "metadata": {"name": "env"},
     "data": {"ENVIRONMENT": "production", "DEBUG": "false", "LOG_LEVEL": "INFO"},
 }
+HPA_V1_PROPS: dict[str, Any] = {
+    "metadata": {"name": "api"},
+    "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+        "minReplicas": 2,
+        "maxReplicas": 10,
+        "targetCPUUtilizationPercentage": 70,
+    },
+}
+
+
+def cpu_metric(percent: Any, *, container: str | None = None) -> dict[str, Any]:
+    """An autoscaling/v2 (and v2beta2) cpu Utilization metric: of the pods, or of one container."""
+    target = {"type": "Utilization", "averageUtilization": percent}
+    if container is None:
+        return {"type": "Resource", "resource": {"name": "cpu", "target": target}}
+    return {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": container, "target": target}}
+
+
+def hpa(*metrics: dict[str, Any]) -> dict[str, Any]:
+    return mutate(HPA_PROPS, {"spec.metrics": list(metrics)})
+
+
+# Patches: server-side applies of part of an object. What they omit is unchanged, what they set is judged.
+DEPLOYMENT_PATCH = patch_of(DEPLOYMENT)
+PATCHED_CONTAINER: dict[str, Any] = {"name": "api", "image": "europe-docker.pkg.dev/p/app/backend:1.4.3"}
+"""A patch that rolls out a new image and says nothing else: no probes, no resources, no security context."""
+
+
+def deployment_patch(**changes: Any) -> dict[str, Any]:
+    """A DeploymentPatch of the one container, with dotted changes inside the container."""
+    return {
+        "metadata": {"name": "api"},
+        "spec": {"template": {"spec": {"containers": [mutate(PATCHED_CONTAINER, changes)]}}},
+    }
+
+
+def pod_patch(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": {"name": "api"}, "spec": {"template": {"spec": spec}}}
+
+
 STRIPE_LIVE = "sk_live_" + "51Hx" + "PLACEHOLDERplaceholder0000"  # split: a placeholder, not a key
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nplaceholder\n-----END RSA PRIVATE KEY-----"
 RANDOM_TOKEN = "Zq8Lw3Xr9Tb2Nf7Kd4Hs6Pm1Vc5Jy0Ga"  # 32 distinct-ish characters: a made-up token
@@ -154,6 +208,23 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
         "85 %",
     ),
     (HPA_BOUNDS, HPA, mutate(HPA_PROPS, {"spec.minReplicas": UNKNOWN}), "unknown min"),
+    (HPA_BOUNDS, HPA, hpa(cpu_metric(85, container="app")), "container cpu 85 %"),
+    (HPA_BOUNDS, HPA, hpa(cpu_metric(60, container="app"), cpu_metric(85)), "one cpu metric above 70 %"),
+    (HPA_BOUNDS, HPA, hpa({"type": UNKNOWN, "resource": {"name": "cpu"}}), "unknown metric type"),
+    (HPA_BOUNDS, HPA_V1, mutate(HPA_V1_PROPS, {"spec.targetCPUUtilizationPercentage": DELETE}), "v1 absent is 80 %"),
+    (HPA_BOUNDS, HPA_V1, mutate(HPA_V1_PROPS, {"spec.targetCPUUtilizationPercentage": 85}), "v1 85 %"),
+    (HPA_BOUNDS, HPA_V1, mutate(HPA_V1_PROPS, {"spec.minReplicas": 1}), "v1 single replica"),
+    (HPA_BOUNDS, HPA_V1, mutate(HPA_V1_PROPS, {"spec.targetCPUUtilizationPercentage": UNKNOWN}), "v1 unknown"),
+    (HPA_BOUNDS, HPA_V2BETA2, mutate(hpa(cpu_metric(85)), {"spec.maxReplicas": 10}), "v2beta2 85 %"),
+    (
+        HPA_BOUNDS,
+        HPA_V2BETA1,
+        hpa({"type": "Resource", "resource": {"name": "cpu", "targetAverageUtilization": 85}}),
+        "v2beta1 85 %",
+    ),
+    (HPA_BOUNDS, patch_of(HPA), {"spec": {"minReplicas": 1}}, "patch sets one replica"),
+    (HPA_BOUNDS, patch_of(HPA), {"spec": {"metrics": [cpu_metric(90)]}}, "patch sets 90 %"),
+    (HPA_BOUNDS, patch_of(HPA_V1), {"spec": {"targetCPUUtilizationPercentage": 85}}, "v1 patch sets 85 %"),
     (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.STRIPE_API_KEY": STRIPE_LIVE}), "stripe live key"),
     (
         CREDENTIALS,
@@ -171,6 +242,14 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
     (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.TOKEN": RANDOM_TOKEN}), "random token"),
     (CREDENTIALS, DEPLOYMENT, container(env=[{"name": "STRIPE_API_KEY", "value": STRIPE_LIVE}]), "env stripe key"),
     (CREDENTIALS, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.SENTRY": UNKNOWN}), "unknown value"),
+    (CREDENTIALS, patch_of(CONFIG_MAP), {"data": {"STRIPE_API_KEY": STRIPE_LIVE}}, "configmap patch stripe key"),
+    (CREDENTIALS, patch_of(CONFIG_MAP), {"data": {"SENTRY": UNKNOWN}}, "configmap patch unknown value"),
+    (
+        CREDENTIALS,
+        DEPLOYMENT_PATCH,
+        deployment_patch(env=[{"name": "STRIPE_API_KEY", "value": STRIPE_LIVE}]),
+        "deployment patch env stripe key",
+    ),
     (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.DEBUG": "true"}), "debug in a production config"),
     (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.LOG_LEVEL": "DEBUG"}), "debug log level"),
     (
@@ -179,6 +258,56 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
         container(env=[{"name": "ENVIRONMENT", "value": "production"}, {"name": "DEBUG", "value": "True"}]),
         "env",
     ),
+    (
+        PRODUCTION,
+        patch_of(CONFIG_MAP),
+        {"data": {"ENVIRONMENT": "production", "DEBUG": "true"}},
+        "configmap patch turns DEBUG on",
+    ),
+    (
+        PRODUCTION,
+        patch_of(CONFIG_MAP),
+        {"data": {"ENVIRONMENT": "production", "LOG_LEVEL": "DEBUG"}},
+        "configmap patch debug log level",
+    ),
+    (
+        PRODUCTION,
+        DEPLOYMENT_PATCH,
+        deployment_patch(env=[{"name": "ENVIRONMENT", "value": "production"}, {"name": "DEBUG", "value": "on"}]),
+        "deployment patch env",
+    ),
+    (IMAGE, DEPLOYMENT_PATCH, deployment_patch(image="europe-docker.pkg.dev/p/app/backend:latest"), "patch latest"),
+    (IMAGE, DEPLOYMENT_PATCH, deployment_patch(image=UNKNOWN), "patch unknown image"),
+    (IMAGE, patch_of(STATEFUL_SET), deployment_patch(image="redis"), "statefulset patch untagged"),
+    (IMAGE, patch_of(JOB), deployment_patch(image="app:latest"), "job patch latest"),
+    (NON_ROOT, DEPLOYMENT_PATCH, deployment_patch(**{"securityContext.runAsUser": 0}), "patch container uid 0"),
+    (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsUser": 0}}), "patch pod uid 0"),
+    (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsNonRoot": False}}), "patch runAsNonRoot false"),
+    (
+        NON_ROOT,
+        DEPLOYMENT_PATCH,
+        deployment_patch(**{"securityContext.allowPrivilegeEscalation": True}),
+        "patch allows escalation",
+    ),
+    (NON_ROOT, patch_of(DAEMON_SET), deployment_patch(**{"securityContext.privileged": True}), "daemonset patch"),
+    (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsUser": UNKNOWN}}), "patch unknown uid"),
+    (RESOURCES, DEPLOYMENT_PATCH, deployment_patch(**{"resources.requests.cpu": "100m"}), "patch lowers cpu request"),
+    (RESOURCES, DEPLOYMENT_PATCH, deployment_patch(**{"resources.limits.memory": UNKNOWN}), "patch unknown limit"),
+    (
+        RESOURCES,
+        DEPLOYMENT_PATCH,
+        deployment_patch(**{"resources.requests.cpu": "1", "resources.limits.cpu": "500m"}),
+        "patch limit below request",
+    ),
+    (
+        PROBES,
+        DEPLOYMENT_PATCH,
+        deployment_patch(**{"livenessProbe.httpGet.path": "/healthz"}),
+        "patch moves liveness",
+    ),
+    (PROBES, DEPLOYMENT_PATCH, deployment_patch(**{"readinessProbe.periodSeconds": 30}), "patch slows readiness"),
+    (RESTRICTED, DEPLOYMENT_PATCH, deployment_patch(**{"securityContext.readOnlyRootFilesystem": False}), "patch rw"),
+    (PSA, NAMESPACE_PATCH, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}, "patch"),
     (PSA, NAMESPACE, {"metadata": {"name": "app"}}, "no PSA label"),
     (
         PSA,
@@ -201,6 +330,23 @@ COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
         DEPLOYMENT,
         container(**{"resources.requests": {"cpu": 0.5, "memory": "268435456"}}),
         "numbers and bytes",
+    ),
+    (
+        RESOURCES,
+        DEPLOYMENT,
+        container(**{"resources.requests.cpu": "250000000n", "resources.limits.cpu": "500000u"}),
+        "nano and micro cores",
+    ),
+    (
+        RESOURCES,
+        DEPLOYMENT,
+        container(
+            **{
+                "resources.requests": {"cpu": "2.5e-1", "memory": "0.25Gi"},
+                "resources.limits": {"cpu": "5E-1", "memory": "1e9"},
+            }
+        ),
+        "exponents and fractions",
     ),
     (NON_ROOT, DEPLOYMENT, pod(securityContext={"runAsUser": 1000}), "numeric uid above 0"),
     (
@@ -231,6 +377,24 @@ COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
         ),
         "earlier target",
     ),
+    (HPA_BOUNDS, HPA, hpa(cpu_metric(60, container="app")), "container cpu 60 %"),
+    (HPA_BOUNDS, HPA, hpa(cpu_metric(70), cpu_metric(60, container="app")), "pods and container cpu"),
+    (HPA_BOUNDS, HPA_V1, HPA_V1_PROPS, "v1 2-10 at 70 %"),
+    (HPA_BOUNDS, HPA_V1, mutate(HPA_V1_PROPS, {"spec.targetCPUUtilizationPercentage": 50}), "v1 earlier target"),
+    (HPA_BOUNDS, HPA_V2BETA2, hpa(cpu_metric(65, container="app")), "v2beta2"),
+    (
+        HPA_BOUNDS,
+        HPA_V2BETA1,
+        hpa(
+            {
+                "type": "ContainerResource",
+                "containerResource": {"name": "cpu", "container": "app", "targetAverageUtilization": 70},
+            }
+        ),
+        "v2beta1 container",
+    ),
+    (HPA_BOUNDS, patch_of(HPA), {"spec": {"maxReplicas": 12}}, "patch raises max only"),
+    (HPA_BOUNDS, patch_of(HPA_V1), {"spec": {"minReplicas": 3}}, "v1 patch leaves the target"),
     (CREDENTIALS, CONFIG_MAP, CONFIG_PROPS, "plain settings"),
     (
         CREDENTIALS,
@@ -257,6 +421,32 @@ COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
         "valueFrom",
     ),
     (PRODUCTION, CONFIG_MAP, mutate(CONFIG_PROPS, {"data.LOG_LEVEL": "WARNING"}), "warning"),
+    (CREDENTIALS, patch_of(CONFIG_MAP), {"data": {"LOG_LEVEL": "WARNING"}}, "configmap patch"),
+    (
+        PRODUCTION,
+        patch_of(CONFIG_MAP),
+        {"data": {"ENVIRONMENT": "production", "DEBUG": "false", "LOG_LEVEL": "WARNING"}},
+        "configmap patch",
+    ),
+    *[
+        (name, DEPLOYMENT_PATCH, deployment_patch(), "patch sets only a pinned image")
+        for name in (PROBES, STARTUP, RESOURCES, NON_ROOT, RESTRICTED, IMAGE, CREDENTIALS, PRODUCTION)
+    ],
+    *[
+        (name, DEPLOYMENT_PATCH, {"metadata": {"name": "api"}, "spec": {"replicas": 4}}, "patch scales only")
+        for name in (PROBES, RESOURCES, NON_ROOT, IMAGE)
+    ],
+    (
+        RESOURCES,
+        DEPLOYMENT_PATCH,
+        deployment_patch(**{"resources.limits": {"cpu": "1", "memory": "1Gi"}}),
+        "patch raises limits only",
+    ),
+    (PROBES, DEPLOYMENT_PATCH, deployment_patch(**{"readinessProbe.periodSeconds": 3}), "patch tightens readiness"),
+    (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsUser": 10002}}), "patch changes the uid"),
+    (IMAGE, patch_of(STATEFUL_SET), deployment_patch(), "statefulset patch"),
+    (RESOURCES, patch_of(JOB), deployment_patch(), "job patch"),
+    (PSA, NAMESPACE_PATCH, {"metadata": {"annotations": {"owner": "platform"}}}, "patch leaves the label"),
     (
         PRODUCTION,
         CONFIG_MAP,
