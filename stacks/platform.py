@@ -161,6 +161,9 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(providers=[cluster.provider]),
     )
     # [runtime-workloads] components above this line
+    # [edge-dns] components above this line
+    # [edge-tls] components above this line
+    # [edge-ingress] components above this line
     return {
         "databaseInstance": database.instance_name,
         "databaseConnectionName": database.connection_name,
@@ -189,4 +192,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "secretNames": secrets.secret_names,
         "secretRotationTopic": secrets.rotation_topic,
         # [runtime-workloads] outputs above this line
+        # [edge-dns] outputs above this line
+        # [edge-tls] outputs above this line
+        # [edge-ingress] outputs above this line
     }

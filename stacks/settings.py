@@ -151,6 +151,9 @@ class StackSettings(BaseModel):
         "§1, §9 Kubernetes Optimization).",
     )
     # [runtime-workloads] component settings above this line
+    # [edge-dns] component settings above this line
+    # [edge-tls] component settings above this line
+    # [edge-ingress] component settings above this line
 
     @field_validator("debug")
     @classmethod

@@ -99,6 +99,9 @@ def seconds(stated: Stated[str]) -> int:
 
 
 # [runtime-workloads] numbers above this line
+# [edge-dns] numbers above this line
+# [edge-tls] numbers above this line
+# [edge-ingress] numbers above this line
 
 
 def stated_numbers() -> dict[str, Stated[int] | Stated[str]]:

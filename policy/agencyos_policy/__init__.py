@@ -12,6 +12,9 @@ from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, 
 from agencyos_policy.kubernetes import namespaces, workloads
 
 # [runtime-workloads] policy module imports go above this line
+# [edge-dns] policy module imports go above this line
+# [edge-tls] policy module imports go above this line
+# [edge-ingress] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
 POLICY_MODULES = (
@@ -29,6 +32,9 @@ POLICY_MODULES = (
     namespaces,
     stack,
     # [runtime-workloads] modules above this line
+    # [edge-dns] modules above this line
+    # [edge-tls] modules above this line
+    # [edge-ingress] modules above this line
 )
 ALL_POLICIES = build_policies()
 

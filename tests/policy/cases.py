@@ -26,6 +26,9 @@ CASE_MODULES = (
     "tests.policy.kubernetes.workloads_cases",
     "tests.policy.stack_cases",
     # [runtime-workloads] case modules above this line
+    # [edge-dns] case modules above this line
+    # [edge-tls] case modules above this line
+    # [edge-ingress] case modules above this line
 )
 DELETE = object()
 """In ``mutate``: remove the property."""
