@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -107,3 +108,23 @@ def pack_analyze() -> Iterator[Callable[..., PolicyReport]]:
         yield pack.analyze
     finally:
         pack.close()
+
+
+REPORTED_VIOLATION = re.compile(r"^\s+\[(?P<policy>[a-z0-9-]+)\] \(\w+\) (?P<urn>urn:pulumi:\S+)$", re.MULTILINE)
+"""A violation line of the text report: ``[policy] (severity) urn``."""
+
+
+def report_sections(stdout: str) -> tuple[str, str]:
+    """The mandatory and the advisory parts of a preview's text report."""
+    head, separator, advisory = stdout.partition("Advisory violations")
+    assert separator, stdout
+    return head.partition("Mandatory violations")[2], advisory
+
+
+def mandatory_violations(stdout: str) -> set[tuple[str, str, str]]:
+    """(policy, type, name) of each mandatory violation a preview's text report lists."""
+    found = set()
+    for match in REPORTED_VIOLATION.finditer(report_sections(stdout)[0]):
+        resource_type, name = match["urn"].split("::")[-2:]
+        found.add((match["policy"], resource_type, name))
+    return found

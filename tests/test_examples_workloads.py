@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, REPORTED_VIOLATION, mandatory_violations, report_sections, run_cli
 
 MODES = [["--mode", "up"], ["--mode", "preview"]]
 MODE_IDS = ["up", "preview"]
@@ -73,22 +73,6 @@ EXPECTED_MESSAGES = [
     "data.LOG_LEVEL (LOG_LEVEL) must be INFO or WARNING in production.",
     "it is not set, so the secret is never rotated.",
 ]
-VIOLATION = re.compile(r"^\s+\[(?P<policy>[a-z0-9-]+)\] \(\w+\) (?P<urn>urn:pulumi:\S+)$", re.MULTILINE)
-
-
-def _mandatory_section(stdout: str) -> str:
-    head, separator, _ = stdout.partition("Advisory violations")
-    assert separator, stdout
-    return head.partition("Mandatory violations")[2]
-
-
-def _mandatory(stdout: str) -> set[tuple[str, str, str]]:
-    """(policy, type, name) of each mandatory violation the report lists."""
-    found = set()
-    for match in VIOLATION.finditer(_mandatory_section(stdout)):
-        resource_type, name = match["urn"].split("::")[-2:]
-        found.add((match["policy"], resource_type, name))
-    return found
 
 
 def test_every_mandatory_workload_policy_is_exercised() -> None:
@@ -100,11 +84,11 @@ def test_a_compliant_application_tier_passes(mode: list[str]) -> None:
     result = run_cli("preview", "--program", str(EXAMPLES / "compliant-workloads"), "--stack", "prod", *mode)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Mandatory violations: 0" in result.stdout
-    assert not _mandatory(result.stdout)
+    assert not mandatory_violations(result.stdout)
     for name in ("api", "worker", "reports", "api-hpa", "worker-hpa", "app-settings", "stripe-api-key"):
         assert re.search(rf"\s{re.escape(name)}(\s|$)", result.stdout, re.MULTILINE), name
     # The compliant tier is judged by the workload policies, not skipped: only advisories about the stack remain.
-    advisories = {match["policy"] for match in VIOLATION.finditer(result.stdout.partition("Advisory violations")[2])}
+    advisories = {match["policy"] for match in REPORTED_VIOLATION.finditer(report_sections(result.stdout)[1])}
     assert not advisories & MANDATORY_WORKLOAD_POLICIES
 
 
@@ -112,10 +96,10 @@ def test_a_compliant_application_tier_passes(mode: list[str]) -> None:
 def test_a_noncompliant_application_tier_is_rejected(mode: list[str]) -> None:
     result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-workloads"), "--stack", "prod", *mode)
     assert result.returncode == 1, result.stdout + result.stderr
-    section = _mandatory_section(result.stdout)
+    section = report_sections(result.stdout)[0]
     for policy in MANDATORY_WORKLOAD_POLICIES:
         assert f"[{policy}]" in section, policy
-    found = _mandatory(result.stdout)
+    found = mandatory_violations(result.stdout)
     missing = [violation for violation in EXPECTED if violation not in found]
     assert not missing, result.stdout
     # Each resource breaks only what its name says.
