@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pulumi
 
+from components.app_ingresses import AppIngresses, AppIngressesArgs
 from components.backups import Backups, BackupsArgs
 from components.cache import Cache, CacheArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
+from components.ingress import IngressController, IngressControllerArgs
 from components.labels import shared_labels
 from components.network import Network, NetworkArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
@@ -163,6 +165,30 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
     # [runtime-workloads] components above this line
     # [edge-dns] components above this line
     # [edge-tls] components above this line
+    # ingress-nginx on a static IP in the namespace the app's NetworkPolicies admit; DNS points at its address.
+    ingress = IngressController(
+        "ingress",
+        IngressControllerArgs(
+            spec=settings.ingress,
+            name_prefix=settings.name_prefix,
+            region=settings.region,
+            labels=labels,
+            namespace=settings.workloads.ingress_namespace,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=services.resources),
+    )
+    # The controller's admission webhook validates each Ingress: the release comes first.
+    app_ingresses = AppIngresses(
+        "app-ingresses",
+        AppIngressesArgs(
+            spec=settings.ingress,
+            namespace=workloads.namespace,
+            service_names=workloads.service_names,
+            labels=labels,
+            ingress_class=ingress.ingress_class,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=[ingress.release, workloads]),
+    )
     # [edge-ingress] components above this line
     return {
         "databaseInstance": database.instance_name,
@@ -194,5 +220,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         # [runtime-workloads] outputs above this line
         # [edge-dns] outputs above this line
         # [edge-tls] outputs above this line
+        "ingressAddress": ingress.address,
+        "ingresses": app_ingresses.names,
         # [edge-ingress] outputs above this line
     }

@@ -26,6 +26,7 @@ from components.cache import CacheSpec
 from components.cluster import ClusterSpec
 from components.database import DatabaseSpec
 from components.iam import IamSpec
+from components.ingress import IngressSpec
 from components.naming import NAME_PREFIX_PATTERN
 from components.network import NetworkSpec
 from components.project_services import ProjectServicesSpec
@@ -153,6 +154,11 @@ class StackSettings(BaseModel):
     # [runtime-workloads] component settings above this line
     # [edge-dns] component settings above this line
     # [edge-tls] component settings above this line
+    ingress: IngressSpec = Field(
+        default_factory=lambda: IngressSpec.model_validate({}),
+        description="The IngressController and AppIngresses components: ingress-nginx, HTTPS only, HSTS, security "
+        "headers, per-IP rate limits, the app's hosts and auth paths (checklist §8 Application Security).",
+    )
     # [edge-ingress] component settings above this line
 
     @field_validator("debug")

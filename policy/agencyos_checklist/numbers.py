@@ -101,6 +101,31 @@ def seconds(stated: Stated[str]) -> int:
 # [runtime-workloads] numbers above this line
 # [edge-dns] numbers above this line
 # [edge-tls] numbers above this line
+# §8 Application Security › Rate limiting configured: per client IP, a minute at a time.
+GLOBAL_RATE_LIMIT_RPM: Final = Stated(100, "8.application-security.3", "Global: 100 req/min per IP")
+AUTH_RATE_LIMIT_RPM: Final = Stated(5, "8.application-security.3", "Auth endpoints: 5 req/min per IP")
+# §8 Application Security › Configure security headers (its code block): each header's value.
+CONTENT_SECURITY_POLICY: Final = Stated(
+    "default-src 'self'", "8.application-security.2", "Content-Security-Policy: default-src 'self'"
+)
+X_FRAME_OPTIONS: Final = Stated("DENY", "8.application-security.2", "X-Frame-Options: DENY")
+X_CONTENT_TYPE_OPTIONS: Final = Stated("nosniff", "8.application-security.2", "X-Content-Type-Options: nosniff")
+X_XSS_PROTECTION: Final = Stated("1; mode=block", "8.application-security.2", "X-XSS-Protection: 1; mode=block")
+REFERRER_POLICY: Final = Stated(
+    "strict-origin-when-cross-origin", "8.application-security.2", "Referrer-Policy: strict-origin-when-cross-origin"
+)
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": X_FRAME_OPTIONS,
+    "X-Content-Type-Options": X_CONTENT_TYPE_OPTIONS,
+    "X-XSS-Protection": X_XSS_PROTECTION,
+    "Referrer-Policy": REFERRER_POLICY,
+}
+"""Response header -> its checklist value (8.application-security.2)."""
+# §8 Application Security › HSTS headers enabled: the checklist states no max-age. One year, with
+# subdomains, is the floor of the HSTS preload list (https://hstspreload.org/#deployment-recommendations)
+# and ingress-nginx's default; not a checklist number, so a plain named value.
+HSTS_MAX_AGE_SECONDS: Final = 365 * 86400
 # [edge-ingress] numbers above this line
 
 

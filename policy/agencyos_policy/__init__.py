@@ -9,7 +9,7 @@ listed in ``POLICY_MODULES``.
 # [runtime-cluster] policy module imports go above this line
 from agencyos_policy import stack
 from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
-from agencyos_policy.kubernetes import namespaces, workloads
+from agencyos_policy.kubernetes import ingress, namespaces, workloads
 
 # [runtime-workloads] policy module imports go above this line
 # [edge-dns] policy module imports go above this line
@@ -34,6 +34,7 @@ POLICY_MODULES = (
     # [runtime-workloads] modules above this line
     # [edge-dns] modules above this line
     # [edge-tls] modules above this line
+    ingress,
     # [edge-ingress] modules above this line
 )
 ALL_POLICIES = build_policies()

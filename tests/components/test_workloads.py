@@ -63,9 +63,11 @@ def _workloads(overrides: dict[str, Any]) -> ProgramRun:
 
 
 def test_namespace_enforces_the_restricted_pod_security_standard(prod_run: ProgramRun) -> None:
-    [namespace] = prod_run.of_type("kubernetes:core/v1:Namespace")
+    # Other components (cert-manager, the ingress controller) have namespaces of their own.
+    [namespace] = [
+        n for n in prod_run.of_type("kubernetes:core/v1:Namespace") if n.inputs.plain["metadata"]["name"] == "agencyos"
+    ]
     labels = namespace.inputs.plain["metadata"]["labels"]
-    assert namespace.inputs.plain["metadata"]["name"] == "agencyos", namespace.urn
     for mode in ("enforce", "audit", "warn"):
         assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", namespace.urn
     assert labels["environment"] == "production", namespace.urn
@@ -124,8 +126,14 @@ def test_autoscalers_services_and_disruption_budgets(prod_run: ProgramRun) -> No
     assert (integers(BACKEND_REPLICAS), integers(FRONTEND_REPLICAS)) == (expected["backend"], expected["frontend"])
 
 
+def _environment(run: ProgramRun) -> CapturedResource:
+    """The app's environment ConfigMap (the ingress controller has a ConfigMap of its own)."""
+    [config] = [c for c in run.of_type(CONFIG_MAP) if c.inputs.plain["metadata"]["name"] == "agencyos-env"]
+    return config
+
+
 def test_the_environment_is_a_configmap_without_secrets(prod_run: ProgramRun) -> None:
-    [config] = prod_run.of_type(CONFIG_MAP)
+    config = _environment(prod_run)
     data = config.inputs.plain["data"]
     assert data["ENVIRONMENT"] == "production" and data["DEBUG"] == "false", config.urn
     assert data["LOG_LEVEL"] == "INFO" and data["PAYPAL_MODE"] == "live", config.urn
@@ -214,7 +222,7 @@ def test_kubernetes_objects_use_the_clusters_provider_and_children_are_parented(
 def test_staging_mirrors_prod_with_its_own_environment() -> None:
     run = run_repo_stack("staging")
     assert run.error is None, run.error
-    [config] = run.of_type(CONFIG_MAP)
+    config = _environment(run)
     data = config.inputs.plain["data"]
     assert (data["ENVIRONMENT"], data["PAYPAL_MODE"]) == ("staging", "sandbox")
     bounds = {

@@ -28,6 +28,7 @@ CASE_MODULES = (
     # [runtime-workloads] case modules above this line
     # [edge-dns] case modules above this line
     # [edge-tls] case modules above this line
+    "tests.policy.kubernetes.ingress_cases",
     # [edge-ingress] case modules above this line
 )
 DELETE = object()
