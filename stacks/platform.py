@@ -7,6 +7,7 @@ import pulumi
 from components.app_ingresses import AppIngresses, AppIngressesArgs
 from components.backups import Backups, BackupsArgs
 from components.cache import Cache, CacheArgs
+from components.certificates import Certificates, CertificatesArgs, Solver
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
@@ -18,6 +19,7 @@ from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import BY_NAME, Secrets, SecretsArgs, readers
 from components.storage import Storage, StorageArgs
 from components.workloads import WORKLOADS, Workloads, WorkloadsArgs
+from stacks.cloudflare_token import cloudflare_api_token
 from stacks.existing_cluster import existing_kubeconfig
 from stacks.settings import StackSettings
 
@@ -164,6 +166,20 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
     )
     # [runtime-workloads] components above this line
     # [edge-dns] components above this line
+    # cert-manager and the Let's Encrypt issuers on the cluster; Ingresses name certificates.cluster_issuer
+    # and depend on certificates.ready.
+    certificates = Certificates(
+        "certificates",
+        CertificatesArgs(
+            spec=settings.certificates,
+            labels=labels,
+            # Read only when the DNS-01 solver is chosen: the HTTP-01 default needs no credentials.
+            cloudflare_api_token=cloudflare_api_token()
+            if settings.certificates.solver is Solver.DNS01_CLOUDFLARE
+            else None,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.provider]),
+    )
     # [edge-tls] components above this line
     # ingress-nginx on a static IP in the namespace the app's NetworkPolicies admit; DNS points at its address.
     ingress = IngressController(
@@ -219,6 +235,8 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "secretRotationTopic": secrets.rotation_topic,
         # [runtime-workloads] outputs above this line
         # [edge-dns] outputs above this line
+        "certManagerNamespace": certificates.namespace,
+        "clusterIssuer": certificates.cluster_issuer,
         # [edge-tls] outputs above this line
         "ingressAddress": ingress.address,
         "ingresses": app_ingresses.names,

@@ -23,6 +23,7 @@ from pydantic.alias_generators import to_camel
 from components import dr
 from components.backups import BackupsSpec
 from components.cache import CacheSpec
+from components.certificates import CertificatesSpec, Solver
 from components.cluster import ClusterSpec
 from components.database import DatabaseSpec
 from components.iam import IamSpec
@@ -153,6 +154,31 @@ class StackSettings(BaseModel):
     )
     # [runtime-workloads] component settings above this line
     # [edge-dns] component settings above this line
+    certificates: CertificatesSpec = Field(
+        default_factory=lambda: CertificatesSpec.model_validate({}),
+        description="The Certificates component: cert-manager and the Let's Encrypt ClusterIssuers (checklist §5).",
+    )
+    cloudflare_api_token: str = Field(
+        "",
+        repr=False,
+        validate_default=True,
+        description="Cloudflare API token of cert-manager's DNS-01 solver, set only as a secret (`pulumi config set "
+        "--secret cloudflareApiToken`) and only with certificates.solver dns01-cloudflare.",
+    )
+
+    @field_validator("cloudflare_api_token")
+    @classmethod
+    def _token_only_for_dns01(cls, token: str, info: ValidationInfo) -> str:
+        certificates = info.data.get("certificates")
+        if certificates is None:
+            return token  # the certificates object is invalid itself and reported on its own path
+        dns01 = certificates.solver is Solver.DNS01_CLOUDFLARE
+        if dns01 and not token.strip():
+            raise ValueError("required with certificates.solver dns01-cloudflare: `pulumi config set --secret`")
+        if token and not dns01:
+            raise ValueError("only used with certificates.solver dns01-cloudflare")
+        return token
+
     # [edge-tls] component settings above this line
     ingress: IngressSpec = Field(
         default_factory=lambda: IngressSpec.model_validate({}),

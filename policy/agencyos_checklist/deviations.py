@@ -30,5 +30,15 @@ DEVIATIONS: Final = (
         reason="Memorystore for Redis standalone instances persist with RDB only; AOF exists only in "
         "Memorystore for Redis Cluster and for Valkey",
     ),
+    Deviation(
+        item="5.let-s-encrypt-free-option.1",
+        quote="kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.13.0/"
+        "cert-manager.yaml",
+        instead="cert-manager installed by its Helm chart (charts.jetstack.io, CRDs included) at a pinned, "
+        "maintained release (components/certificates.py CHART_VERSION), upgraded deliberately",
+        reason="v1.13 is past its end of life and gets no security fixes (cert-manager supports each minor "
+        "release for a few months); a Helm release is declarative and upgradable in place, where a kubectl "
+        "apply of a static manifest is neither",
+    ),
 )
 """Every documented deviation; tests check each item and quote against the catalogue."""

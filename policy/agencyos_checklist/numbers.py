@@ -100,6 +100,20 @@ def seconds(stated: Stated[str]) -> int:
 
 # [runtime-workloads] numbers above this line
 # [edge-dns] numbers above this line
+# §5 Let's Encrypt (Free Option): the checklist's cert-manager release (its kubectl line; we pin a newer
+# one, agencyos_checklist.deviations) and its ClusterIssuer (code block): name, ACME server, HTTP-01 class.
+CERT_MANAGER_VERSION: Final = Stated(
+    "v1.13.0",
+    "5.let-s-encrypt-free-option.1",
+    "kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.13.0/cert-manager.yaml",
+)
+ACME_PRODUCTION_SERVER: Final = Stated(
+    "https://acme-v02.api.letsencrypt.org/directory",
+    "5.let-s-encrypt-free-option.2",
+    "server: https://acme-v02.api.letsencrypt.org/directory",
+)
+CLUSTER_ISSUER: Final = Stated("letsencrypt-prod", "5.let-s-encrypt-free-option.2", "name: letsencrypt-prod")
+ACME_HTTP01_INGRESS_CLASS: Final = Stated("nginx", "5.let-s-encrypt-free-option.2", "class: nginx")
 # [edge-tls] numbers above this line
 # §8 Application Security › Rate limiting configured: per client IP, a minute at a time.
 GLOBAL_RATE_LIMIT_RPM: Final = Stated(100, "8.application-security.3", "Global: 100 req/min per IP")
