@@ -10,6 +10,7 @@ from components.cache import Cache, CacheArgs
 from components.certificates import Certificates, CertificatesArgs, Solver
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
+from components.dns import Dns, DnsArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.ingress import IngressController, IngressControllerArgs
 from components.labels import shared_labels
@@ -165,6 +166,15 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(providers=[cluster.provider]),
     )
     # [runtime-workloads] components above this line
+    dns_spec = settings.dns
+
+    def edge_dns(ingress_address: pulumi.Input[str]) -> dict[str, pulumi.Input[object]]:
+        """The zone's records point at the ingress controller (created below): registered from the outputs."""
+        if not dns_spec.domain:
+            return {}
+        dns = Dns("dns", DnsArgs(spec=dns_spec, ingress_address=ingress_address))
+        return {"dnsZoneId": dns.zone_id, "dnsRecords": dns.record_names}
+
     # [edge-dns] components above this line
     # cert-manager and the Let's Encrypt issuers on the cluster; Ingresses name certificates.cluster_issuer
     # and depend on certificates.ready.
@@ -234,6 +244,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "secretNames": secrets.secret_names,
         "secretRotationTopic": secrets.rotation_topic,
         # [runtime-workloads] outputs above this line
+        **edge_dns(ingress.address),
         # [edge-dns] outputs above this line
         "certManagerNamespace": certificates.namespace,
         "clusterIssuer": certificates.cluster_issuer,

@@ -26,6 +26,7 @@ from components.cache import CacheSpec
 from components.certificates import CertificatesSpec, Solver
 from components.cluster import ClusterSpec
 from components.database import DatabaseSpec
+from components.dns import DnsSpec
 from components.iam import IamSpec
 from components.ingress import IngressSpec
 from components.naming import NAME_PREFIX_PATTERN
@@ -153,6 +154,11 @@ class StackSettings(BaseModel):
         "§1, §9 Kubernetes Optimization).",
     )
     # [runtime-workloads] component settings above this line
+    dns: DnsSpec = Field(
+        default_factory=lambda: DnsSpec.model_validate({}),
+        description="The Dns component: Cloudflare records, email authentication and zone settings (checklist §4); "
+        "SPF and DMARC are checked offline before anything is created.",
+    )
     # [edge-dns] component settings above this line
     certificates: CertificatesSpec = Field(
         default_factory=lambda: CertificatesSpec.model_validate({}),

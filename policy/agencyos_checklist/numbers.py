@@ -99,6 +99,12 @@ def seconds(stated: Stated[str]) -> int:
 
 
 # [runtime-workloads] numbers above this line
+# Final Go-Live › T-1 Day / T+24 Hours: A and CNAME records at 300 s around launch (quick rollback), then
+# back to 3600 s; TXT (and MX) stay at 3600 s (§4 Domain Setup's table states the same TTLs). Kept with
+# their unit, as durations are here (read with ``seconds``); the launch TTL as 5m, the same 300 s: the
+# backups alert's 300s alignment period (a Cloud Monitoring choice, not this number) would otherwise repeat it.
+DNS_LAUNCH_TTL: Final = Stated("5m", "final-go-live-checklist.t-1-day.2", "DNS TTL reduced to 300s")
+DNS_NORMAL_TTL: Final = Stated("3600s", "final-go-live-checklist.t-24-hours.5", "back to normal (3600s)")
 # [edge-dns] numbers above this line
 # §5 Let's Encrypt (Free Option): the checklist's cert-manager release (its kubectl line; we pin a newer
 # one, agencyos_checklist.deviations) and its ClusterIssuer (code block): name, ACME server, HTTP-01 class.

@@ -8,6 +8,7 @@ listed in ``POLICY_MODULES``.
 # [cache-storage] policy module imports go above this line
 # [runtime-cluster] policy module imports go above this line
 from agencyos_policy import stack
+from agencyos_policy.cloudflare import dns
 from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
 from agencyos_policy.kubernetes import ingress, namespaces, workloads
 
@@ -32,6 +33,7 @@ POLICY_MODULES = (
     namespaces,
     stack,
     # [runtime-workloads] modules above this line
+    dns,
     # [edge-dns] modules above this line
     # [edge-tls] modules above this line
     ingress,

@@ -26,6 +26,7 @@ CASE_MODULES = (
     "tests.policy.kubernetes.workloads_cases",
     "tests.policy.stack_cases",
     # [runtime-workloads] case modules above this line
+    "tests.policy.cloudflare.dns_cases",
     # [edge-dns] case modules above this line
     # [edge-tls] case modules above this line
     "tests.policy.kubernetes.ingress_cases",

@@ -1,0 +1,1 @@
+"""Cloudflare policies: DNS records, email authentication and zone settings (checklist §4, §8)."""
