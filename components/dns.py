@@ -28,7 +28,7 @@ from typing import Any
 
 import dns.resolver
 import pulumi
-from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, seconds
+from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, HSTS_MAX_AGE_SECONDS, seconds
 from checkdmarc.dmarc import DMARCError, parse_dmarc_record, parse_dmarc_report_uri
 from checkdmarc.spf import SPF_MECHANISM_REGEX, SPFError, parse_spf_record
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -44,8 +44,6 @@ SPF_MAX_LOOKUPS = 10
 SPF_LOOKUP_TERMS = frozenset({"include", "a", "mx", "ptr", "exists", "redirect"})
 SPF_ENDINGS = ("-all", "~all")
 DMARC_POLICIES = ("quarantine", "reject")
-# HSTS: one year with subdomains (the preload list's floor, https://hstspreload.org/#deployment-recommendations).
-HSTS_MAX_AGE_SECONDS = 365 * 86400
 MIN_TLS_VERSION = "1.2"
 SSL_MODE = "strict"
 ZONE_SETTINGS: dict[str, Any] = {

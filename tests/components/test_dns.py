@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, seconds
+from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, HSTS_MAX_AGE_SECONDS, seconds
 from pydantic import ValidationError
 
 from agencyos_infra.engine import ProgramRun, run_program
-from components.dns import AUTOMATIC_TTL, HSTS_MAX_AGE_SECONDS, DnsArgs, DnsSpec, spf_lookups
+from components.dns import AUTOMATIC_TTL, DnsArgs, DnsSpec, spf_lookups
 
 RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
