@@ -10,7 +10,7 @@ listed in ``POLICY_MODULES``.
 from agencyos_policy import stack
 from agencyos_policy.cloudflare import dns
 from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
-from agencyos_policy.kubernetes import ingress, namespaces, workloads
+from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 
 # [runtime-workloads] policy module imports go above this line
 # [edge-dns] policy module imports go above this line
@@ -35,6 +35,8 @@ POLICY_MODULES = (
     # [runtime-workloads] modules above this line
     dns,
     # [edge-dns] modules above this line
+    helm,
+    tls,
     # [edge-tls] modules above this line
     ingress,
     # [edge-ingress] modules above this line

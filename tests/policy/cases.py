@@ -28,6 +28,8 @@ CASE_MODULES = (
     # [runtime-workloads] case modules above this line
     "tests.policy.cloudflare.dns_cases",
     # [edge-dns] case modules above this line
+    "tests.policy.kubernetes.helm_cases",
+    "tests.policy.kubernetes.tls_cases",
     # [edge-tls] case modules above this line
     "tests.policy.kubernetes.ingress_cases",
     # [edge-ingress] case modules above this line
