@@ -37,6 +37,22 @@ k8s.core.v1.ConfigMap(
     },
 )
 
+# The issuer the Ingresses name exists, so each is rejected only for what its own name says.
+k8s.apiextensions.CustomResource(
+    "letsencrypt-prod",
+    api_version="cert-manager.io/v1",
+    kind="ClusterIssuer",
+    metadata={"name": "letsencrypt-prod"},
+    spec={
+        "acme": {
+            "server": "https://acme-v02.api.letsencrypt.org/directory",
+            "email": "ops@quickstart.example",
+            "privateKeySecretRef": {"name": "letsencrypt-prod-account"},
+            "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}],
+        }
+    },
+)
+
 
 def ingress(name: str, annotations: dict[str, str]) -> None:
     k8s.networking.v1.Ingress(

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from agencyos_checklist.numbers import AUTH_RATE_LIMIT_RPM, GLOBAL_RATE_LIMIT_RPM, HSTS_MAX_AGE_SECONDS
 from pydantic import ValidationError
 
 from agencyos_infra.engine import CapturedResource, ProgramRun
 from components.app_ingresses import CLUSTER_ISSUER_ANNOTATION, DEFAULT_CLUSTER_ISSUER, NGINX, AppIngressesArgs
 from components.ingress import CHART_REPOSITORY, CHART_VERSION, IngressControllerArgs, IngressSpec
-from tests.conftest import run_repo_stack
+from tests.conftest import REPO, run_repo_stack
 
 CONTROLLER = "agencyos:ingress:IngressController"
 INGRESSES = "agencyos:ingress:AppIngresses"
@@ -78,7 +79,9 @@ def test_one_load_balancer_on_a_regional_static_address_keeping_client_ips(prod_
     assert address.inputs.plain["region"] == "us-central1" and address.inputs.plain["addressType"] == "EXTERNAL"
     service = _release(prod_run).inputs.plain["values"]["controller"]["service"]
     assert service["type"] == "LoadBalancer" and service["externalTrafficPolicy"] == "Local"
-    assert "loadBalancerSourceRanges" not in service  # no proxy trusted in prod's settings
+    # Prod's DNS proxies through Cloudflare: only Cloudflare's ranges (prod's trustedProxyCidrs) reach the balancer.
+    trusted = yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text())["config"]["agencyos-infra:ingress"]
+    assert service["loadBalancerSourceRanges"] == trusted["trustedProxyCidrs"]
     # The program declares no Service of type LoadBalancer of its own.
     assert not [s for s in prod_run.of_type(SERVICE) if s.inputs.plain["spec"].get("type") == "LoadBalancer"]
     assert "ingressAddress" in prod_run.stack_outputs.plain
@@ -100,7 +103,7 @@ def test_ingresses_route_hosts_to_the_services_with_tls_and_the_issuer(prod_run:
     ingresses = _ingresses(prod_run)
     assert set(ingresses) == {"frontend", "api", "api-auth"}
     backends = {"frontend": "frontend", "api": "backend", "api-auth": "backend"}
-    hosts = {"frontend": ["app.agencyos.example"], "api": ["api.agencyos.example"]}
+    hosts = {"frontend": ["agencyos.example", "www.agencyos.example"], "api": ["api.agencyos.example"]}
     hosts["api-auth"] = hosts["api"]
     secrets = set()
     for name, ingress in ingresses.items():

@@ -36,7 +36,7 @@ def test_uploads_bucket_is_private_versioned_and_protected(prod_run: ProgramRun)
 
 def test_cors_allows_only_the_configured_frontend(prod_run: ProgramRun) -> None:
     [cors] = _uploads(prod_run).inputs.plain["cors"]
-    assert cors["origins"] == ["https://app.agencyos.example"]
+    assert cors["origins"] == ["https://agencyos.example"]
     assert "*" not in str(cors["origins"]) and "DELETE" not in cors["methods"]
 
 

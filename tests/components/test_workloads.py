@@ -138,7 +138,7 @@ def test_the_environment_is_a_configmap_without_secrets(prod_run: ProgramRun) ->
     assert data["ENVIRONMENT"] == "production" and data["DEBUG"] == "false", config.urn
     assert data["LOG_LEVEL"] == "INFO" and data["PAYPAL_MODE"] == "live", config.urn
     assert data["BACKEND_URL"] == "https://api.agencyos.example", config.urn
-    assert data["CORS_ORIGINS"] == "https://app.agencyos.example", config.urn
+    assert data["CORS_ORIGINS"] == "https://agencyos.example", config.urn
     assert (data["DB_POOL_SIZE"], data["DB_MAX_OVERFLOW"], data["ACCESS_TOKEN_EXPIRE_MINUTES"]) == ("20", "10", "15")
     assert not config.inputs.secret_paths, config.urn
     secret_values = [
