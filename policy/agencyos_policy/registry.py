@@ -172,27 +172,38 @@ def resource_policy(
     """Registers the decorated check as a resource policy (see the module docstring)."""
 
     def register(check: Check) -> Check:
-        if not NAME_SCHEME.match(name):
-            raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
-        if name in REGISTRY:
-            raise ValueError(f"policy name {name!r} is registered twice")
-        REGISTRY[name] = PolicySpec(
-            name=name,
-            item=checklist_item(item),
-            level=level,
-            severity=severity,
-            description=description,
-            remediation=remediation,
-            # A frozenset subclass (a type family matched by pattern, e.g. every IAM resource) is kept as is.
-            resource_types=resource_types if isinstance(resource_types, frozenset) else frozenset(resource_types),
-            check=check,
-            applies=applies,
-            config=dict(config or {}),
-            tags=tuple(tags),
+        _register(
+            PolicySpec(
+                name=name,
+                item=_known_item(name, item),
+                level=level,
+                severity=severity,
+                description=description,
+                remediation=remediation,
+                # A frozenset subclass (a type family matched by pattern, e.g. every IAM resource) is kept as is.
+                resource_types=resource_types if isinstance(resource_types, frozenset) else frozenset(resource_types),
+                check=check,
+                applies=applies,
+                config=dict(config or {}),
+                tags=tuple(tags),
+            )
         )
         return check
 
     return register
+
+
+def _known_item(name: str, item: str) -> Item:
+    """The checklist item a policy enforces; its name is checked first, so a bad name is the error shown."""
+    if not NAME_SCHEME.match(name):
+        raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
+    return checklist_item(item)
+
+
+def _register(spec: PolicySpec) -> None:
+    if spec.name in REGISTRY:
+        raise ValueError(f"policy name {spec.name!r} is registered twice")
+    REGISTRY[spec.name] = spec
 
 
 def build_policies() -> list[ResourceValidationPolicy]:
@@ -268,22 +279,20 @@ def stack_policy(
     """Registers the decorated check as a stack policy: for rules that span resources."""
 
     def register(check: StackCheck) -> StackCheck:
-        if not NAME_SCHEME.match(name):
-            raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
-        if name in REGISTRY:
-            raise ValueError(f"policy name {name!r} is registered twice")
-        REGISTRY[name] = StackPolicySpec(
-            name=name,
-            item=checklist_item(item),
-            level=level,
-            severity=severity,
-            description=description,
-            remediation=remediation,
-            resource_types=frozenset(resource_types),
-            check=lambda _subject: (),
-            config=dict(config or {}),
-            tags=tuple(tags),
-            stack_check=check,
+        _register(
+            StackPolicySpec(
+                name=name,
+                item=_known_item(name, item),
+                level=level,
+                severity=severity,
+                description=description,
+                remediation=remediation,
+                resource_types=frozenset(resource_types),
+                check=lambda _subject: (),
+                config=dict(config or {}),
+                tags=tuple(tags),
+                stack_check=check,
+            )
         )
         return check
 
