@@ -24,6 +24,9 @@ from agencyos_infra.engine import CapturedResource, ProgramRun, run_program
 from agencyos_infra.stackconfig import load_stack_config
 from agencyos_infra.wire import read_properties
 
+# The shared test scaffolding asserts too: pytest explains its failures as it does the test modules'.
+pytest.register_assert_rewrite("tests.example_runs", "tests.policy.runners")
+
 REPO = Path(__file__).resolve().parent.parent
 POLICY_DIR = REPO / "policy"
 EXAMPLES = REPO / "examples"

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from tests.conftest import mandatory_violations, report_sections
+from tests.example_runs import BOTH_MODES, assert_passes, assert_rejected, preview_example
 
-from tests.conftest import EXAMPLES, mandatory_violations, report_sections, run_cli
-
-MODES = [["--mode", "up"], ["--mode", "preview"]]
-MODE_IDS = ["up", "preview"]
 REDIS = "gcp:redis/instance:Instance"
 BUCKET = "gcp:storage/bucket:Bucket"
 
@@ -60,20 +57,18 @@ def test_every_mandatory_data_policy_is_exercised() -> None:
     assert {policy for policy, _, _ in EXPECTED} == MANDATORY_DATA_POLICIES
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_compliant_data_tier_passes(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-data"), "--stack", "dev", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Mandatory violations: 0" in result.stdout
-    assert not mandatory_violations(result.stdout)
+    result = preview_example("compliant-data", "dev", mode)
+    assert_passes(result)
     for name in ("sessions", "queue", "uploads", "db-archive", "writer-uploads", "archive-creators"):
         assert re.search(rf"\s{re.escape(name)}(\s|$)", result.stdout, re.MULTILINE), name
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_noncompliant_data_tier_is_rejected(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-data"), "--stack", "dev", *mode)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = preview_example("noncompliant-data", "dev", mode)
+    assert_rejected(result)
     section = report_sections(result.stdout)[0]
     for policy in MANDATORY_DATA_POLICIES:
         assert f"[{policy}]" in section, policy

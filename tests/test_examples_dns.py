@@ -8,11 +8,9 @@ and unproxied-automatic TTLs, flexible SSL and TLS 1.0, and a second zone with n
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import mandatory_violations
+from tests.example_runs import BOTH_MODES, assert_passes, assert_rejected, preview_example
 
-from tests.conftest import EXAMPLES, mandatory_violations, run_cli
-
-MODES = [["--mode", "up"], ["--mode", "preview"]]
 RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 EXPECTED = {
@@ -30,16 +28,15 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
+@BOTH_MODES
 def test_a_compliant_zone_passes(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-dns"), "--stack", "prod", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Mandatory violations: 0" in result.stdout and not mandatory_violations(result.stdout)
+    result = preview_example("compliant-dns", "prod", mode)
+    assert_passes(result)
 
 
-@pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
+@BOTH_MODES
 def test_a_noncompliant_zone_is_rejected_naming_each_policy(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-dns"), "--stack", "prod", *mode)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = preview_example("noncompliant-dns", "prod", mode)
+    assert_rejected(result)
     assert mandatory_violations(result.stdout) == EXPECTED, result.stdout
     assert "mail.example.net" not in result.stdout  # record contents are never echoed

@@ -8,12 +8,9 @@ reported against that resource, and nothing else.
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import mandatory_violations, report_sections
+from tests.example_runs import BOTH_MODES, assert_passes, assert_rejected, preview_example
 
-from tests.conftest import EXAMPLES, mandatory_violations, report_sections, run_cli
-
-MODES = [["--mode", "up"], ["--mode", "preview"]]
-MODE_IDS = ["up", "preview"]
 RELEASE = "kubernetes:helm.sh/v3:Release"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"
@@ -26,17 +23,16 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_compliant_edge_passes(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-ingress"), "--stack", "prod", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Mandatory violations: 0" in result.stdout and not mandatory_violations(result.stdout)
+    result = preview_example("compliant-ingress", "prod", mode)
+    assert_passes(result)
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_noncompliant_edge_is_rejected_naming_each_policy(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-ingress"), "--stack", "prod", *mode)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = preview_example("noncompliant-ingress", "prod", mode)
+    assert_rejected(result)
     assert mandatory_violations(result.stdout) == EXPECTED, result.stdout
     section = report_sections(result.stdout)[0]
     assert "metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]" in section

@@ -8,12 +8,9 @@ each must be reported against that resource, and nothing else.
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import mandatory_violations, report_sections
+from tests.example_runs import BOTH_MODES, assert_passes, assert_rejected, preview_example
 
-from tests.conftest import EXAMPLES, mandatory_violations, report_sections, run_cli
-
-MODES = [["--mode", "up"], ["--mode", "preview"]]
-MODE_IDS = ["up", "preview"]
 RELEASE = "kubernetes:helm.sh/v3:Release"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 EXPECTED = {
@@ -30,19 +27,18 @@ EXPECTED_MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_compliant_tls_setup_passes(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-tls"), "--stack", "prod", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Mandatory violations: 0" in result.stdout and not mandatory_violations(result.stdout)
+    result = preview_example("compliant-tls", "prod", mode)
+    assert_passes(result)
     for name in ("storefront", "checkout", "docs", "le-dns", "cert-manager"):
         assert name in result.stdout, name
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_noncompliant_tls_setup_is_rejected_naming_each_policy(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-tls"), "--stack", "prod", *mode)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = preview_example("noncompliant-tls", "prod", mode)
+    assert_rejected(result)
     assert mandatory_violations(result.stdout) == EXPECTED, result.stdout
     section = report_sections(result.stdout)[0]
     for message in EXPECTED_MESSAGES:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from tests.conftest import REPORTED_VIOLATION, mandatory_violations, report_sections
+from tests.example_runs import BOTH_MODES, assert_passes, assert_rejected, preview_example
 
-from tests.conftest import EXAMPLES, REPORTED_VIOLATION, mandatory_violations, report_sections, run_cli
-
-MODES = [["--mode", "up"], ["--mode", "preview"]]
-MODE_IDS = ["up", "preview"]
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -79,12 +76,10 @@ def test_every_mandatory_workload_policy_is_exercised() -> None:
     assert {policy for policy, _, _ in EXPECTED} == MANDATORY_WORKLOAD_POLICIES
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_compliant_application_tier_passes(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "compliant-workloads"), "--stack", "prod", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Mandatory violations: 0" in result.stdout
-    assert not mandatory_violations(result.stdout)
+    result = preview_example("compliant-workloads", "prod", mode)
+    assert_passes(result)
     for name in ("api", "worker", "reports", "api-hpa", "worker-hpa", "app-settings", "stripe-api-key"):
         assert re.search(rf"\s{re.escape(name)}(\s|$)", result.stdout, re.MULTILINE), name
     # The compliant tier is judged by the workload policies, not skipped: only advisories about the stack remain.
@@ -92,10 +87,10 @@ def test_a_compliant_application_tier_passes(mode: list[str]) -> None:
     assert not advisories & MANDATORY_WORKLOAD_POLICIES
 
 
-@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@BOTH_MODES
 def test_a_noncompliant_application_tier_is_rejected(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant-workloads"), "--stack", "prod", *mode)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = preview_example("noncompliant-workloads", "prod", mode)
+    assert_rejected(result)
     section = report_sections(result.stdout)[0]
     for policy in MANDATORY_WORKLOAD_POLICIES:
         assert f"[{policy}]" in section, policy

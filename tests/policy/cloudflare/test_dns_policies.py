@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agencyos_policy import ALL_POLICIES
 
 from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
 from agencyos_infra.wire import UNKNOWN
 from tests.conftest import single_resource_run, validate_in_process
 from tests.policy.cases import mutate
@@ -27,17 +24,15 @@ from tests.policy.cloudflare.dns_cases import (
     ZONE_POLICIES,
     ZONE_SETTING,
 )
+from tests.policy.runners import PackAnalyze, by_prefix, failures
 from tests.policy.stack_cases import validate_stack_in_process
 
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES if policy.name.startswith("cloudflare-")}
+BY_NAME = by_prefix("cloudflare-")
 RESOURCE_POLICIES = ("cloudflare-dns-record-launch-ttl", "cloudflare-zonesetting-zone-https-only")
 
 
 def failing(props: dict[str, Any], resource_type: str = DNS_RECORD) -> dict[str, list[str]]:
-    results = {
-        name: validate_in_process(BY_NAME[name], props, resource_type=resource_type) for name in RESOURCE_POLICIES
-    }
-    return {name: messages for name, messages in results.items() if messages}
+    return failures(RESOURCE_POLICIES, props, resource_type=resource_type)
 
 
 def zone_failures(props: dict[str, Any]) -> dict[str, list[str]]:
@@ -109,7 +104,7 @@ def _resource_level(report: PolicyReport) -> list[str]:
     return [v.policy for v in report.mandatory if v.policy in RESOURCE_POLICIES]
 
 
-def test_grpc_baseline_passes(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_baseline_passes(pack_analyze: PackAnalyze) -> None:
     report = pack_analyze(single_resource_run(DNS_RECORD, A_RECORD))
     assert _resource_level(report) == []
     # Alone in its stack, the record's zone has no MX, SPF, DKIM or DMARC: the zone rules say so.
@@ -118,7 +113,7 @@ def test_grpc_baseline_passes(pack_analyze: Callable[[ProgramRun], PolicyReport]
 
 @pytest.mark.parametrize(("policy", "changes"), RECORD_VIOLATIONS, ids=str)
 def test_grpc_record_violations_are_reported_with_level_and_item(
-    pack_analyze: Callable[[ProgramRun], PolicyReport], policy: str, changes: dict[str, Any]
+    pack_analyze: PackAnalyze, policy: str, changes: dict[str, Any]
 ) -> None:
     report = pack_analyze(single_resource_run(DNS_RECORD, mutate(A_RECORD, changes)))
     assert _resource_level(report) == [policy]
@@ -126,14 +121,12 @@ def test_grpc_record_violations_are_reported_with_level_and_item(
 
 
 @pytest.mark.parametrize("props", SETTING_VIOLATIONS, ids=str)
-def test_grpc_zone_setting_violations(
-    pack_analyze: Callable[[ProgramRun], PolicyReport], props: dict[str, Any]
-) -> None:
+def test_grpc_zone_setting_violations(pack_analyze: PackAnalyze, props: dict[str, Any]) -> None:
     report = pack_analyze(single_resource_run(ZONE_SETTING, {"zoneId": ZONE, **props}))
     assert [v.policy for v in report.mandatory] == ["cloudflare-zonesetting-zone-https-only"]
 
 
-def test_grpc_unknown_ttl_stays_mandatory(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_unknown_ttl_stays_mandatory(pack_analyze: PackAnalyze) -> None:
     report = pack_analyze(single_resource_run(DNS_RECORD, mutate(A_RECORD, {"ttl": UNKNOWN})))
     assert _resource_level(report) == ["cloudflare-dns-record-launch-ttl"]
     assert not any("can't run policy" in v.message for v in report.violations)

@@ -6,7 +6,6 @@ same policies in the pack process the CLI would start.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,15 +13,14 @@ from agencyos_policy import ALL_POLICIES
 from agencyos_policy.gcp.cloudsql import INSTANCE
 from agencyos_policy.registry import REGISTRY
 
-from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
 from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from tests.conftest import single_resource_run, validate_in_process
 from tests.policy.cases import DELETE
 from tests.policy.cases import mutate as mutate_base
 from tests.policy.gcp.cloudsql_cases import BASELINE, COMPLIANT_CHANGES, VIOLATIONS
+from tests.policy.runners import PackAnalyze, by_prefix, failures
 
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES if policy.name.startswith("gcp-cloudsql-")}
+BY_NAME = by_prefix("gcp-cloudsql-")
 
 
 def mutate(changes: dict[str, Any], base: dict[str, Any] = BASELINE) -> dict[str, Any]:
@@ -30,11 +28,7 @@ def mutate(changes: dict[str, Any], base: dict[str, Any] = BASELINE) -> dict[str
 
 
 def failing(props: dict[str, Any], *, protect: bool = True, resource_type: str = INSTANCE) -> dict[str, list[str]]:
-    results = {
-        name: validate_in_process(policy, props, resource_type=resource_type, protect=protect)
-        for name, policy in BY_NAME.items()
-    }
-    return {name: messages for name, messages in results.items() if messages}
+    return failures(BY_NAME, props, resource_type=resource_type, protect=protect)
 
 
 def test_baseline_is_compliant() -> None:
@@ -149,7 +143,7 @@ def test_messages_never_echo_property_values(changes: dict[str, Any]) -> None:
 # --- the same policies through the gRPC analyzer protocol ------------------------------------------
 
 
-def test_grpc_baseline_passes_and_metadata_arrives(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_baseline_passes_and_metadata_arrives(pack_analyze: PackAnalyze) -> None:
     report = pack_analyze(single_resource_run(INSTANCE, BASELINE))
     assert report.violations == []
     assert report.pack_name == "agencyos-production-checklist" and report.pack_version == "0.1.0"
@@ -159,7 +153,7 @@ def test_grpc_baseline_passes_and_metadata_arrives(pack_analyze: Callable[[Progr
         assert info.checklist_item == f"{item.path} [{item.id}]: {item.statement}", name
 
 
-def test_grpc_violations_are_mandatory_and_name_their_item(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_violations_are_mandatory_and_name_their_item(pack_analyze: PackAnalyze) -> None:
     props = mutate({"settings.ipConfiguration.ipv4Enabled": True, "settings.backupConfiguration.enabled": False})
     report = pack_analyze(single_resource_run(INSTANCE, props, protect=False))
     assert {v.policy for v in report.mandatory} == {
@@ -174,7 +168,7 @@ def test_grpc_violations_are_mandatory_and_name_their_item(pack_analyze: Callabl
         assert violation.checklist_item and violation.severity in {"critical", "high"}
 
 
-def test_grpc_unknowns_stay_mandatory(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_unknowns_stay_mandatory(pack_analyze: PackAnalyze) -> None:
     props = mutate(
         {"settings.ipConfiguration.ipv4Enabled": UNKNOWN, "settings.ipConfiguration.privateNetwork": UNKNOWN}
     )
@@ -183,7 +177,7 @@ def test_grpc_unknowns_stay_mandatory(pack_analyze: Callable[[ProgramRun], Polic
     assert report.mandatory and "can't run policy" not in report.mandatory[0].message
 
 
-def test_grpc_secret_values_are_still_judged(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:
     props = mutate(
         {"settings.ipConfiguration.sslMode": {SIG_KEY: SECRET_SIG, "value": "ALLOW_UNENCRYPTED_AND_ENCRYPTED"}}
     )

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agencyos_policy import ALL_POLICIES
 
-from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
 from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from tests.conftest import single_resource_run, validate_in_process
-from tests.policy.cases import DELETE, Case, mutate
+from tests.policy.cases import DELETE, mutate
 from tests.policy.gcp.container_cases import (
     ACCOUNT,
     ADVISORY,
@@ -28,24 +24,11 @@ from tests.policy.gcp.container_cases import (
     PRIVATE,
     VIOLATIONS,
 )
-
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES}
-
-
-def _ids(case: Case) -> str:
-    return f"{case.policy}:{case.note}"
-
-
-def _in_process(case: Case) -> list[str]:
-    return validate_in_process(BY_NAME[case.policy], case.props, resource_type=case.resource_type, protect=case.protect)
+from tests.policy.runners import BY_NAME, PackAnalyze, ResourceCaseSuite, failures
 
 
 def failing(props: dict[str, Any], resource_type: str = CLUSTER, *, protect: bool = True) -> set[str]:
-    return {
-        name
-        for name in CONTAINER
-        if validate_in_process(BY_NAME[name], props, resource_type=resource_type, protect=protect)
-    }
+    return set(failures(CONTAINER, props, resource_type=resource_type, protect=protect))
 
 
 def test_the_pack_registers_the_container_policies_at_their_levels() -> None:
@@ -55,14 +38,13 @@ def test_the_pack_registers_the_container_policies_at_their_levels() -> None:
         assert BY_NAME[name].enforcement_level.value == expected, name
 
 
-@pytest.mark.parametrize("case", FAILING, ids=_ids)
-def test_each_violation_fails_in_process(case: Case) -> None:
-    assert _in_process(case), case.note
+class TestCases(ResourceCaseSuite):
+    FAILING = FAILING
+    PASSING = PASSING
 
-
-@pytest.mark.parametrize("case", PASSING, ids=_ids)
-def test_each_compliant_case_passes_in_process(case: Case) -> None:
-    assert _in_process(case) == [], case.note
+    @staticmethod
+    def level(policy: str) -> str:
+        return "advisory" if policy in ADVISORY else "mandatory"
 
 
 @pytest.mark.parametrize(
@@ -79,25 +61,6 @@ def test_each_change_fails_only_its_own_policy(
     }
     assert policy in failing(mutate(base, changes), type_)
     assert failing(mutate(base, changes), type_) - {policy} <= overlaps.get(policy, set())
-
-
-@pytest.mark.parametrize("case", FAILING, ids=_ids)
-def test_each_violation_fails_through_the_pack(case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
-    report = pack_analyze(single_resource_run(case.resource_type, case.props, protect=case.protect))
-    mine = [v for v in report.violations if v.policy == case.policy]
-    assert mine, (case.note, report.violations)
-    expected = "advisory" if case.policy in ADVISORY else "mandatory"
-    assert {v.enforcement_level for v in mine} == {expected}
-    # Unknowns are decided by the policy, never downgraded by the SDK's "can't run during preview".
-    assert all("can't run policy" not in v.message for v in mine)
-
-
-@pytest.mark.parametrize("case", PASSING, ids=_ids)
-def test_each_compliant_case_passes_through_the_pack(
-    case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]
-) -> None:
-    report = pack_analyze(single_resource_run(case.resource_type, case.props))
-    assert [v for v in report.violations if v.policy == case.policy] == [], case.note
 
 
 def test_autopilot_meets_the_rules_it_implies() -> None:
@@ -144,7 +107,7 @@ def test_unknown_values_are_named_in_the_message() -> None:
     assert message.startswith("privateClusterConfig.enablePrivateNodes is computed and unknown during preview")
 
 
-def test_secret_values_are_still_judged(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:
     props = mutate(
         CLUSTER_BASELINE,
         {"nodeConfig.serviceAccount": {SIG_KEY: SECRET_SIG, "value": DEFAULT_ACCOUNT}},

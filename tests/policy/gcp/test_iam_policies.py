@@ -3,54 +3,21 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
 
 import pytest
-from agencyos_policy import ALL_POLICIES
 from agencyos_policy.gcp.iam import HIERARCHY_IAM_RESOURCES, IAM_RESOURCES, TypeFamily
 
-from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
-from tests.conftest import single_resource_run, validate_in_process
-from tests.policy.cases import Case
+from tests.conftest import validate_in_process
 from tests.policy.gcp.iam_cases import BASIC, FAILING, KEY, PASSING, PROJECT_MEMBER, member
+from tests.policy.runners import BY_NAME, ResourceCaseSuite
 
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES}
 LEVELS = {BASIC: "mandatory", KEY: "advisory", "gcp-iam-grant-no-project-secret-access": "advisory"}
 
 
-def _ids(case: Case) -> str:
-    return f"{case.policy}:{case.note}"
-
-
-def _in_process(case: Case) -> list[str]:
-    return validate_in_process(BY_NAME[case.policy], case.props, resource_type=case.resource_type)
-
-
-@pytest.mark.parametrize("case", FAILING, ids=_ids)
-def test_each_violation_fails_in_process(case: Case) -> None:
-    assert _in_process(case), case.note
-
-
-@pytest.mark.parametrize("case", PASSING, ids=_ids)
-def test_each_compliant_case_passes_in_process(case: Case) -> None:
-    assert _in_process(case) == [], case.note
-
-
-@pytest.mark.parametrize("case", FAILING, ids=_ids)
-def test_each_violation_fails_through_the_pack(case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
-    report = pack_analyze(single_resource_run(case.resource_type, case.props))
-    mine = [v for v in report.violations if v.policy == case.policy]
-    assert mine and {v.enforcement_level for v in mine} == {LEVELS[case.policy]}, (case.note, report.violations)
-    assert all("can't run policy" not in v.message for v in mine)
-
-
-@pytest.mark.parametrize("case", PASSING, ids=_ids)
-def test_each_compliant_case_passes_through_the_pack(
-    case: Case, pack_analyze: Callable[[ProgramRun], PolicyReport]
-) -> None:
-    report = pack_analyze(single_resource_run(case.resource_type, case.props))
-    assert [v for v in report.violations if v.policy == case.policy] == [], case.note
+class TestCases(ResourceCaseSuite):
+    FAILING = FAILING
+    PASSING = PASSING
+    level = staticmethod(LEVELS.__getitem__)
 
 
 @pytest.mark.parametrize(

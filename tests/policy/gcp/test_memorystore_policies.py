@@ -5,28 +5,21 @@ In-process through the SDK's unknown-checking proxy, then through the pack proce
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agencyos_policy import ALL_POLICIES
 
-from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
 from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from tests.conftest import single_resource_run, validate_in_process
 from tests.policy.cases import mutate
 from tests.policy.gcp.memorystore_cases import BASELINE, COMPLIANT_CHANGES, INSTANCE, VIOLATIONS
+from tests.policy.runners import PackAnalyze, by_prefix, failures
 
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES if policy.name.startswith("gcp-redis-")}
+BY_NAME = by_prefix("gcp-redis-")
 
 
 def failing(props: dict[str, Any], *, protect: bool = True, resource_type: str = INSTANCE) -> dict[str, list[str]]:
-    results = {
-        name: validate_in_process(policy, props, resource_type=resource_type, protect=protect)
-        for name, policy in BY_NAME.items()
-    }
-    return {name: messages for name, messages in results.items() if messages}
+    return failures(BY_NAME, props, resource_type=resource_type, protect=protect)
 
 
 def test_baseline_is_compliant() -> None:
@@ -96,13 +89,13 @@ def test_policy_config_changes_the_memory_floor() -> None:
 # --- through the pack over gRPC ------------------------------------------------------------------
 
 
-def test_grpc_baseline_passes(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_baseline_passes(pack_analyze: PackAnalyze) -> None:
     assert pack_analyze(single_resource_run(INSTANCE, BASELINE)).violations == []
 
 
 @pytest.mark.parametrize(("policy", "changes"), VIOLATIONS, ids=lambda v: str(v))
 def test_grpc_each_violation_is_reported_with_its_level_and_item(
-    pack_analyze: Callable[[ProgramRun], PolicyReport], policy: str, changes: dict[str, Any]
+    pack_analyze: PackAnalyze, policy: str, changes: dict[str, Any]
 ) -> None:
     report = pack_analyze(single_resource_run(INSTANCE, mutate(BASELINE, changes)))
     assert [v.policy for v in report.violations] == [policy]
@@ -111,13 +104,13 @@ def test_grpc_each_violation_is_reported_with_its_level_and_item(
     assert violation.checklist_item
 
 
-def test_grpc_unknowns_stay_mandatory(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_unknowns_stay_mandatory(pack_analyze: PackAnalyze) -> None:
     report = pack_analyze(single_resource_run(INSTANCE, mutate(BASELINE, {"authEnabled": UNKNOWN})))
     assert [v.policy for v in report.mandatory] == ["gcp-redis-instance-auth-enabled"]
     assert "can't run policy" not in report.mandatory[0].message
 
 
-def test_grpc_secret_values_are_still_judged(pack_analyze: Callable[[ProgramRun], PolicyReport]) -> None:
+def test_grpc_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:
     props = mutate(BASELINE, {"tier": {SIG_KEY: SECRET_SIG, "value": "BASIC"}})
     report = pack_analyze(single_resource_run(INSTANCE, props))
     assert [v.policy for v in report.mandatory] == ["gcp-redis-instance-high-availability"]

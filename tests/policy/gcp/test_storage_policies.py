@@ -5,30 +5,23 @@ In-process through the SDK's unknown-checking proxy, then through the pack proce
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agencyos_policy import ALL_POLICIES
 from agencyos_policy.registry import REGISTRY
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 
-from agencyos_infra.analyzer import PolicyReport
-from agencyos_infra.engine import ProgramRun
 from agencyos_infra.wire import UNKNOWN
-from tests.conftest import single_resource_run, validate_in_process
+from tests.conftest import single_resource_run
 from tests.policy.cases import DELETE, mutate
 from tests.policy.gcp.storage_cases import BACKUPS, BUCKET, MEMBER, PASSES, UPLOADS, VIOLATIONS
+from tests.policy.runners import PackAnalyze, by_prefix, failures
 
-BY_NAME = {policy.name: policy for policy in ALL_POLICIES if policy.name.startswith("gcp-storage-")}
+BY_NAME = by_prefix("gcp-storage-")
 
 
 def failing(props: dict[str, Any], resource_type: str = BUCKET) -> dict[str, list[str]]:
-    results = {
-        policy_name: validate_in_process(policy, props, resource_type=resource_type)
-        for policy_name, policy in BY_NAME.items()
-    }
-    return {policy_name: messages for policy_name, messages in results.items() if messages}
+    return failures(BY_NAME, props, resource_type=resource_type)
 
 
 @pytest.mark.parametrize("props", [UPLOADS, BACKUPS], ids=["uploads", "backups"])
@@ -88,7 +81,7 @@ def test_other_resource_types_are_ignored() -> None:
 
 @pytest.mark.parametrize(("policy", "resource_type", "props"), VIOLATIONS, ids=lambda v: str(v)[:60])
 def test_grpc_each_violation_is_mandatory(
-    pack_analyze: Callable[[ProgramRun], PolicyReport], policy: str, resource_type: str, props: dict[str, Any]
+    pack_analyze: PackAnalyze, policy: str, resource_type: str, props: dict[str, Any]
 ) -> None:
     report = pack_analyze(single_resource_run(resource_type, props))
     # Other packs' IAM rules may judge the same grant too: this policy must be among the mandatory ones.
@@ -98,6 +91,6 @@ def test_grpc_each_violation_is_mandatory(
 
 @pytest.mark.parametrize(("policy", "resource_type", "props"), PASSES, ids=lambda v: str(v)[:60])
 def test_grpc_compliant_resources_pass(
-    pack_analyze: Callable[[ProgramRun], PolicyReport], policy: str, resource_type: str, props: dict[str, Any]
+    pack_analyze: PackAnalyze, policy: str, resource_type: str, props: dict[str, Any]
 ) -> None:
     assert pack_analyze(single_resource_run(resource_type, props)).violations == []
