@@ -607,7 +607,8 @@ class AnalysisSession:
                         if urns
                     },
                 )
-                for resource in run.resources
+                # The engine ranges over a concurrent map; a stable order keeps reports reproducible.
+                for resource in sorted(run.resources, key=lambda resource: resource.urn)
             ]
         )
         try:

@@ -1,14 +1,14 @@
 """The pack's analyzer, with the SDK's semantics and each request decoded once.
 
-pulumi-policy's ``Analyze`` decodes a resource's properties (``MessageToDict`` then
-``deserialize_properties``) once per policy, and calls every resource policy for every resource.
-With a hundred policies that is a hundred decodings per resource, and most policies are about other
-resource types. This servicer decodes once per request and gives each policy a fresh
-unknown-checking proxy over that one decoding (a proxy copies what it wraps, so a policy that writes
-to its props still cannot affect another), and skips a policy whose ``resource_types`` attribute
-(set by our registry) excludes the resource: such a policy reports nothing for it anyway.
-Everything else (levels, config, remediate downgrade, the "can't run during preview" advisory,
-not-applicable reasons) is the SDK's own code path.
+pulumi-policy decodes a resource's properties (``MessageToDict`` then ``deserialize_properties``) once
+per policy: in ``Analyze`` for every resource policy on every resource, in ``AnalyzeStack`` every
+resource of the stack for every stack policy. With a hundred policies that is a hundred decodings
+per resource, and most resource policies are about other resource types. This servicer decodes once
+per request and gives each policy fresh unknown-checking proxies over that one decoding (a proxy
+copies what it wraps, so a policy that writes to its props still cannot affect another), and skips a
+resource policy whose ``resource_types`` attribute (set by our registry) excludes the resource: such
+a policy reports nothing for it anyway. Everything else (levels, config, the remediate downgrade, the
+"can't run during preview" advisory, not-applicable reasons) follows the SDK's own code path.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class DecodeOnceAnalyzerServicer(_Base):
         decoded: Any = None
         opts = provider = None
         for policy in self._PolicyAnalyzerServicer__policies:
-            level = self._get_enforcement_level(policy)
-            if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.ResourceValidationPolicy):
+            level = self._level(policy, sdk.ResourceValidationPolicy)
+            if level is None:
                 continue
             types = getattr(policy, "resource_types", None)
             if types is not None and request.type not in types:
@@ -43,11 +43,6 @@ class DecodeOnceAnalyzerServicer(_Base):
                 reason = "Policy does not implement validate"
                 response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
                 continue
-            if level == sdk.EnforcementLevel.REMEDIATE:
-                level = sdk.EnforcementLevel.MANDATORY
-            report_violation = self._create_report_violation(
-                response, policy.name, policy.description, level, policy.severity
-            )
             if decoded is None:
                 decoded = deserialize_properties(json_format.MessageToDict(request.properties))
                 opts = self._get_resource_options(request)
@@ -62,34 +57,86 @@ class DecodeOnceAnalyzerServicer(_Base):
                 self._get_policy_config(policy.name),
                 self._PolicyAnalyzerServicer__stack_tags,
             )
-            try:
-                result = policy.validate(args, report_violation)
-                if isawaitable(result):
-                    loop = asyncio.new_event_loop()
-                    loop.run_until_complete(asyncio.Task(result, loop=loop))
-                    loop.close()
-            except UnknownValueError as error:
-                name, version = (
-                    self._PolicyAnalyzerServicer__policy_pack_name,
-                    self._PolicyAnalyzerServicer__policy_pack_version,
-                )
-                message = f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during preview"
-                response.diagnostics.append(
-                    proto.AnalyzeDiagnostic(
-                        policyName=policy.name,
-                        policyPackName=name,
-                        policyPackVersion=version,
-                        message=f"{message}: {error.message}",
-                        urn="",
-                        description=policy.description,
-                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-                    )
-                )
-            except sdk._NotApplicableError as error:
-                response.not_applicable.append(
-                    proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
-                )
+            self._validate(response, policy, level, args)
         return response
+
+    def AnalyzeStack(self, request: Any, _context: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        decoded: list[tuple[Any, Any, Any, Any]] | None = None
+        for policy in self._PolicyAnalyzerServicer__policies:
+            level = self._level(policy, sdk.StackValidationPolicy)
+            if level is None:
+                continue
+            if decoded is None:
+                decoded = [
+                    (
+                        resource,
+                        deserialize_properties(json_format.MessageToDict(resource.properties)),
+                        self._get_resource_options(resource),
+                        self._get_provider_resource(resource),
+                    )
+                    for resource in request.resources
+                ]
+            config = self._get_policy_config(policy.name)
+            args = sdk.StackValidationArgs(_stack_resources(decoded), config, self._PolicyAnalyzerServicer__stack_tags)
+            self._validate(response, policy, level, args)
+        return response
+
+    def _level(self, policy: Any, kind: type) -> Any:
+        """The level the policy runs at on this call, or None when it does not run (disabled, other kind)."""
+        level = self._get_enforcement_level(policy)
+        if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, kind):
+            return None
+        # A remediation that still leaves a violation, and any stack policy, report as mandatory.
+        return sdk.EnforcementLevel.MANDATORY if level == sdk.EnforcementLevel.REMEDIATE else level
+
+    def _validate(self, response: Any, policy: Any, level: Any, args: Any) -> None:
+        report_violation = self._create_report_violation(
+            response, policy.name, policy.description, level, policy.severity
+        )
+        try:
+            result = policy.validate(args, report_violation)
+            if isawaitable(result):
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(result, loop=loop))
+                loop.close()
+        except UnknownValueError as error:
+            name = self._PolicyAnalyzerServicer__policy_pack_name
+            version = self._PolicyAnalyzerServicer__policy_pack_version
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=name,
+                    policyPackVersion=version,
+                    message=f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during preview: "
+                    f"{error.message}",
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                )
+            )
+        except sdk._NotApplicableError as error:
+            reason = error.reason or ""
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+
+
+def _stack_resources(decoded: list[tuple[Any, Any, Any, Any]]) -> list[Any]:
+    """Fresh PolicyResources (own proxies) for one stack policy, linked to parents and dependencies as by the SDK."""
+    resources = {
+        request.urn: sdk.PolicyResource(
+            request.type, unknown_checking_proxy(props), request.urn, request.name, opts, provider, None, [], {}
+        )
+        for request, props, opts, provider in decoded
+    }
+    for request, _props, _opts, _provider in decoded:
+        resource = resources[request.urn]
+        if request.parent in resources:
+            resource.parent = resources[request.parent]
+        resource.dependencies.extend(resources[urn] for urn in request.dependencies if urn in resources)
+        for key, value in request.propertyDependencies.items():
+            resource.property_dependencies[key] = [resources[urn] for urn in value.urns if urn in resources]
+    return list(resources.values())
 
 
 def install() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from agencyos_infra.analyzer import PolicyPackProcess
 from agencyos_infra.engine import run_program
 from agencyos_infra.stackconfig import load_stack_config
@@ -22,24 +24,33 @@ def _stock_pack(tmp_path: Path) -> Path:
 
 
 def _violations(pack_dir: Path, program: Path, preview: bool) -> list[tuple[str, str, str, str]]:
-    loaded = load_stack_config(program, "dev")
-    options = {"project": loaded.project, "stack": "dev", "config": loaded.config, "dry_run": preview}
+    [stack_file] = program.glob("Pulumi.*.yaml")
+    stack = stack_file.name.split(".")[1]
+    loaded = load_stack_config(program, stack)
+    options = {"project": loaded.project, "stack": stack, "config": loaded.config, "dry_run": preview}
     with PolicyPackProcess(pack_dir, **options) as pack:
         session = pack.session()
         run = run_program(
-            loaded.program_dir, project=loaded.project, stack="dev", config=loaded.config, preview=preview, sink=session
+            loaded.program_dir, project=loaded.project, stack=stack, config=loaded.config, preview=preview, sink=session
         )
         assert run.error is None, run.error
         report = session.finish(run)
     return sorted((v.urn, v.policy, v.enforcement_level, v.message) for v in report.violations)
 
 
-def test_decode_once_answers_as_the_sdk_does(tmp_path: Path) -> None:
-    stock = _stock_pack(tmp_path)
-    for program in (EXAMPLES / "noncompliant", EXAMPLES / "compliant-plain"):
-        for preview in (True, False):
-            ours = _violations(POLICY_DIR, program, preview)
-            theirs = _violations(stock, program, preview)
-            assert ours == theirs, (program.name, preview)
-            if program.name == "noncompliant":
-                assert any(level == "mandatory" for _, _, level, _ in ours)
+# Resource and stack policies of every provider, failing and passing.
+PROGRAMS = ["noncompliant", "compliant-plain", "noncompliant-dns", "noncompliant-workloads", "noncompliant-tls"]
+
+
+@pytest.fixture(scope="module")
+def stock_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _stock_pack(tmp_path_factory.mktemp("stock"))
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_decode_once_answers_as_the_sdk_does(stock_pack: Path, program: str, preview: bool) -> None:
+    ours = _violations(POLICY_DIR, EXAMPLES / program, preview)
+    assert ours == _violations(stock_pack, EXAMPLES / program, preview), program
+    if program.startswith("noncompliant"):
+        assert any(level == "mandatory" for _, _, level, _ in ours)
