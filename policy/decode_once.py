@@ -14,6 +14,7 @@ a policy reports nothing for it anyway. Everything else (levels, config, the rem
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator, Mapping
 from inspect import isawaitable
 from typing import Any
 
@@ -125,7 +126,7 @@ def _stack_resources(decoded: list[tuple[Any, Any, Any, Any]]) -> list[Any]:
     """Fresh PolicyResources (own proxies) for one stack policy, linked to parents and dependencies as by the SDK."""
     resources = {
         request.urn: sdk.PolicyResource(
-            request.type, unknown_checking_proxy(props), request.urn, request.name, opts, provider, None, [], {}
+            request.type, _LazyProxy(props), request.urn, request.name, opts, provider, None, [], {}
         )
         for request, props, opts, provider in decoded
     }
@@ -137,6 +138,32 @@ def _stack_resources(decoded: list[tuple[Any, Any, Any, Any]]) -> list[Any]:
         for key, value in request.propertyDependencies.items():
             resource.property_dependencies[key] = [resources[urn] for urn in value.urns if urn in resources]
     return list(resources.values())
+
+
+class _LazyProxy(Mapping):
+    """The SDK's unknown-checking proxy of one resource's props, built when a stack policy first reads them.
+
+    A stack policy usually reads the props of a few resource types only; building a proxy copies the
+    whole property tree, for every resource, for every stack policy.
+    """
+
+    def __init__(self, props: Any) -> None:
+        self._props = props
+        self._proxy: Any = None
+
+    def _target(self) -> Any:
+        if self._proxy is None:
+            self._proxy = unknown_checking_proxy(self._props)
+        return self._proxy
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._target()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._target())
+
+    def __len__(self) -> int:
+        return len(self._target())
 
 
 def install() -> None:
