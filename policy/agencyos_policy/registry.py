@@ -127,26 +127,29 @@ class PolicySpec:
         for message in self.check(subject):
             report_violation(message, None)
 
-    def build(self) -> ResourceValidationPolicy:
+    def metadata(self, *extra_tags: str) -> dict[str, Any]:
+        """What the engine shows of the policy: description, level, severity, remediation, config, checklist item."""
         vendor, service = self.name.split("-")[:2]
-        policy = ResourceValidationPolicy(
-            name=self.name,
-            description=self.description,
-            validate=self.validate,
-            enforcement_level=self.level,
-            severity=self.severity,
-            remediation_steps=self.remediation,
-            config_schema=PolicyConfigSchema(properties={k: dict(p.schema) for k, p in self.config.items()})
+        return {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.level,
+            "severity": self.severity,
+            "remediation_steps": self.remediation,
+            "config_schema": PolicyConfigSchema(properties={k: dict(p.schema) for k, p in self.config.items()})
             if self.config
             else None,
-            framework=PolicyComplianceFramework(
+            "framework": PolicyComplianceFramework(
                 name=FRAMEWORK,
                 version=FRAMEWORK_VERSION,
                 reference=f"{self.item.path} [{self.item.id}]",
                 specification=self.item.statement,
             ),
-            tags=[vendor, service, f"checklist-{self.item.section}", *self.tags],
-        )
+            "tags": [vendor, service, f"checklist-{self.item.section}", *extra_tags, *self.tags],
+        }
+
+    def build(self) -> ResourceValidationPolicy:
+        policy = ResourceValidationPolicy(validate=self.validate, **self.metadata())
         # The types it judges: the pack's analyzer (decode_once.py) skips the others, as validate would.
         policy.resource_types = self.resource_types  # type: ignore[attr-defined]
         return policy
@@ -243,25 +246,7 @@ class StackPolicySpec(PolicySpec):
             report_violation(message, urn)
 
     def build(self) -> StackValidationPolicy:  # type: ignore[override]
-        vendor, service = self.name.split("-")[:2]
-        return StackValidationPolicy(
-            name=self.name,
-            description=self.description,
-            validate=self.validate_stack,
-            enforcement_level=self.level,
-            severity=self.severity,
-            remediation_steps=self.remediation,
-            config_schema=PolicyConfigSchema(properties={k: dict(p.schema) for k, p in self.config.items()})
-            if self.config
-            else None,
-            framework=PolicyComplianceFramework(
-                name=FRAMEWORK,
-                version=FRAMEWORK_VERSION,
-                reference=f"{self.item.path} [{self.item.id}]",
-                specification=self.item.statement,
-            ),
-            tags=[vendor, service, f"checklist-{self.item.section}", "stack", *self.tags],
-        )
+        return StackValidationPolicy(validate=self.validate_stack, **self.metadata("stack"))
 
 
 def stack_policy(
