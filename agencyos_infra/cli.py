@@ -145,9 +145,12 @@ def preview(args: argparse.Namespace) -> int:
         pack_dir = (args.policy_pack or DEFAULT_PACK).resolve()
         _check_writable(args.json)
         if args.kubernetes_version is not None:
-            from agencyos_infra.kubernetes_check import covered
+            from agencyos_infra.kubernetes_check import KubernetesCheckError, covered
 
-            covered(args.kubernetes_version)
+            try:
+                covered(args.kubernetes_version)
+            except KubernetesCheckError as error:
+                raise UsageError(str(error)) from None
         stack = load_stack_config(program, args.stack)
         policy_config = _read_policy_config(args.policy_config)
         if policy_config is not None:
@@ -156,7 +159,7 @@ def preview(args: argparse.Namespace) -> int:
         pack = PolicyPackProcess(
             pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=dry_run
         )
-    except (UsageError, StackConfigError, PolicyPackError, ValueError) as error:
+    except (UsageError, StackConfigError, PolicyPackError) as error:
         return _fail(str(error))
 
     with pack:

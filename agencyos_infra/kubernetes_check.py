@@ -16,7 +16,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agencyos_infra.wire import UNKNOWN
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
 
 PREFIX = "kubernetes:"
 # Pulumi-side types that are not Kubernetes objects (no apiVersion/kind of their own).
@@ -24,13 +30,7 @@ _NOT_OBJECTS = re.compile(
     r"^kubernetes:(helm\.sh/|kustomize:|yaml:|yaml/|index:|apiextensions\.k8s\.io/v1:CustomResource$)"
 )
 _UNKNOWN_SENTINELS = frozenset(
-    {
-        UNKNOWN,
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
+    {UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE}
 )
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
 
-# The engine's sentinel for an unknown string; reaching policies unproxied (e.g. in-process) too.
-_UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
+# The engine's sentinels for unknown values, named by the SDK; they also reach policies unproxied (in-process).
+UNKNOWN_SENTINELS: Final = frozenset(
+    {UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE}
 )
 
 
@@ -55,7 +56,7 @@ def lookup(props: Any, *path: str | int) -> Any:
             return ABSENT
         except UnknownValueError:
             return UNKNOWN
-        if isinstance(node, str) and node in _UNKNOWN_SENTINELS:
+        if isinstance(node, str) and node in UNKNOWN_SENTINELS:
             return UNKNOWN
     return ABSENT if node is None else node
 
