@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
     preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    # [verify] subcommand parser above this line
+    # [checklist] subcommand parser above this line
     return parser
 
 
@@ -87,8 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # module graphs over and over while they import; collect rarely instead (never switched off).
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     args = _parser().parse_args(argv)
+    handlers = {
+        "preview": preview,
+        # [verify] handler above this line
+        # [checklist] handler above this line
+    }
     try:
-        return preview(args)
+        return handlers[args.command](args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
