@@ -216,6 +216,9 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=[ingress.release, workloads]),
     )
     # [edge-ingress] components above this line
+    # [obs-metrics] components above this line
+    # [obs-uptime] components above this line
+    # [obs-logs] components above this line
     return {
         "databaseInstance": database.instance_name,
         "databaseConnectionName": database.connection_name,
@@ -252,4 +255,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "ingressAddress": ingress.address,
         "ingresses": app_ingresses.names,
         # [edge-ingress] outputs above this line
+        # [obs-metrics] outputs above this line
+        # [obs-uptime] outputs above this line
+        # [obs-logs] outputs above this line
     }

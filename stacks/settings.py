@@ -192,6 +192,9 @@ class StackSettings(BaseModel):
         "headers, per-IP rate limits, the app's hosts and auth paths (checklist §8 Application Security).",
     )
     # [edge-ingress] component settings above this line
+    # [obs-metrics] component settings above this line
+    # [obs-uptime] component settings above this line
+    # [obs-logs] component settings above this line
 
     @field_validator("debug")
     @classmethod

@@ -147,6 +147,10 @@ SECURITY_HEADERS: Final = {
 # and ingress-nginx's default; not a checklist number, so a plain named value.
 HSTS_MAX_AGE_SECONDS: Final = 365 * 86400
 # [edge-ingress] numbers above this line
+# [obs-metrics] numbers above this line
+# [obs-uptime] numbers above this line
+# [obs-logs] numbers above this line
+# [obs-policies] numbers above this line
 
 
 def stated_numbers() -> dict[str, Stated[int] | Stated[str]]:

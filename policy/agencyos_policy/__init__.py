@@ -16,6 +16,10 @@ from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 # [edge-dns] policy module imports go above this line
 # [edge-tls] policy module imports go above this line
 # [edge-ingress] policy module imports go above this line
+# [obs-metrics] policy module imports go above this line
+# [obs-uptime] policy module imports go above this line
+# [obs-logs] policy module imports go above this line
+# [obs-policies] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
 POLICY_MODULES = (
@@ -40,6 +44,10 @@ POLICY_MODULES = (
     # [edge-tls] modules above this line
     ingress,
     # [edge-ingress] modules above this line
+    # [obs-metrics] modules above this line
+    # [obs-uptime] modules above this line
+    # [obs-logs] modules above this line
+    # [obs-policies] modules above this line
 )
 ALL_POLICIES = build_policies()
 

@@ -33,6 +33,10 @@ CASE_MODULES = (
     # [edge-tls] case modules above this line
     "tests.policy.kubernetes.ingress_cases",
     # [edge-ingress] case modules above this line
+    # [obs-metrics] case modules above this line
+    # [obs-uptime] case modules above this line
+    # [obs-logs] case modules above this line
+    # [obs-policies] case modules above this line
 )
 DELETE = object()
 """In ``mutate``: remove the property."""
