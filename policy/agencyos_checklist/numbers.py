@@ -148,7 +148,15 @@ SECURITY_HEADERS: Final = {
 HSTS_MAX_AGE_SECONDS: Final = 365 * 86400
 # [edge-ingress] numbers above this line
 # [obs-metrics] numbers above this line
+# §6 Uptime Monitoring › Set up external uptime monitoring: each public host checked every 5 minutes
+# (a duration with its unit, read with ``seconds``).
+UPTIME_CHECK_PERIOD: Final = Stated("5m", "6.uptime-monitoring.2.2", "Check frequency: 5 minutes")
 # [obs-uptime] numbers above this line
+# §6 Application Monitoring › Configure log retention policies: the least each kind of log is kept, as
+# durations with their unit (read with ``seconds``); a bare 365 would collide with unrelated bounds.
+LOG_RETENTION_APPLICATION: Final = Stated("30d", "6.application-monitoring.2", "Application logs: 30 days")
+LOG_RETENTION_SECURITY: Final = Stated("90d", "6.application-monitoring.2", "Security logs: 90 days")
+LOG_RETENTION_AUDIT: Final = Stated("365d", "6.application-monitoring.2", "Audit logs: 365 days")
 # [obs-logs] numbers above this line
 # [obs-policies] numbers above this line
 
