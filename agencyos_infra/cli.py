@@ -22,6 +22,9 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 GC_THRESHOLD = 200_000
 
 
+FORMATS = ("text", "json", "markdown", "sarif")
+
+
 class UsageError(Exception):
     """A problem with what the user gave (a file, a flag); the message says which and why."""
 
@@ -75,11 +78,38 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the program's GKE cluster minMasterVersion, else the newest covered)",
     )
     preview.add_argument(
-        "--json", type=Path, default=None, help="write resources (secrets redacted) and violations to this file"
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="report format: text (default), json, markdown (a pull-request comment) or sarif (SARIF 2.1.0 "
+        "for code scanning); to stdout, or to --output FILE",
+    )
+    preview.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="write the --format report to this file; stdout keeps the text report",
+    )
+    preview.add_argument(
+        "--source-root",
+        type=Path,
+        default=None,
+        help="directory the reports' source paths are relative to (default: the program directory; "
+        "for code scanning, the repository root)",
+    )
+    preview.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="same as --format json --output FILE: resources (secrets redacted) and violations",
     )
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
     preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     # [verify] subcommand parser above this line
+    from agencyos_infra.checklist_command import add_parser as add_checklist_parser
+
+    add_checklist_parser(commands)  # its handler is the parser's `run` default
     # [checklist] subcommand parser above this line
     return parser
 
@@ -92,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "preview": preview,
         # [verify] handler above this line
+        "checklist": lambda args: args.run(args),
         # [checklist] handler above this line
     }
     try:
@@ -129,17 +160,26 @@ def _read_policy_config(path: Path | None) -> Any:
         raise UsageError(f"--policy-config {path}: not valid JSON ({error})") from None
 
 
-def _check_writable(path: Path | None) -> None:
+def _check_writable(path: Path | None, flag: str = "--output") -> None:
     """Fail before any work, so an I/O problem is never mistaken for a violation run."""
     if path is None:
         return
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise UsageError(f"--json {path}: is a directory")
+        raise UsageError(f"{flag} {path}: is a directory")
     if not directory.is_dir():
-        raise UsageError(f"--json {path}: directory {directory} does not exist")
+        raise UsageError(f"{flag} {path}: directory {directory} does not exist")
     if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"--json {path}: not writable")
+        raise UsageError(f"{flag} {path}: not writable")
+
+
+def _report_target(args: argparse.Namespace) -> tuple[str, Path | None, str]:
+    """(format, output file or None for stdout, the flag that named the file); ``--json FILE`` is an alias."""
+    if args.json is None:
+        return args.format or "text", args.output, "--output"
+    if args.output is not None or args.format not in (None, "json"):
+        raise UsageError("--json FILE is short for --format json --output FILE: give one or the other")
+    return "json", args.json, "--json"
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -150,7 +190,10 @@ def preview(args: argparse.Namespace) -> int:
     try:
         program = (args.program or _default_program()).resolve()
         pack_dir = (args.policy_pack or DEFAULT_PACK).resolve()
-        _check_writable(args.json)
+        report_format, output, output_flag = _report_target(args)
+        _check_writable(output, output_flag)
+        if args.source_root is not None and not args.source_root.is_dir():
+            raise UsageError(f"--source-root {args.source_root}: not a directory")
         if args.kubernetes_version is not None:
             from agencyos_infra.kubernetes_check import KubernetesCheckError, covered
 
@@ -171,7 +214,7 @@ def preview(args: argparse.Namespace) -> int:
 
     with pack:
         from agencyos_infra.engine import run_program
-        from agencyos_infra.report import render_json, render_text, unknown_policy_warnings
+        from agencyos_infra.report import render_text, unknown_policy_warnings
 
         try:
             session = pack.session(policy_config, stack.secret_keys, stack.tags)
@@ -190,9 +233,15 @@ def preview(args: argparse.Namespace) -> int:
             report = session.finish(run)
         except PolicyPackError as error:
             return _fail(str(error))
+        source_root = args.source_root.resolve() if args.source_root else None
         if run.error is not None:
-            print(render_text(run, report))
+            # What was registered before the failure, where the reader looks; no report file for a failed run.
+            print(
+                render_text(run, report, source_root),
+                file=sys.stdout if output or report_format == "text" else sys.stderr,
+            )
             return _fail(f"the program failed:\n{run.error}")
+        levels = {name: entry.enforcement_level for name, entry in session.config.items()}
 
     for warning in stack.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -204,17 +253,42 @@ def preview(args: argparse.Namespace) -> int:
         )
     for warning in [*report.warnings, *unknown_policy_warnings(policy_config, report)]:
         print(f"warning: {warning}", file=sys.stderr)
-    print(render_text(run, report))
-    if args.json:
-        document = json.dumps(render_json(run, report), indent=2, sort_keys=True) + "\n"
-        try:
-            args.json.write_text(document, encoding="utf-8")
-        except OSError as error:
-            return _fail(f"--json {args.json}: {_one_line(error)}")
+    if output is not None or report_format == "text":
+        print(render_text(run, report, source_root))
+    if report_format != "text" or output is not None:
+        document = _render(report_format, run, report, source_root, levels)
+        if output is None:
+            sys.stdout.write(document)
+        else:
+            try:
+                output.write_text(document, encoding="utf-8")
+            except OSError as error:
+                return _fail(f"{output_flag} {output}: {_one_line(error)}")
     if report.mandatory:
         print(f"\nerror: {len(report.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return EXIT_VIOLATIONS
     return EXIT_OK
+
+
+def _render(report_format: str, run: Any, report: Any, source_root: Path | None, levels: dict[str, str]) -> str:
+    """The report in a --format other than the console's: json and sarif sorted, so reruns give equal files."""
+    if report_format == "markdown":
+        from agencyos_infra.report_markdown import render_markdown
+
+        return render_markdown(run, report, source_root=source_root)
+    if report_format == "sarif":
+        from agencyos_infra.report_sarif import render_sarif
+
+        document = render_sarif(run, report, source_root=source_root, levels=levels)
+    elif report_format == "json":
+        from agencyos_infra.report import render_json
+
+        document = render_json(run, report, source_root)
+    else:
+        from agencyos_infra.report import render_text
+
+        return render_text(run, report, source_root) + "\n"
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _stop(signum: int, _frame: object) -> None:
