@@ -288,7 +288,7 @@ def _render(report_format: str, run: Any, report: Any, source_root: Path | None,
         from agencyos_infra.report import render_text
 
         return render_text(run, report, source_root) + "\n"
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def _stop(signum: int, _frame: object) -> None:

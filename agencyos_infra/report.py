@@ -1,14 +1,126 @@
-"""Renders a preview like ``pulumi preview`` does: the resource tree, counts, policy results; and JSON."""
+"""Renders a preview like ``pulumi preview`` does: the resource tree, counts, policy results; and JSON.
+
+Also the model the other formats (``report_markdown``, ``report_sarif``) render: each violation as a
+``Finding`` with its resource, the source position that created it (relative to the source root) and
+its checklist item.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
-from agencyos_infra.analyzer import PolicyReport, unknown_policy_names
-from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun
+from agencyos_infra.analyzer import PolicyReport, Violation, unknown_policy_names
+from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun, SourcePosition
 from agencyos_infra.wire import UNKNOWN
+
+NO_SOURCE_POSITION = "no source position"
+"""Shown where the engine got none (stack policies, resources the SDK could not place): never guessed."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the program created a resource: a path relative to the source root when the file is under it."""
+
+    path: str
+    """POSIX path relative to the source root, or the file's absolute path (or URI) when outside it."""
+    line: int
+    column: int = 0
+    """1-based; 0 when the SDK did not send one (the Python SDK sends lines only)."""
+    relative: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
+
+
+def source_location(position: SourcePosition | None, root: Path | None) -> Location | None:
+    """The SDK's ``sourcePosition`` (a ``file://`` URI, line, column) as a path relative to ``root``."""
+    if position is None or position.line <= 0:
+        return None
+    parsed = urlparse(position.path)
+    if parsed.scheme not in ("file", ""):
+        return Location(position.path, position.line, position.column, relative=False)
+    path = Path(url2pathname(unquote(parsed.path)) if parsed.scheme else position.path)
+    if root is not None and path.is_absolute():
+        try:
+            return Location(path.relative_to(root).as_posix(), position.line, position.column)
+        except ValueError:
+            pass  # a file outside the root (a library's component): its absolute path says where
+    return Location(path.as_posix(), position.line, position.column, relative=not path.is_absolute())
+
+
+_CHECKLIST_REFERENCE = re.compile(r"^(?P<path>.*?) \[(?P<id>[^\[\]]+)\](?:: (?P<statement>.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ChecklistRef:
+    """A policy's checklist item, from its compliance framework: ``<path> [<id>]: <statement>``."""
+
+    id: str
+    path: str
+    """Section › subsection › parent items, e.g. ``§7 Backup & Disaster Recovery › Database Backups``."""
+    statement: str
+    """The item with its details, as the pack states it."""
+
+    @property
+    def section(self) -> str:
+        return self.path.split(" › ", 1)[0]
+
+    @property
+    def text(self) -> str:
+        """The item's own words (without its details) when the checklist knows the id, else the statement."""
+        item = checklist_catalogue().get(self.id)
+        return item.text if item is not None else self.statement
+
+
+@cache
+def checklist_catalogue() -> Mapping[str, Any]:
+    """The checklist's items by id, in document order (empty when the checklist is not installed)."""
+    try:
+        from agencyos_checklist import catalogue
+    except ImportError:  # another project's pack and no checklist installed: the statement stands
+        return {}
+    return catalogue()
+
+
+def checklist_ref(checklist_item: str) -> ChecklistRef | None:
+    match = _CHECKLIST_REFERENCE.match(checklist_item or "")
+    if match is None:
+        return None
+    return ChecklistRef(match["id"], match["path"], match["statement"] or "")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation with what a reviewer needs beside it: the resource, its source line, its checklist item."""
+
+    violation: Violation
+    resource: CapturedResource | None
+    location: Location | None
+    checklist: ChecklistRef | None
+
+    @property
+    def where(self) -> str:
+        return str(self.location) if self.location else NO_SOURCE_POSITION
+
+
+def findings(run: ProgramRun, report: PolicyReport, source_root: Path | None = None) -> list[Finding]:
+    """The report's violations in a stable order; paths relative to ``source_root`` (default: the program)."""
+    root = source_root or run.program_dir
+    resources = run.by_urn()
+    found = []
+    for violation in sorted_violations(report):
+        resource = resources.get(violation.urn)
+        location = source_location(resource.source if resource else None, root)
+        found.append(Finding(violation, resource, location, checklist_ref(violation.checklist_item)))
+    return found
 
 
 def _is_default_provider(resource: CapturedResource) -> bool:
@@ -20,7 +132,7 @@ def shown_resources(run: ProgramRun) -> list[CapturedResource]:
     return [resource for resource in run.resources if not _is_default_provider(resource)]
 
 
-def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
+def render_text(run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None) -> str:
     mode = "preview: computed outputs unknown" if run.preview else "up mode: outputs known"
     lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})", ""]
     lines += _tree(shown_resources(run))
@@ -33,19 +145,22 @@ def render_text(run: ProgramRun, report: PolicyReport | None) -> str:
         lines += ["", "Diagnostics:"]
         by_resource: dict[str, list[str]] = {}
         for entry in shown_log:
-            by_resource.setdefault(entry.urn or _stack_urn(run), []).append(f"{entry.severity}: {entry.message}")
+            by_resource.setdefault(entry.urn or stack_urn(run), []).append(f"{entry.severity}: {entry.message}")
         for urn, messages in by_resource.items():
             parts = urn.split("::")
             lines.append(f"  {parts[2].split('$')[-1]} ({parts[-1]}):" if len(parts) >= 4 else f"  {urn}:")
             lines += [f"    {message}" for message in messages]
     if report is not None:
         lines += ["", f"Policies ({report.pack_name}@v{report.pack_version}, {len(report.policies)} policies):"]
+        every = findings(run, report, source_root)
         for level in ("mandatory", "advisory"):
-            found = [v for v in sorted_violations(report) if v.enforcement_level == level]
+            found = [f for f in every if f.violation.enforcement_level == level]
             lines.append(f"  {level.capitalize()} violations: {len(found)}")
-            for violation in found:
+            for finding in found:
+                violation = finding.violation
                 lines.append(f"    [{violation.policy}] ({violation.severity}) {violation.urn or '(stack)'}")
                 lines += [f"        {text}" for text in violation.message.splitlines()]
+                lines.append(f"        source: {finding.where}")
                 if violation.checklist_item:
                     lines.append(f"        checklist: {violation.checklist_item}")
         if report.remediations:
@@ -64,7 +179,7 @@ def sorted_violations(report: PolicyReport) -> list[Any]:
     return sorted(report.violations, key=lambda v: (v.urn, v.policy, v.message))
 
 
-def _stack_urn(run: ProgramRun) -> str:
+def stack_urn(run: ProgramRun) -> str:
     return next((r.urn for r in run.resources if r.type == STACK_TYPE), "")
 
 
@@ -113,8 +228,12 @@ def _tree(resources: list[CapturedResource]) -> list[str]:
     return lines
 
 
-def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
-    """Resources with secrets redacted (paths listed), dependencies, outputs and violations."""
+def render_json(run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None) -> dict[str, Any]:
+    """Resources with secrets redacted (paths listed), dependencies, outputs and violations.
+
+    Each violation's ``source`` is the position of the code that created its resource (path relative
+    to the source root, line, column or null), or null where the engine got none.
+    """
     return {
         "project": run.project,
         "stack": run.stack,
@@ -156,14 +275,18 @@ def render_json(run: ProgramRun, report: PolicyReport | None) -> dict[str, Any]:
         if report is None
         else [
             {
-                "policy": v.policy,
-                "enforcementLevel": v.enforcement_level,
-                "severity": v.severity,
-                "urn": v.urn,
-                "message": v.message,
-                "checklistItem": v.checklist_item,
+                "policy": f.violation.policy,
+                "enforcementLevel": f.violation.enforcement_level,
+                "severity": f.violation.severity,
+                "urn": f.violation.urn,
+                "message": f.violation.message,
+                "checklistItem": f.violation.checklist_item,
+                "checklistItemId": f.checklist.id if f.checklist else None,
+                "source": None
+                if f.location is None
+                else {"path": f.location.path, "line": f.location.line, "column": f.location.column or None},
             }
-            for v in sorted_violations(report)
+            for f in findings(run, report, source_root)
         ],
         "remediations": []
         if report is None
