@@ -139,7 +139,7 @@ def test_every_checkbox_has_exactly_one_record_and_no_record_names_a_non_item() 
     boxes = len(re.findall(r"^ *- \[ \] ", (REPO / "docs" / "production-checklist.md").read_text(), re.MULTILINE))
     assert len(checklist_items) == boxes == len(catalogue())
     # A YAML mapping keeps the last of duplicate keys silently: count the keys in the text too.
-    keys = re.findall(r"^([^\s#][^:]*):\s*$", COVERAGE_FILE.read_text(encoding="utf-8"), re.MULTILINE)
+    keys = re.findall(r"^([^\s#][^:\s]*):(?:\s|$)", COVERAGE_FILE.read_text(encoding="utf-8"), re.MULTILINE)
     assert sorted(set(keys)) == sorted(keys), [k for k in keys if keys.count(k) > 1]
     assert set(records()) - set(catalogue()) == set(), "records for no checklist item"
     assert [i for i in catalogue() if i not in records()] == [], "checklist items without a record"
@@ -202,25 +202,35 @@ def component_modules() -> dict[str, Path]:
     return found
 
 
+@cache
+def _module_sources(directory: Path) -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.py")))
+
+
 def _sdk_has(token: str) -> bool:
+    """Whether the installed SDK declares this type token (in the module directory it belongs to)."""
     vendor, module, _cls = token.split(":")
     package = sdk_dir(vendor)
     group, _, rest = module.partition("/")
-    if vendor == "kubernetes":
-        candidates = [package / group.split(".")[0] / rest]
-    elif group == "index":
-        candidates = [package]
-    else:
-        candidates = [package / group]
-    snake = re.sub(r"(?<!^)([A-Z])", r"_\1", rest).lower()
-    files = [c / f"{_cls}.py" for c in candidates] + [c / f"{snake}.py" for c in candidates]
-    return any(f.is_file() and (f"'{token}'" in f.read_text() or f'"{token}"' in f.read_text()) for f in files)
+    if vendor == "kubernetes":  # kubernetes:networking.k8s.io/v1:Ingress -> pulumi_kubernetes/networking/v1
+        directory = package / group.split(".")[0] / rest
+    else:  # gcp:sql/databaseInstance:X -> pulumi_gcp/sql; cloudflare:index/dnsRecord:X -> pulumi_cloudflare
+        directory = package if group == "index" else package / group
+    sources = _module_sources(directory) if directory.is_dir() else ""
+    return f"'{token}'" in sources or f'"{token}"' in sources
 
 
 def _created_by(token: str, source: str) -> bool:
     """Whether a component's source creates a resource of this type."""
-    _vendor, module, cls = token.split(":")
-    if re.search(rf"\.{cls}\(", source):
+    vendor, module, cls = token.split(":")
+    group, _, version = module.partition("/")
+    if vendor == "kubernetes":  # k8s.core.v1.ConfigMap(, k8s.networking.v1.Ingress(, k8s.helm.v3.Release(
+        python = rf"\.{group.split('.')[0]}\.{version}\.{cls}\("
+    elif group == "index":  # random.RandomBytes(, cloudflare.DnsRecord(
+        python = rf"\b{vendor}\.{cls}\("
+    else:  # gcp.sql.DatabaseInstance(
+        python = rf"\b{vendor}\.{group}\.{cls}\("
+    if re.search(python, source):
         return True
     # A custom resource: kubernetes:<group>/<version>:<Kind> through apiextensions.CustomResource.
     return "CustomResource(" in source and f'"{cls}"' in source and f"{module.split('/')[0]}/" in source
@@ -309,3 +319,17 @@ def test_each_documented_deviation_has_its_deviation_record() -> None:
     for deviation in DEVIATIONS:
         record = records()[deviation.item]
         assert record.deviation is not None, deviation.item
+
+
+def test_reference_checks_reject_what_does_not_exist() -> None:
+    assert _sdk_has("gcp:sql/databaseInstance:DatabaseInstance")
+    assert _sdk_has("kubernetes:networking.k8s.io/v1:Ingress") and _sdk_has("random:index/randomBytes:RandomBytes")
+    assert not _sdk_has("gcp:sql/databaseInstance:Database") and not _sdk_has("kubernetes:core/v1:Ingress")
+    database = component_modules()["Database"].read_text(encoding="utf-8")
+    assert _created_by("gcp:sql/databaseInstance:DatabaseInstance", database)
+    assert not _created_by("gcp:redis/instance:Instance", database)
+    certificates = component_modules()["Certificates"].read_text(encoding="utf-8")
+    assert _created_by("kubernetes:cert-manager.io/v1:ClusterIssuer", certificates)
+    assert not _created_by("kubernetes:cert-manager.io/v1:Certificate", certificates)
+    assert "test_github_anchor" in defined_tests(Path(__file__))
+    assert "running-it-for-real" in anchors(REPO / "README.md")
