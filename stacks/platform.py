@@ -14,6 +14,7 @@ from components.dns import Dns, DnsArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.ingress import IngressController, IngressControllerArgs
 from components.labels import shared_labels
+from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.project_services import ProjectServices, ProjectServicesArgs
@@ -216,6 +217,20 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=[ingress.release, workloads]),
     )
     # [edge-ingress] components above this line
+    # Prometheus, Alertmanager and Grafana on the cluster, the checklist's alert rules and dashboards; the
+    # Google resources (Grafana's identity) wait for their APIs like every other component's.
+    monitoring = Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            spec=settings.monitoring,
+            project=settings.project,
+            name_prefix=settings.name_prefix,
+            labels=labels,
+            app_namespace=settings.workloads.namespace,
+            workload_identity_pool=cluster.workload_pool,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=services.resources),
+    )
     # [obs-metrics] components above this line
     # [obs-uptime] components above this line
     # [obs-logs] components above this line
@@ -255,6 +270,9 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "ingressAddress": ingress.address,
         "ingresses": app_ingresses.names,
         # [edge-ingress] outputs above this line
+        "monitoringNamespace": monitoring.namespace,
+        "grafanaAdminPassword": monitoring.grafana_admin_password,
+        "alertRules": list(monitoring.alert_names),
         # [obs-metrics] outputs above this line
         # [obs-uptime] outputs above this line
         # [obs-logs] outputs above this line

@@ -29,6 +29,7 @@ from components.database import DatabaseSpec
 from components.dns import DnsSpec
 from components.iam import IamSpec
 from components.ingress import IngressSpec
+from components.monitoring import MonitoringSpec
 from components.naming import NAME_PREFIX_PATTERN
 from components.network import NetworkSpec
 from components.project_services import ProjectServicesSpec
@@ -192,6 +193,11 @@ class StackSettings(BaseModel):
         "headers, per-IP rate limits, the app's hosts and auth paths (checklist §8 Application Security).",
     )
     # [edge-ingress] component settings above this line
+    monitoring: MonitoringSpec = Field(
+        default_factory=lambda: MonitoringSpec.model_validate({}),
+        description="The Monitoring component: kube-prometheus-stack (Prometheus, Alertmanager, Grafana), the six "
+        "alerting rules, dashboards and alert receivers (checklist §6 Infrastructure Monitoring, Alerting Rules).",
+    )
     # [obs-metrics] component settings above this line
     # [obs-uptime] component settings above this line
     # [obs-logs] component settings above this line

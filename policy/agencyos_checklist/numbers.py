@@ -147,6 +147,21 @@ SECURITY_HEADERS: Final = {
 # and ingress-nginx's default; not a checklist number, so a plain named value.
 HSTS_MAX_AGE_SECONDS: Final = 365 * 86400
 # [edge-ingress] numbers above this line
+# §6 Alerting Rules: the six rules' thresholds and durations. Durations keep their unit (read with ``seconds``),
+# the p95 response time too ("2s"). The webhook count keeps its noun, like the replica ranges keep their dash:
+# a bare 10 would be indistinguishable from the CIDRs and bounds elsewhere that the repeated-number test scans;
+# read it with ``integers(ALERT_WEBHOOK_FAILURES)[0]``.
+ALERT_CPU_PERCENT: Final = Stated(80, "6.alerting-rules.1", "CPU usage > 80% for 5 minutes")
+ALERT_CPU_FOR: Final = Stated("5m", "6.alerting-rules.1", "CPU usage > 80% for 5 minutes")
+ALERT_MEMORY_PERCENT: Final = Stated(85, "6.alerting-rules.2", "Memory usage > 85% for 5 minutes")
+ALERT_MEMORY_FOR: Final = Stated("5m", "6.alerting-rules.2", "Memory usage > 85% for 5 minutes")
+ALERT_ERROR_RATE_PERCENT: Final = Stated(5, "6.alerting-rules.3", "Error rate > 5% for 1 minute")
+ALERT_ERROR_RATE_FOR: Final = Stated("1m", "6.alerting-rules.3", "Error rate > 5% for 1 minute")
+ALERT_LATENCY_P95: Final = Stated("2s", "6.alerting-rules.4", "Response time > 2s (p95) for 5 minutes")
+ALERT_LATENCY_FOR: Final = Stated("5m", "6.alerting-rules.4", "Response time > 2s (p95) for 5 minutes")
+ALERT_DB_POOL_PERCENT: Final = Stated(90, "6.alerting-rules.5", "Database connections > 90% pool size")
+ALERT_WEBHOOK_FAILURES: Final = Stated("10 failures", "6.alerting-rules.6", "Failed payment webhook > 10 in 5 minutes")
+ALERT_WEBHOOK_WINDOW: Final = Stated("5m", "6.alerting-rules.6", "Failed payment webhook > 10 in 5 minutes")
 # [obs-metrics] numbers above this line
 # §6 Uptime Monitoring › Set up external uptime monitoring: each public host checked every 5 minutes
 # (a duration with its unit, read with ``seconds``).
