@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
     preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    from agencyos_infra.verify.command import add_parser as add_verify_parser
+
+    add_verify_parser(commands)  # its handler is the parser's `run` default
     # [verify] subcommand parser above this line
     from agencyos_infra.checklist_command import add_parser as add_checklist_parser
 
@@ -121,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "preview": preview,
+        "verify": lambda args: args.run(args),
         # [verify] handler above this line
         "checklist": lambda args: args.run(args),
         # [checklist] handler above this line

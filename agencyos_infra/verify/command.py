@@ -1,0 +1,126 @@
+"""``agencyos-infra verify``: its flags and its handler (exit 0 all pass, 1 a check fails, 2 usage/resolver)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from agencyos_infra.verify.render import FORMATS
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 600 seconds")
+    return value
+
+
+def add_parser(commands: Any) -> None:
+    """The ``verify`` subcommand on the CLI's subparsers."""
+    verify = commands.add_parser(
+        "verify",
+        help="check the live platform (DNS, TLS, HTTP) against the go-live checklist",
+        description="Checks the live platform of a stack against the checklist: DNS records and email "
+        "authentication, TLS certificates and protocols, HTTPS redirects, HSTS, security headers, health "
+        "endpoints, CORS and (with --probe-rate-limit) rate limits. Exit 0: all pass; 1: a check fails; "
+        "2: bad usage or a resolver that does not answer.",
+    )
+    verify.add_argument("--stack", default="prod", help="stack name; reads Pulumi.<stack>.yaml (default: prod)")
+    verify.add_argument(
+        "--program",
+        type=Path,
+        default=None,
+        help="Pulumi project directory (default: the nearest Pulumi.yaml at or above the working directory)",
+    )
+    verify.add_argument(
+        "--outputs",
+        type=Path,
+        default=None,
+        help="the stack's outputs, saved by `pulumi stack output --json > FILE` (ingressAddress: the A records' "
+        "address, or the origin a proxied zone must not reveal)",
+    )
+    verify.add_argument(
+        "--dns-server",
+        metavar="HOST:PORT",
+        default=None,
+        help="ask this DNS server (an IP address, port 53 by default) instead of the system resolver; the "
+        "hosts' addresses for TLS and HTTP come from it too",
+    )
+    verify.add_argument(
+        "--ca-bundle", type=Path, default=None, help="PEM file of extra trusted CA certificates (system trust kept)"
+    )
+    verify.add_argument(
+        "--resolve",
+        metavar="HOST:PORT:ADDR",
+        action="append",
+        default=[],
+        help="connect to ADDR for HOST:PORT (as curl); SNI and Host stay HOST. Repeatable",
+    )
+    verify.add_argument(
+        "--connect-to",
+        metavar="HOST:PORT:ADDR:PORT2",
+        action="append",
+        default=[],
+        help="connect to ADDR:PORT2 for HOST:PORT (as curl); SNI and Host stay HOST. Repeatable",
+    )
+    verify.add_argument(
+        "--probe-rate-limit",
+        action="store_true",
+        help="send requests past the checklist's rate limits to an auth path and the API; expects 429 "
+        "(leaves this machine's address limited for up to a minute)",
+    )
+    verify.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    verify.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"seconds allowed to each DNS query, connection and request (default: {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    verify.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from agencyos_infra.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, UsageError, _default_program
+    from agencyos_infra.verify.dns_checks import check_reachable, dns_checks
+    from agencyos_infra.verify.http_checks import http_checks, rate_limit_checks
+    from agencyos_infra.verify.network import (
+        Connector,
+        VerifyUsageError,
+        make_resolver,
+        parse_connect_to,
+        parse_dns_server,
+        parse_resolve,
+    )
+    from agencyos_infra.verify.render import render, verdict
+    from agencyos_infra.verify.target import load_target
+    from agencyos_infra.verify.tls_checks import tls_checks, unverified_context, verifying_context
+
+    try:
+        routes = dict(parse_resolve(value) for value in args.resolve)
+        routes |= dict(parse_connect_to(value) for value in args.connect_to)
+        server = parse_dns_server(args.dns_server) if args.dns_server is not None else None
+        verifying = verifying_context(args.ca_bundle)
+        target = load_target(args.program or _default_program(), args.stack, args.outputs)
+        resolver = make_resolver(server, args.timeout)
+        check_reachable(resolver, target.domain)
+    except (VerifyUsageError, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+    connector = Connector(routes, resolver if server is not None else None, args.timeout)
+    checks = dns_checks(target, resolver)
+    checks += tls_checks(target, connector, verifying)
+    with connector.http_client(unverified_context()) as client:
+        checks += http_checks(target, client)
+        if args.probe_rate_limit:
+            checks += rate_limit_checks(target, client)
+    print(render(target, checks, args.format))
+    return EXIT_VIOLATIONS if verdict(checks) == "fail" else EXIT_OK
