@@ -14,12 +14,14 @@ from components.dns import Dns, DnsArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.ingress import IngressController, IngressControllerArgs
 from components.labels import shared_labels
+from components.log_retention import LogRetention, LogRetentionArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import BY_NAME, Secrets, SecretsArgs, readers
 from components.storage import Storage, StorageArgs
+from components.uptime import Uptime, UptimeArgs
 from components.workloads import WORKLOADS, Workloads, WorkloadsArgs
 from stacks.cloudflare_token import cloudflare_api_token
 from stacks.existing_cluster import existing_kubeconfig
@@ -232,7 +234,36 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=services.resources),
     )
     # [obs-metrics] components above this line
+    # External HTTPS checks of every public host, the alert channels, and the data tier's alerts.
+    uptime = Uptime(
+        "uptime",
+        UptimeArgs(
+            spec=settings.uptime,
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            labels=labels,
+            hosts=(*settings.ingress.frontend_hosts, *settings.ingress.api_hosts),
+            database_instance=database.instance_name,
+            database_max_connections=settings.database.max_connections,
+            redis_instance=cache.instance_name,
+            redis_region=settings.region,
+        ),
+        opts=after_services,
+    )
     # [obs-uptime] components above this line
+    # Application, security and audit log buckets, their sinks, and Data Access audit logs.
+    logs = LogRetention(
+        "logs",
+        LogRetentionArgs(
+            spec=settings.logs,
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            region=settings.region,
+            app_namespace=settings.workloads.namespace,
+            ingress_namespace=settings.workloads.ingress_namespace,
+        ),
+        opts=after_services,
+    )
     # [obs-logs] components above this line
     return {
         "databaseInstance": database.instance_name,
@@ -274,6 +305,12 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "grafanaAdminPassword": monitoring.grafana_admin_password,
         "alertRules": list(monitoring.alert_names),
         # [obs-metrics] outputs above this line
+        "alertChannels": uptime.channel_ids,
+        "uptimeChecks": uptime.check_ids,
+        "alertPolicies": uptime.alert_policy_ids,
         # [obs-uptime] outputs above this line
+        "logBuckets": logs.bucket_ids,
+        "logSinks": logs.sink_names,
+        "dataAccessAuditedServices": logs.audited_services,
         # [obs-logs] outputs above this line
     }

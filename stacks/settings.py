@@ -29,12 +29,14 @@ from components.database import DatabaseSpec
 from components.dns import DnsSpec
 from components.iam import IamSpec
 from components.ingress import IngressSpec
+from components.log_retention import LogsSpec
 from components.monitoring import MonitoringSpec
 from components.naming import NAME_PREFIX_PATTERN
 from components.network import NetworkSpec
 from components.project_services import ProjectServicesSpec
 from components.secrets import SecretsSpec
 from components.storage import StorageSpec
+from components.uptime import UptimeSpec
 from components.workloads import WorkloadsSpec
 
 NAMESPACE = "agencyos-infra"
@@ -199,7 +201,17 @@ class StackSettings(BaseModel):
         "alerting rules, dashboards and alert receivers (checklist §6 Infrastructure Monitoring, Alerting Rules).",
     )
     # [obs-metrics] component settings above this line
+    uptime: UptimeSpec = Field(
+        default_factory=lambda: UptimeSpec.model_validate({}),
+        description="The Uptime component: HTTPS uptime checks of every public host, alert channels (email, Slack, "
+        "PagerDuty) and the database and Redis alerts (checklist §6 Uptime Monitoring, Alerting Rules).",
+    )
     # [obs-uptime] component settings above this line
+    logs: LogsSpec = Field(
+        default_factory=lambda: LogsSpec.model_validate({}),
+        description="The LogRetention component: application, security and audit log buckets and their routing, "
+        "Data Access audit logs (checklist §6 Application Monitoring, §8 Compliance & Auditing).",
+    )
     # [obs-logs] component settings above this line
 
     @field_validator("debug")
