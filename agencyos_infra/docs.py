@@ -114,5 +114,28 @@ def render(readme: str) -> str:
     return readme
 
 
+PREVIEW_EXAMPLE = ("--program", "examples/noncompliant", "--stack", "dev", "--format", "markdown")
+"""The README's pull-request comment example: these arguments of `agencyos-infra preview`, as run."""
+
+
+def preview_markdown_example() -> str:
+    """The markdown report of the non-compliant example, by the CLI itself, fenced (it exits 1: violations)."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "agencyos_infra.cli", "preview", *PREVIEW_EXAMPLE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 1 or not result.stdout.startswith("### "):
+        raise SystemExit(f"agencyos-infra preview {' '.join(PREVIEW_EXAMPLE)} failed:\n{result.stderr}")
+    return f"```markdown\n{result.stdout}```"
+
+
+SECTIONS["preview-markdown-example"] = preview_markdown_example
+
 if __name__ == "__main__":
     README.write_text(render(README.read_text()))
