@@ -115,6 +115,8 @@ def _index_of(job: dict[str, Any], predicate: Any) -> int:
 def _cli_commands(script: str) -> Iterator[list[str]]:
     """Each `agencyos-infra ...` invocation of a shell script, as the argv after the program name."""
     for line in script.replace("\\\n", " ").splitlines():
+        if "agencyos-infra" not in line:
+            continue  # other lines may be parts of multi-line shell constructs shlex cannot read alone
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
         lexer.commenters = "#"
@@ -159,7 +161,7 @@ def deploy() -> dict[str, Any]:
 
 
 def test_the_two_workflows_exist() -> None:
-    assert [path.name for path in _workflow_files()] == ["deploy.yml", "preview.yml"]
+    assert {PREVIEW, DEPLOY} <= set(_workflow_files())
 
 
 def test_actionlint_finds_nothing() -> None:
@@ -328,7 +330,7 @@ def test_deploy_goes_to_staging_then_to_prod_behind_approval(deploy: dict[str, A
 def test_commands_are_the_real_clis(path: Path) -> None:
     workflow = _workflow(path)
     commands = _all_cli_commands(workflow)
-    assert commands, f"{path.name}: runs no agencyos-infra command"
+    assert commands or path not in (PREVIEW, DEPLOY), f"{path.name}: runs no agencyos-infra command"
     for argv in commands:
         assert not any("$" in argument for argument in argv), f"{shlex.join(argv)}: literal, so it can be checked"
         args = _parse(argv)
@@ -346,7 +348,7 @@ def test_make_targets_exist(path: Path) -> None:
         for _, step in _steps(_workflow(path))
         for match in re.finditer(r"(?m)^\s*make\s+(\S+)", str(step.get("run", "")))
     }
-    assert targets, f"{path.name}: runs no make target"
+    assert targets or path not in (PREVIEW, DEPLOY), f"{path.name}: runs no make target"
     for target in sorted(targets):
         # -n prints the recipe without running it, -B as if out of date; a name with no rule (even an
         # existing file, such as the tests/ directory) has nothing to print.
