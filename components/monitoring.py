@@ -410,9 +410,11 @@ class Monitoring(pulumi.ComponentResource):
         after_secrets: list[pulumi.Resource] = [admin, host_namespace]
         if credentials := spec.secret_ids():
             # Read at deploy time; the values stay secret in the state and reach only this Secret.
-            data = {
+            data: dict[str, pulumi.Input[str]] = {
                 key: pulumi.Output.secret(
-                    gcp.secretmanager.get_secret_version_output(secret=secret_id, project=args.project).secret_data
+                    gcp.secretmanager.get_secret_version_output(secret=secret_id, project=args.project).apply(
+                        lambda version: version.secret_data
+                    )
                 )
                 for key, secret_id in credentials.items()
             }
