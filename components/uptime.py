@@ -113,7 +113,8 @@ class UptimeSpec(BaseModel):
     )
     timeout_seconds: int = Field(10, ge=1, le=60, description="Seconds a check waits for the response.")
     regions: tuple[CheckerRegion, ...] = Field(
-        (CheckerRegion.USA, CheckerRegion.EUROPE, CheckerRegion.ASIA_PACIFIC),
+        ("USA", "EUROPE", "ASIA_PACIFIC"),
+        validate_default=True,
         min_length=3,
         description="Checker regions (USA, EUROPE, SOUTH_AMERICA, ASIA_PACIFIC, USA_OREGON, USA_IOWA, "
         "USA_VIRGINIA), at least three, so an outage is told from one checker's network trouble.",
