@@ -31,6 +31,7 @@ ITEM_EMAIL_AUTH = "4.domain-setup.4"
 # RFC 7208 §4.6.4, and the qualifiers of an `all` that does not let anyone send as the domain.
 SPF_MAX_LOOKUPS = 10
 SPF_ENDINGS = {"fail": "-all", "softfail": "~all"}
+SPF_QUALIFIERS = {**SPF_ENDINGS, "pass": "+all", "neutral": "?all"}
 DMARC_POLICIES = ("quarantine", "reject")
 
 
@@ -125,8 +126,9 @@ def _spf_check(target: Target, resolver: dns.resolver.Resolver) -> Check:
     if lookups is None or lookups > SPF_MAX_LOOKUPS:
         problem = f"{lookups} DNS lookups; RFC 7208 allows {SPF_MAX_LOOKUPS}"
     elif ending not in SPF_ENDINGS:
-        problem = f"ends in {ending or 'no'} all: must be -all or ~all (anyone else may send as the domain)"
-    detail = f"{SPF_ENDINGS.get(ending or '', '')}, {lookups} DNS lookup(s) of {SPF_MAX_LOOKUPS}"
+        shown = SPF_QUALIFIERS.get(ending or "", "no all")
+        problem = f"ends in {shown}: must be -all or ~all (else anyone may send as the domain)"
+    detail = f"{SPF_QUALIFIERS.get(ending or '', '')}, {lookups} DNS lookup(s) of {SPF_MAX_LOOKUPS}"
     return judged("dns-spf", target.domain, ITEM_EMAIL_AUTH, problem, detail)
 
 

@@ -31,17 +31,19 @@ from typing import Any
 
 from agencyos_checklist.numbers import (
     AUTH_RATE_LIMIT_RPM,
+    DNS_LAUNCH_TTL,
     GLOBAL_RATE_LIMIT_RPM,
     HSTS_MAX_AGE_SECONDS,
     LIVENESS_PATH,
     READINESS_PATH,
     SECURITY_HEADERS,
+    seconds,
 )
 
+from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT, TXT_STRING_MAX
 from agencyos_infra.verify.target import Target
 
 LOOPBACK = "127.0.0.1"
-HTTPS_PORT, HTTP_PORT = 443, 80
 INCLUDED_SPF = "v=spf1 ip4:192.0.2.0/24 -all"
 # Documentation prefix standing in for the proxy's (Cloudflare's) anycast addresses in a proxied zone.
 PROXY_EDGE_ADDRESS = "104.16.0.1"
@@ -130,11 +132,11 @@ def _rr(name: str, rtype: str, value: str) -> Any:
         priority, host = value.split()
         rdata = MX(host, int(priority))
     elif rtype == "TXT":
-        # A TXT string holds at most 255 bytes: longer records are split, as zone files split them.
-        rdata = TXT([value[i : i + 255].encode() for i in range(0, len(value), 255)])
+        # A TXT string is limited in length: longer records are split, as zone files split them.
+        rdata = TXT([value[i : i + TXT_STRING_MAX].encode() for i in range(0, len(value), TXT_STRING_MAX)])
     else:
         raise ValueError(f"fixture zones hold A, CNAME, MX and TXT records, not {rtype}")
-    return RR(name, getattr(QTYPE, rtype), rdata=rdata, ttl=300)
+    return RR(name, getattr(QTYPE, rtype), rdata=rdata, ttl=seconds(DNS_LAUNCH_TTL))
 
 
 @contextlib.contextmanager
@@ -179,10 +181,11 @@ class Cors(StrEnum):
     """Any Origin echoed with credentials allowed: the other break."""
 
 
-def _legacy_tls() -> ssl.TLSVersion:
+def _accept_legacy_tls(context: ssl.SSLContext) -> None:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # the point is to offer a deprecated protocol
-        return ssl.TLSVersion.TLSv1_1
+        warnings.simplefilter("ignore", DeprecationWarning)  # the point is to accept a deprecated protocol
+        context.minimum_version = ssl.TLSVersion.TLSv1_1
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS below 1.2 at its default level
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,7 @@ def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHT
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one response, several writes: no 40 ms delayed-ACK stalls
 
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
@@ -275,6 +279,7 @@ def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHT
 def _redirect_handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one response, several writes: no 40 ms delayed-ACK stalls
 
         def do_GET(self) -> None:
             host = (self.headers.get("Host") or "").split(":")[0]
@@ -305,6 +310,10 @@ class _Server(ThreadingHTTPServer):
                 request = self.tls.wrap_socket(request, server_side=True)
             except (OSError, ValueError):
                 return
+            # wrap_socket detached the socket socketserver closes: close the TLS one.
+            with request:
+                super().finish_request(request, client_address)
+            return
         super().finish_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -328,7 +337,7 @@ def _server_context(site: Site, target: Target, ca: Any) -> ssl.SSLContext:
     names = list(target.hosts)
     if site.certificate is Certificate.EXPIRED:
         leaf = ca.issue_cert(
-            *names, not_before=now - datetime.timedelta(days=90), not_after=now - datetime.timedelta(days=1)
+            *names, not_before=now - datetime.timedelta(days=60), not_after=now - datetime.timedelta(days=1)
         )
     elif site.certificate is Certificate.EXPIRING:
         leaf = ca.issue_cert(*names, not_after=now + datetime.timedelta(days=5))
@@ -339,8 +348,7 @@ def _server_context(site: Site, target: Target, ca: Any) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     leaf.configure_cert(context)
     if site.accept_legacy_tls:
-        context.minimum_version = _legacy_tls()
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS below 1.2 at its default level
+        _accept_legacy_tls(context)
     else:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
     if not site.accept_tls13:

@@ -165,7 +165,10 @@ def _rate(client: httpx.Client, url: str, limit: Stated[int]) -> Check:
         if status == TOO_MANY_REQUESTS:
             return passed("rate-limit", url, ITEM_RATE_LIMIT, f"429 after {sent} requests (limit {limit.quote})")
     seen = ", ".join(f"{count}x {status}" for status, count in sorted(statuses.items()))
-    return failed("rate-limit", url, ITEM_RATE_LIMIT, f"no 429 in {budget} requests ({seen}); {limit.quote}")
+    hint = ""
+    if httpx.codes.SERVICE_UNAVAILABLE in statuses:
+        hint = "; 503 is ingress-nginx's default limit-req-status-code: set it to 429"
+    return failed("rate-limit", url, ITEM_RATE_LIMIT, f"no 429 in {budget} requests ({seen}); {limit.quote}{hint}")
 
 
 def _normal(value: str) -> str:

@@ -22,7 +22,7 @@ import dns.resolver
 import httpcore
 import httpx
 
-DNS_PORT = 53
+from agencyos_infra.verify.provider_facts import DNS_PORT
 
 
 class VerifyUsageError(Exception):

@@ -22,19 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from agencyos_infra.verify.network import Connector, VerifyUsageError
+from agencyos_infra.verify.provider_facts import HTTPS_PORT
 from agencyos_infra.verify.result import Check, failed, judged, not_tested, passed
 from agencyos_infra.verify.target import Target
 
-HTTPS_PORT = 443
 EXPIRY_MARGIN_DAYS = 14
 ITEM_CERTIFICATE = "10.security-verification.1"
 ITEM_PROTOCOLS = "8.application-security.1"
-
-
-def _protocol(name: str) -> ssl.TLSVersion:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # probing deprecated protocols is the point
-        return getattr(ssl.TLSVersion, name)  # type: ignore[no-any-return]
 
 
 MODERN = {"TLS 1.2": "TLSv1_2", "TLS 1.3": "TLSv1_3"}
@@ -60,7 +54,9 @@ def unverified_context(version: str | None = None) -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     if version is not None:
-        context.minimum_version = context.maximum_version = _protocol(version)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # probing deprecated protocols is the point
+            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, version)
         if version in LEGACY.values():
             # OpenSSL 3 offers nothing below TLS 1.2 at its default security level.
             context.set_ciphers("DEFAULT:@SECLEVEL=0")
