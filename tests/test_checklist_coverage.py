@@ -333,3 +333,18 @@ def test_reference_checks_reject_what_does_not_exist() -> None:
     assert not _created_by("kubernetes:cert-manager.io/v1:Certificate", certificates)
     assert "test_github_anchor" in defined_tests(Path(__file__))
     assert "running-it-for-real" in anchors(REPO / "README.md")
+
+
+def test_every_item_a_runbook_lists_documents_that_runbook() -> None:
+    """A runbook's "Checklist items:" line and the items' records say the same thing."""
+    missing = []
+    for runbook in sorted((REPO / "docs" / "runbooks").glob("*.md")):
+        listed = re.search(
+            r"^Checklist items: (.*?)\n\n", runbook.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL
+        )
+        for item_id in re.findall(r"`([^`]+)`", listed[1]) if listed else ():
+            record = records().get(item_id)
+            documented = record.documented.docs if record and record.documented else ()
+            if str(runbook.relative_to(REPO)) not in {doc.partition("#")[0] for doc in documented}:
+                missing.append(f"{item_id}: {runbook.name}")
+    assert missing == [], "items a runbook lists whose record does not document that runbook"
