@@ -134,11 +134,6 @@ class LogsSpec(BaseModel):
     application_retention_days: int = _retention_field(LogKind.APPLICATION, "application")
     security_retention_days: int = _retention_field(LogKind.SECURITY, "security")
     audit_retention_days: int = _retention_field(LogKind.AUDIT, "audit")
-    lock_audit_bucket: bool = Field(
-        True,
-        description="Lock the audit bucket: its retention can never be shortened again and it cannot be deleted "
-        "while it holds entries, a tamper-proof trail (checklist 8.compliance-auditing.3.4). Irreversible.",
-    )
     data_access_services: tuple[Service, ...] = Field(
         DATA_ACCESS_SERVICES,
         min_length=1,
@@ -265,7 +260,6 @@ class LogRetention(pulumi.ComponentResource):
         self.bucket_ids = {}
         self.sink_names = {}
         for kind in LogKind:
-            locked = kind is LogKind.AUDIT and spec.lock_audit_bucket
             bucket = gcp.logging.ProjectBucketConfig(
                 f"{name}-{kind.value}",
                 project=args.project,
@@ -273,9 +267,10 @@ class LogRetention(pulumi.ComponentResource):
                 bucket_id=f"{prefix}-{kind.value}-logs",
                 description=descriptions[kind],
                 retention_days=spec.retention_days(kind),
-                # Locking is irreversible: the lock, and the retention it freezes, are the point of the
-                # audit bucket; the other buckets stay adjustable.
-                locked=locked,
+                # Locking is irreversible, and it is the point of the audit bucket: its retention can never
+                # be shortened nor the bucket deleted while it holds entries (8.compliance-auditing.3.4). Set
+                # auditRetentionDays before the first deployment. The other buckets stay adjustable.
+                locked=kind is LogKind.AUDIT,
                 # Buckets hold the logs: never deleted by a stack change (a locked one could not be anyway).
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True)),
             )

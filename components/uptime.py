@@ -62,8 +62,11 @@ CHECK_PERIODS_SECONDS = (60, 300, 600, 900)
 # checker does not page anyone.
 UPTIME_ALIGNMENT = "1200s"
 FAILING_LOCATIONS_ABOVE = 1
-# Alerts wait a minute of sustained failure or pressure: one sample's spike is not an incident.
+# Uptime and Redis alerts wait a minute of sustained failure or pressure: one sample's spike is not an
+# incident. The connection alert states no duration (6.alerting-rules.5), so it fires at once; its
+# one-minute alignment already takes each minute's highest count.
 SUSTAINED_FOR = "60s"
+AT_ONCE = "0s"
 DATA_TIER_ALIGNMENT = "60s"
 # Incidents of a recovered check close themselves after a day.
 AUTO_CLOSE = "86400s"
@@ -325,6 +328,7 @@ class Uptime(pulumi.ComponentResource):
             threshold=_share(args.database_max_connections, spec.db_connections_percent),
             group_by="resource.label.database_id",
             reducer="REDUCE_SUM",
+            duration=AT_ONCE,
             severity="ERROR",
             docs=f"More than {spec.db_connections_percent}% of the database's max_connections "
             f"({args.database_max_connections}) are in use (checklist {ALERT_DB_POOL_PERCENT.item}). New "
@@ -345,6 +349,7 @@ class Uptime(pulumi.ComponentResource):
             group_by="resource.label.instance_id",
             # Standard tier reports the primary and the replica (label role): the fuller node decides.
             reducer="REDUCE_MAX",
+            duration=SUSTAINED_FOR,
             severity="WARNING",
             docs=f"Redis uses more than {spec.redis_memory_percent}% of its memory (checklist "
             f"{REDIS_MAXMEMORY_PERCENT.item}): keys are being evicted; raise cache.memorySizeGb if the hit rate drops.",
@@ -425,6 +430,7 @@ class Uptime(pulumi.ComponentResource):
         threshold: float,
         group_by: str,
         reducer: str,
+        duration: str,
         severity: str,
         docs: str,
         channel_ids: list[pulumi.Input[str]],
@@ -444,7 +450,7 @@ class Uptime(pulumi.ComponentResource):
                         filter=metric_filter,
                         comparison="COMPARISON_GT",
                         threshold_value=threshold,
-                        duration=SUSTAINED_FOR,
+                        duration=duration,
                         aggregations=[
                             gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
                                 alignment_period=DATA_TIER_ALIGNMENT,

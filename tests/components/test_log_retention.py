@@ -134,10 +134,9 @@ def test_data_access_audit_logs_for_the_services_holding_user_data(run: ProgramR
         assert all(not c.get("exemptedMembers") for c in log_types.values()), service
 
 
-def test_longer_retention_an_unlocked_audit_bucket_and_no_exclusions_are_honoured() -> None:
+def test_longer_retention_another_location_and_no_exclusions_are_honoured() -> None:
     spec = {
         "auditRetentionDays": 400,
-        "lockAuditBucket": False,
         "excludeRoutedFromDefault": False,
         "location": "global",
         "dataAccessServices": ["cloudsql.googleapis.com"],
@@ -145,7 +144,7 @@ def test_longer_retention_an_unlocked_audit_bucket_and_no_exclusions_are_honoure
     result = run_repo_stack("staging", overrides={LOGS: json.dumps(spec)})
     assert result.error is None, result.error
     audit = _mine(result, BUCKET)["logs-audit"].inputs.plain
-    assert audit["retentionDays"] == 400 and audit["locked"] is False and audit["location"] == "global"
+    assert audit["retentionDays"] == 400 and audit["locked"] is True and audit["location"] == "global"
     assert audit["bucketId"] == "agencyos-stg-audit-logs"
     assert _mine(result, EXCLUSION) == {}
     assert [r.inputs.plain["service"] for r in _mine(result, AUDIT_CONFIG).values()] == ["cloudsql.googleapis.com"]
@@ -173,6 +172,7 @@ def test_filters_are_known_at_preview() -> None:
         ({"data_access_services": ["storage.googleapis.com", "storage.googleapis.com"]}, "data_access_services"),
         ({"audit_categories": ['auth" OR true']}, "audit_categories"),
         ({"retention": 30}, "retention"),
+        ({"lock_audit_bucket": False}, "lock_audit_bucket"),  # the audit bucket is always locked
     ],
 )
 def test_invalid_spec_is_rejected_on_its_field(override: dict[str, Any], field: str) -> None:

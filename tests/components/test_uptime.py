@@ -120,6 +120,7 @@ def test_database_connections_alert_at_the_checklist_share_of_max_connections(ru
     assert condition["comparison"] == "COMPARISON_GT"
     max_connections = settings_from_config(_prod_config()).database.max_connections
     assert condition["thresholdValue"] == max_connections * ALERT_DB_POOL_PERCENT.value / 100
+    assert condition["duration"] == "0s"  # the checklist states no duration: no grace period
     assert len(policy.inputs.plain["notificationChannels"]) == 3
 
 
@@ -131,6 +132,7 @@ def test_redis_memory_alert_at_the_checklist_maxmemory_share(run: ProgramRun) ->
     assert f'resource.label.instance_id="{instance}"' in condition["filter"]
     assert condition["comparison"] == "COMPARISON_GT"
     assert condition["thresholdValue"] == pytest.approx(REDIS_MAXMEMORY_PERCENT.value / 100)
+    assert condition["aggregations"][0]["crossSeriesReducer"] == "REDUCE_MAX"  # primary and replica, not summed
     assert len(policy.inputs.plain["notificationChannels"]) == 3
 
 
