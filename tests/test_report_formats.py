@@ -1,0 +1,325 @@
+"""`agencyos-infra preview --format text|json|markdown|sarif [--output FILE]`, run as a user runs it.
+
+The non-compliant examples go through the real CLI and the real pack; the SARIF log is validated
+against the OASIS schema (tests/schemas), and each result is checked against the line of the
+constructor call that created its resource, found by parsing the program.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+from urllib.request import url2pathname
+
+import jsonschema
+import pytest
+from agencyos_checklist import catalogue
+from agencyos_policy import REGISTRY
+
+from agencyos_infra.analyzer import PolicyPackProcess, PolicyReport
+from agencyos_infra.engine import ProgramRun, SourcePosition, run_program
+from agencyos_infra.report import NO_SOURCE_POSITION, Location, source_location
+from agencyos_infra.report_markdown import COMMENT_LIMIT, render_markdown
+from agencyos_infra.stackconfig import load_stack_config
+from tests.conftest import EXAMPLES, POLICY_DIR, REPO, run_cli
+
+SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+NONCOMPLIANT = EXAMPLES / "noncompliant"
+EXAMPLE = ("--program", str(NONCOMPLIANT), "--stack", "dev")
+
+
+def _preview(*args: str, code: int = 1) -> str:
+    result = run_cli("preview", *args)
+    assert result.returncode == code, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run per format of examples/noncompliant, files and stdout kept."""
+    directory = tmp_path_factory.mktemp("formats")
+    text_with_sarif = _preview(*EXAMPLE, "--format", "sarif", "--output", str(directory / "a.sarif"))
+    _preview(*EXAMPLE, "--format", "json", "--output", str(directory / "format.json"))
+    _preview(*EXAMPLE, "--json", str(directory / "alias.json"))
+    return {
+        "text": _preview(*EXAMPLE),
+        "text_with_sarif": text_with_sarif,
+        "sarif": json.loads((directory / "a.sarif").read_text()),
+        "sarif_stdout": _preview(*EXAMPLE, "--format", "sarif"),
+        "markdown": _preview(*EXAMPLE, "--format", "markdown"),
+        "json": json.loads((directory / "format.json").read_text()),
+        "json_file": (directory / "format.json").read_bytes(),
+        "alias_file": (directory / "alias.json").read_bytes(),
+    }
+
+
+def _validate_sarif(document: dict[str, Any]) -> None:
+    validator = jsonschema.validators.validator_for(SCHEMA)
+    validator.check_schema(SCHEMA)
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator(SCHEMA, format_checker=validator.FORMAT_CHECKER).iter_errors(document)
+    ]
+    assert not errors, errors
+
+
+def _is_constructor(call: ast.Call) -> bool:
+    """``gcp.sql.DatabaseInstance(...)``: a class of a provider module (capitalised, reached by attributes)."""
+    return (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr[:1].isupper()
+        and isinstance(call.func.value, ast.Attribute)
+    )
+
+
+def constructor_lines(program: Path) -> dict[str, int]:
+    """Resource name -> line of the constructor call that creates it, from the program's syntax tree.
+
+    A helper function that wraps one constructor (``def cache(name, ...): return gcp.redis.Instance(name, ...)``)
+    creates its resources at that constructor's line, as the SDK reports it.
+    """
+    tree = ast.parse(program.read_text())
+    helpers = {}
+    for function in (node for node in tree.body if isinstance(node, ast.FunctionDef)):
+        calls = [node for node in ast.walk(function) if isinstance(node, ast.Call) and _is_constructor(node)]
+        if len(calls) == 1:
+            helpers[function.name] = calls[0].lineno
+    lines = {}
+    for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
+        if not (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+            continue
+        if _is_constructor(call):
+            lines[call.args[0].value] = call.lineno
+        elif isinstance(call.func, ast.Name) and call.func.id in helpers:
+            lines[call.args[0].value] = helpers[call.func.id]
+    return lines
+
+
+def _physical_file(document: dict[str, Any], artifact: dict[str, str]) -> Path:
+    base = document["runs"][0]["originalUriBaseIds"][artifact["uriBaseId"]]["uri"]
+    return Path(url2pathname(urlparse(urljoin(base, artifact["uri"])).path))
+
+
+# --- sarif ---------------------------------------------------------------------------------------
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(outputs: dict[str, Any]) -> None:
+    _validate_sarif(outputs["sarif"])
+    assert outputs["sarif"]["version"] == "2.1.0"
+    # Without --output the log is all of stdout: the text report and the verdict stay out of it.
+    assert json.loads(outputs["sarif_stdout"]) == outputs["sarif"]
+
+
+@pytest.mark.parametrize("example", ["noncompliant", "noncompliant-data"])
+def test_each_sarif_result_points_at_the_constructor_call_of_its_resource(example: str) -> None:
+    program = EXAMPLES / example
+    document = json.loads(_preview("--program", str(program), "--stack", "dev", "--format", "sarif"))
+    _validate_sarif(document)
+    expected = constructor_lines(program / "__main__.py")
+    results = document["runs"][0]["results"]
+    assert results
+    for result in results:
+        [location] = result["locations"]
+        [logical] = location["logicalLocations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"}, result
+        assert _physical_file(document, physical["artifactLocation"]) == program / "__main__.py"
+        assert physical["region"]["startLine"] == expected[logical["name"]], (logical, expected)
+        assert logical["fullyQualifiedName"].endswith(f"::{logical['name']}")
+
+
+def test_sarif_has_one_rule_per_policy_and_one_result_per_violation(outputs: dict[str, Any]) -> None:
+    run = outputs["sarif"]["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "agencyos-infra" and driver["version"] and driver["informationUri"]
+    rules = driver["rules"]
+    assert sorted(rule["id"] for rule in rules) == sorted(REGISTRY)
+    for rule in rules:
+        spec = REGISTRY[rule["id"]]
+        assert rule["shortDescription"]["text"] == spec.description
+        assert rule["help"]["text"].startswith(spec.remediation) and spec.item.id in rule["help"]["markdown"]
+        assert rule["defaultConfiguration"]["level"] == {"mandatory": "error", "advisory": "warning"}[spec.level.value]
+        severity = {"critical": "9.0", "high": "7.5", "medium": "5.0", "low": "2.0"}[spec.severity.value]
+        assert rule["properties"]["security-severity"] == severity, rule["id"]
+        assert rule["properties"]["checklistItem"] == spec.item.id
+        assert f"checklist-{spec.item.section}" in rule["properties"]["tags"]
+    violations = outputs["json"]["violations"]
+    results = run["results"]
+    assert sorted(
+        (r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for r in results
+    ) == sorted((v["policy"], v["urn"]) for v in violations)
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        spec = REGISTRY[result["ruleId"]]
+        assert result["level"] == {"mandatory": "error", "advisory": "warning"}[spec.level.value]
+        assert f"(checklist {spec.item.id}: {spec.item.text})" in result["message"]["text"]
+    assert run["automationDetails"]["id"] == "agencyos-infra/noncompliant-sql/dev/"
+
+
+def test_sarif_fingerprints_are_unique_and_stable_across_runs(outputs: dict[str, Any]) -> None:
+    def fingerprints(document: dict[str, Any]) -> list[str]:
+        return [r["partialFingerprints"]["agencyosViolation/v1"] for r in document["runs"][0]["results"]]
+
+    first, second = fingerprints(outputs["sarif"]), fingerprints(json.loads(outputs["sarif_stdout"]))
+    assert first == second and len(set(first)) == len(first)
+
+
+def test_source_root_makes_paths_relative_to_the_repository() -> None:
+    document = json.loads(_preview(*EXAMPLE, "--format", "sarif", "--source-root", str(REPO)))
+    _validate_sarif(document)
+    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == REPO.as_uri() + "/"
+    artifacts = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]
+    }
+    assert artifacts == {"examples/noncompliant/__main__.py"}
+
+
+def test_a_violation_without_source_position_keeps_its_logical_location(tmp_path: Path) -> None:
+    """Stack policies judge no resource the program created: no line is guessed for them."""
+    program = EXAMPLES / "compliant-workloads"
+    [stack_file] = program.glob("Pulumi.*.yaml")
+    args = ("--program", str(program), "--stack", stack_file.name.split(".")[1])
+    text = _preview(*args, "--format", "sarif", "--output", str(tmp_path / "log.sarif"), code=0)
+    document = json.loads((tmp_path / "log.sarif").read_text())
+    _validate_sarif(document)
+    stack_results = [r for r in document["runs"][0]["results"] if r["ruleId"].endswith("-stack-required-secrets")]
+    assert stack_results
+    for result in stack_results:
+        [location] = result["locations"]
+        assert "physicalLocation" not in location
+        assert location["logicalLocations"][0]["fullyQualifiedName"].split("::")[2] == "pulumi:pulumi:Stack"
+    assert f"source: {NO_SOURCE_POSITION}" in text
+    markdown = _preview(*args, "--format", "markdown", code=0)
+    assert markdown.startswith("### ✅") and f"`{NO_SOURCE_POSITION}`" in markdown
+
+
+# --- markdown ------------------------------------------------------------------------------------
+
+
+def test_markdown_is_a_short_comment_verdict_first(outputs: dict[str, Any]) -> None:
+    markdown, violations = outputs["markdown"], outputs["json"]["violations"]
+    mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
+    advisory = [v for v in violations if v["enforcementLevel"] == "advisory"]
+    assert mandatory and advisory
+    assert (
+        markdown.splitlines()[0]
+        == f"### ❌ stack `dev` of `noncompliant-sql`: {len(mandatory)} mandatory policy violations"
+    )
+    assert f"| Mandatory | {len(mandatory)} |" in markdown and f"| Advisory | {len(advisory)} |" in markdown
+    assert len(markdown) < COMMENT_LIMIT
+    shown, folded = markdown.split("<details>")
+    assert folded.count("</details>") == 1
+    items = catalogue()
+    for violation in mandatory:
+        [line] = [line for line in shown.splitlines() if line.startswith(f"- `{violation['policy']}`")]
+        assert "`gcp:sql/databaseInstance:DatabaseInstance` **orders-db** · `__main__.py:5`" in line
+        assert " ".join(violation["message"].split()) in line
+        item = items[violation["checklistItemId"]]
+        # Grouped: under the heading of the item's section, after the item's id and words.
+        before = shown[: shown.index(line)]
+        assert re.findall(r"^#### (.+)$", before, re.MULTILINE)[-1] == item.path.split(" › ")[0]
+        assert re.findall(r"^\*\*`(.+?)`\*\* (.+)$", before, re.MULTILINE)[-1] == (item.id, item.text)
+    for violation in advisory:
+        assert f"`{violation['policy']}`" in folded and f"`{violation['policy']}`" not in shown
+
+
+@pytest.fixture(scope="module")
+def in_process() -> tuple[ProgramRun, PolicyReport]:
+    loaded = load_stack_config(NONCOMPLIANT, "dev")
+    with PolicyPackProcess(POLICY_DIR, project=loaded.project, stack="dev", config=loaded.config, dry_run=True) as pack:
+        session = pack.session()
+        run = run_program(
+            loaded.program_dir, project=loaded.project, stack="dev", config=loaded.config, preview=True, sink=session
+        )
+        report = session.finish(run)
+    assert run.error is None, run.error
+    return run, report
+
+
+def test_markdown_past_the_limit_shows_what_fits_and_counts_the_rest(
+    in_process: tuple[ProgramRun, PolicyReport],
+) -> None:
+    run, report = in_process
+    full = render_markdown(run, report)
+    total = len(report.violations)
+    for limit in (len(full) - 1, len(full) // 2, 1500):
+        cut = render_markdown(run, report, max_chars=limit)
+        assert len(cut) <= limit
+        assert cut.splitlines()[0] == full.splitlines()[0]
+        hidden = int(re.search(rf"(\d+) of {total} violations not shown", cut)[1])  # type: ignore[index]
+        listed = [line for line in cut.splitlines() if line.startswith("- `")]
+        assert hidden == total - len(listed) and hidden > 0
+        # Mandatory violations are the last to go.
+        assert "<details>" not in cut or len(listed) > len(report.mandatory)
+
+
+# --- text and json -------------------------------------------------------------------------------
+
+
+def test_text_shows_each_violations_source_line_and_checklist_item(outputs: dict[str, Any]) -> None:
+    items = catalogue()
+    for text in (outputs["text"], outputs["text_with_sarif"]):
+        blocks = re.split(r"\n(?=    \[)", text.split("Mandatory violations")[1])[1:]
+        assert len(blocks) == len(outputs["json"]["violations"])
+        for block in blocks:
+            policy = block.split("]")[0].strip(" [")
+            item = items[REGISTRY[policy].item.id]
+            assert "\n        source: __main__.py:5\n" in block
+            assert f"[{item.id}]: {item.text}" in block
+    assert outputs["text"] == outputs["text_with_sarif"]
+
+
+def test_json_keeps_its_shape_and_gains_the_source_of_each_violation(outputs: dict[str, Any]) -> None:
+    document = outputs["json"]
+    assert set(document) == {
+        "project", "stack", "mode", "diagnostics", "resources", "outputs", "outputSecretPaths",
+        "policyPack", "violations", "remediations",
+    }  # fmt: skip
+    for violation in document["violations"]:
+        assert {"policy", "enforcementLevel", "severity", "urn", "message", "checklistItem"} <= set(violation)
+        assert violation["source"] == {"path": "__main__.py", "line": 5, "column": None}
+        assert violation["checklistItemId"] == REGISTRY[violation["policy"]].item.id
+    [instance] = [r for r in document["resources"] if r["name"] == "orders-db"]
+    assert instance["source"] == {"uri": (NONCOMPLIANT / "__main__.py").as_uri(), "line": 5}
+
+
+def test_json_flag_is_an_alias_of_format_json_output(outputs: dict[str, Any]) -> None:
+    assert outputs["alias_file"] == outputs["json_file"]
+
+
+# --- usage errors, before any work ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--format", "sarif", "--output", "{tmp}/missing/log.sarif"], "--output {tmp}/missing/log.sarif: directory"),
+        (["--format", "markdown", "--output", "{tmp}"], "--output {tmp}: is a directory"),
+        (["--json", "{tmp}/missing/out.json"], "--json {tmp}/missing/out.json: directory"),
+        (["--json", "{tmp}/a.json", "--format", "sarif"], "--json FILE is short for --format json --output FILE"),
+        (["--json", "{tmp}/a.json", "--output", "{tmp}/b.json"], "--json FILE is short for"),
+        (["--source-root", "{tmp}/missing"], "--source-root {tmp}/missing: not a directory"),
+    ],
+)
+def test_bad_report_flags_exit_2_before_anything_runs(flags: list[str], message: str, tmp_path: Path) -> None:
+    # A stack that does not exist: were the flags checked after the stack file, the error would name it.
+    flags = [flag.format(tmp=tmp_path) for flag in flags]
+    result = run_cli("preview", "--program", str(NONCOMPLIANT), "--stack", "nope", *flags)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"error: {message.format(tmp=tmp_path)}"), result.stderr
+    assert result.stdout == "" and not list(tmp_path.iterdir())
+
+
+def test_source_location_is_relative_to_the_root_or_absolute_outside_it(tmp_path: Path) -> None:
+    inside = SourcePosition((tmp_path / "pkg" / "my file.py").as_uri(), 12)
+    assert source_location(inside, tmp_path) == Location("pkg/my file.py", 12)
+    assert str(source_location(inside, tmp_path)) == "pkg/my file.py:12"
+    outside = SourcePosition((REPO / "components" / "database.py").as_uri(), 7, 3)
+    located = source_location(outside, tmp_path)
+    assert located == Location((REPO / "components" / "database.py").as_posix(), 7, 3, relative=False)
+    assert str(located).endswith("database.py:7:3")
+    assert source_location(None, tmp_path) is None
