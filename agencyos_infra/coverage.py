@@ -287,7 +287,7 @@ def items_json(cov: Coverage) -> list[dict[str, Any]]:
     ]
 
 
-_HEADERS = ("Section", "Items", *STATUSES, "Enforced", "Automatable enforced (mandatory)", "Open")
+_HEADERS = ("Section", "Items", *STATUSES, "Policy-enforced", "Automatable with a mandatory policy", "Open")
 
 
 def _row(label: str, counts: Mapping[str, Any]) -> list[str]:

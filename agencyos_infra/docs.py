@@ -137,5 +137,15 @@ def preview_markdown_example() -> str:
 
 SECTIONS["preview-markdown-example"] = preview_markdown_example
 
+
+def checklist_coverage() -> str:
+    """The coverage summary, exactly as ``agencyos-infra checklist --format markdown`` prints it."""
+    from agencyos_infra.coverage import coverage, render_markdown, summary
+
+    return render_markdown(summary(coverage()))
+
+
+SECTIONS["checklist-coverage"] = checklist_coverage
+
 if __name__ == "__main__":
     README.write_text(render(README.read_text()))

@@ -348,3 +348,12 @@ def test_every_item_a_runbook_lists_documents_that_runbook() -> None:
             if str(runbook.relative_to(REPO)) not in {doc.partition("#")[0] for doc in documented}:
                 missing.append(f"{item_id}: {runbook.name}")
     assert missing == [], "items a runbook lists whose record does not document that runbook"
+
+
+def test_the_readme_shows_the_summary_the_command_prints() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- checklist-coverage:start -->\n(.*?)<!-- checklist-coverage:end -->", readme, re.DOTALL)
+    assert block is not None, "README.md has no checklist-coverage markers"
+    result = run_cli("checklist", "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert block[1] == result.stdout, "README's checklist coverage is stale: run `python -m agencyos_infra.docs`"
