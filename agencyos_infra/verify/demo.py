@@ -13,6 +13,7 @@ from pathlib import Path
 
 from agencyos_infra.cli import REPOSITORY, main
 from agencyos_infra.verify.fixtures import platform
+from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT
 from agencyos_infra.verify.target import load_target
 
 DEMO = REPOSITORY / "examples" / "verify-demo"
@@ -28,10 +29,11 @@ def run(argv: list[str]) -> int:
     with platform(target) as endpoints:
         args = demo_args([*endpoints.cli_args(), "--probe-rate-limit", *argv])
         shown = " ".join(a if not a.startswith("/") else str(Path(a).relative_to(REPOSITORY)) for a in args[:7])
+        routes = f"HOST:{HTTPS_PORT}:127.0.0.1:{endpoints.https_port} (and :{HTTP_PORT} to {endpoints.http_port})"
+        rest = " ".join(["--probe-rate-limit", *argv])
         print(
             f"$ agencyos-infra {shown} --dns-server {endpoints.dns_server} --ca-bundle CA.pem "
-            f"--connect-to HOST:443:127.0.0.1:{endpoints.https_port} (and :80 to {endpoints.http_port}, each host) "
-            f"--probe-rate-limit {' '.join(argv)}".rstrip(),
+            f"--connect-to {routes} for each host {rest}",
             flush=True,
         )
         return main(args)

@@ -5,9 +5,9 @@ The tests and ``make verify-demo`` run the verifier against them; nothing here t
 property at a time (a zone without MX, SPF ``+all``, an expired certificate, HSTS missing...).
 
 The DNS server answers authoritatively for the names it holds, following CNAMEs inside the zone, and
-NXDOMAIN for the others. One HTTPS server answers for every host (one certificate naming them all, picked by
-SNI is not needed); the verifier reaches it through ``--connect-to HOST:443:127.0.0.1:PORT`` and the
-plain HTTP server through ``HOST:80:...``, as curl would.
+NXDOMAIN for the others. One HTTPS server answers for every host (its one certificate names them all); the
+verifier reaches it through ``--connect-to HOST:<https port>:127.0.0.1:PORT`` and the plain HTTP server
+through ``HOST:<http port>:...``, as curl would.
 """
 
 from __future__ import annotations
@@ -367,7 +367,7 @@ class Endpoints:
     hosts: tuple[str, ...]
 
     def connect_to(self) -> list[str]:
-        """``--connect-to`` values sending every host's 443 and 80 to the loopback servers."""
+        """``--connect-to`` values sending every host's HTTPS and HTTP ports to the loopback servers."""
         return [
             f"{host}:{public}:{LOOPBACK}:{local}"
             for host in self.hosts

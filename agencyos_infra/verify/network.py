@@ -22,7 +22,7 @@ import dns.resolver
 import httpcore
 import httpx
 
-from agencyos_infra.verify.provider_facts import DNS_PORT
+from agencyos_infra.verify.provider_facts import DNS_PORT, HTTPS_PORT
 
 
 class VerifyUsageError(Exception):
@@ -62,7 +62,9 @@ def parse_resolve(text: str) -> tuple[tuple[str, int], Route]:
     host, sep, rest = text.partition(":")
     port, sep2, address = rest.partition(":")
     if not (host and sep and sep2 and address):
-        raise VerifyUsageError(f"--resolve {text}: expected HOST:PORT:ADDR, e.g. agencyos.example:443:203.0.113.7")
+        raise VerifyUsageError(
+            f"--resolve {text}: expected HOST:PORT:ADDR, e.g. agencyos.example:{HTTPS_PORT}:203.0.113.7"
+        )
     number = _port(port, "--resolve", text)
     return (host.lower().rstrip("."), number), Route(_address(address, "--resolve", text), number)
 
@@ -74,7 +76,7 @@ def parse_connect_to(text: str) -> tuple[tuple[str, int], Route]:
     address, target_port = _split_address_port(target)
     if not (host and sep and sep2 and address and target_port):
         raise VerifyUsageError(
-            f"--connect-to {text}: expected HOST:PORT:ADDR:PORT2, e.g. agencyos.example:443:127.0.0.1:8443"
+            f"--connect-to {text}: expected HOST:PORT:ADDR:PORT2, e.g. agencyos.example:{HTTPS_PORT}:127.0.0.1:8443"
         )
     route = Route(_address(address, "--connect-to", text), _port(target_port, "--connect-to", text))
     return (host.lower().rstrip("."), _port(port, "--connect-to", text)), route
@@ -107,7 +109,12 @@ def make_resolver(server: tuple[str, int] | None, timeout: float) -> dns.resolve
 
 
 def describe(resolver: dns.resolver.Resolver) -> str:
-    return ", ".join(str(ns) for ns in resolver.nameservers) or "the system resolver"
+    """The resolver's servers as ADDR:PORT, as --dns-server takes them."""
+    servers = [
+        f"{ns.address}:{ns.port}" if isinstance(ns, dns.nameserver.Do53Nameserver) else str(ns)
+        for ns in resolver.nameservers
+    ]
+    return ", ".join(servers) or "the system resolver"
 
 
 class Connector:

@@ -1,9 +1,9 @@
-"""TLS checks of every public host on port 443 (checklist §10 Security Verification, §8 HTTPS-only mode).
+"""TLS checks of every public host on the HTTPS port (checklist §10 Security Verification, §8 HTTPS-only mode).
 
 - ``tls-certificate`` (10.security-verification.1): the chain verifies for the host's name against the
   system's trust store plus ``--ca-bundle``.
 - ``tls-expiry`` (10.security-verification.1): the certificate is valid for more than 14 more days (the
-  go-live margin: cert-manager renews 30 days ahead, so less than 14 means renewal is failing).
+  go-live margin: cert-manager renews a month ahead, so less than that margin means renewal is failing).
 - ``tls-modern`` (8.application-security.1): TLS 1.2 and TLS 1.3 handshakes succeed.
 - ``tls-legacy`` (8.application-security.1): TLS 1.0 and 1.1 handshakes are refused. When the local OpenSSL
   cannot even offer one of them, the check says "not tested" and why: it never passes on a guess.
