@@ -352,7 +352,8 @@ class Uptime(pulumi.ComponentResource):
             duration=SUSTAINED_FOR,
             severity="WARNING",
             docs=f"Redis uses more than {spec.redis_memory_percent}% of its memory (checklist "
-            f"{REDIS_MAXMEMORY_PERCENT.item}): keys are being evicted; raise cache.memorySizeGb if the hit rate drops.",
+            f"{REDIS_MAXMEMORY_PERCENT.item}): least recently used keys will soon be evicted; raise cache.memorySizeGb "
+            "if the hit rate drops.",
             channel_ids=channel_ids,
             labels=labels,
             child=child,
