@@ -88,12 +88,14 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         default=None,
+        metavar="FILE",
         help="write the --format report to this file; stdout keeps the text report",
     )
     preview.add_argument(
         "--source-root",
         type=Path,
         default=None,
+        metavar="DIR",
         help="directory the reports' source paths are relative to (default: the program directory; "
         "for code scanning, the repository root)",
     )

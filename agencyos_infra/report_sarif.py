@@ -46,10 +46,12 @@ def render_sarif(
     root = source_root or run.program_dir
     driver: dict[str, Any] = {
         "name": TOOL_NAME,
-        "informationUri": _information_uri(),
         "rules": [_rule(policy, levels.get(policy.name, policy.enforcement_level)) for policy in policies],
         "properties": {"policyPack": {"name": report.pack_name, "version": report.pack_version}},
     }
+    information = _information_uri()
+    if information:
+        driver["informationUri"] = information
     version = _version()
     if version:
         driver["version"] = driver["semanticVersion"] = version
@@ -142,8 +144,8 @@ def _version() -> str:
 
 
 def _information_uri() -> str:
-    """The repository's page when GitHub Actions names it, else this tool's README on disk."""
+    """The repository's page when GitHub Actions names it, else this tool's README when it is on disk."""
     server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
     if server and repository:
         return f"{server}/{repository}"
-    return README.as_uri()
+    return README.as_uri() if README.is_file() else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,12 @@ def test_source_location_is_relative_to_the_root_or_absolute_outside_it(tmp_path
     assert located == Location((REPO / "components" / "database.py").as_posix(), 7, 3, relative=False)
     assert str(located).endswith("database.py:7:3")
     assert source_location(None, tmp_path) is None
+
+
+def test_sarif_names_the_repository_github_actions_runs_in(tmp_path: Path) -> None:
+    env = {**os.environ, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "agencyos/infra"}
+    result = run_cli("preview", *EXAMPLE, "--format", "sarif", env=env)
+    assert result.returncode == 1, result.stderr
+    assert (
+        json.loads(result.stdout)["runs"][0]["tool"]["driver"]["informationUri"] == "https://github.com/agencyos/infra"
+    )
