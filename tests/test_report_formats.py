@@ -333,3 +333,19 @@ def test_sarif_names_the_repository_github_actions_runs_in(tmp_path: Path) -> No
     assert (
         json.loads(result.stdout)["runs"][0]["tool"]["driver"]["informationUri"] == "https://github.com/agencyos/infra"
     )
+
+
+def test_a_failed_program_writes_no_report_and_keeps_stdout_for_the_format(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        (tmp_path / name).write_text((NONCOMPLIANT / name).read_text())
+    (tmp_path / "__main__.py").write_text(
+        (NONCOMPLIANT / "__main__.py").read_text() + '\nraise RuntimeError("the program broke")\n'
+    )
+    args = ("preview", "--program", str(tmp_path), "--stack", "dev", "--format", "sarif")
+    to_file = run_cli(*args, "--output", str(tmp_path / "log.sarif"))
+    assert to_file.returncode == 2 and "the program broke" in to_file.stderr, to_file.stderr
+    assert not (tmp_path / "log.sarif").exists()
+    assert "orders-db" in to_file.stdout  # what was registered, in the text report of the log
+    to_stdout = run_cli(*args)
+    assert to_stdout.returncode == 2 and to_stdout.stdout == ""
+    assert "orders-db" in to_stdout.stderr
