@@ -31,6 +31,7 @@ starting Pulumi or the pack), so ``agencyos-infra checklist`` answers in well un
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -169,6 +170,32 @@ def registry() -> dict[str, Any]:
     return dict(REGISTRY)
 
 
+@cache
+def component_types() -> dict[str, str]:
+    """ComponentResource class name -> its type token, read from the components' sources (nothing imported).
+
+    Each module names its token once, ``TYPE = "agencyos:<area>:<Noun>"``, and passes it to
+    ``super().__init__``; a module holding several components would need one constant per class.
+    """
+    types = {}
+    for path in sorted((REPO / "components").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        token = next(
+            (
+                node.value.value
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and [ast.unparse(t) for t in node.targets] == ["TYPE"]
+                and isinstance(node.value, ast.Constant)
+            ),
+            None,
+        )
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and any("ComponentResource" in ast.unparse(b) for b in node.bases):
+                types[node.name] = str(token)
+    return types
+
+
 @dataclass(frozen=True)
 class ItemCoverage:
     """One item as the report sees it: its record joined with the catalogue and the registry."""
@@ -219,7 +246,8 @@ def coverage() -> Coverage:
     records, items, policies = load_records(), catalogue(), registry()
     missing = [item_id for item_id in items if item_id not in records]
     if missing:
-        raise CoverageError(f"{COVERAGE_FILE}: no record for {', '.join(missing)}")
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise CoverageError(f"{COVERAGE_FILE}: no record for {len(missing)} checklist item(s): {shown}")
     joined = []
     for item_id, item in items.items():
         record = records[item_id]
@@ -281,6 +309,9 @@ def items_json(cov: Coverage) -> list[dict[str, Any]]:
             "required": i.required,
             "mandatoryPolicies": list(i.mandatory),
             "advisoryPolicies": list(i.advisory),
+            "componentTypes": {c: component_types().get(c) for c in i.record.provisioned.components}
+            if i.record.provisioned
+            else {},
             "record": i.record.model_dump(by_alias=True, exclude_none=True, mode="json"),
         }
         for i in cov.items

@@ -123,6 +123,9 @@ def test_the_command_prints_each_format_and_a_single_section() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [s["section"] for s in report["sections"]] == ["7"]
+    pitr = next(item for item in report["items"] if item["id"] == "7.database-backups.3")
+    assert pitr["componentTypes"] == {"Database": "agencyos:database:Database"}
+    assert pitr["mandatoryPolicies"] == ["gcp-cloudsql-instance-point-in-time-recovery"]
     assert {item["id"] for item in report["items"]} == {i for i in catalogue() if i.startswith("7.")}
     assert report["overall"]["items"] == 8
     table = run_cli("checklist")
@@ -245,6 +248,8 @@ def test_provisioned_components_exist_and_create_the_resource_types_named() -> N
         for component in record.provisioned.components:
             if component not in component_modules():
                 problems.append(f"{item_id}: no component {component} in components/")
+            elif not re.match(r"^agencyos:[a-z]+:[A-Z][A-Za-z]+$", cov.component_types().get(component, "")):
+                problems.append(f"{item_id}: {component} has no agencyos:<area>:<Noun> type token")
             else:
                 sources.append(component_modules()[component].read_text(encoding="utf-8"))
         for token in record.provisioned.resources:
