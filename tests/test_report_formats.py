@@ -349,3 +349,23 @@ def test_a_failed_program_writes_no_report_and_keeps_stdout_for_the_format(tmp_p
     to_stdout = run_cli(*args)
     assert to_stdout.returncode == 2 and to_stdout.stdout == ""
     assert "orders-db" in to_stdout.stderr
+
+
+def test_sarif_rule_levels_follow_the_policy_config(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(
+        json.dumps(
+            {"gcp-cloudsql-instance-no-public-ip": "disabled", "gcp-cloudsql-instance-query-insights": "mandatory"}
+        )
+    )
+    result = run_cli("preview", *EXAMPLE, "--policy-config", str(config), "--format", "sarif")
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    _validate_sarif(document)
+    run = document["runs"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert rules["gcp-cloudsql-instance-no-public-ip"]["defaultConfiguration"] == {"enabled": False, "level": "none"}
+    assert rules["gcp-cloudsql-instance-query-insights"]["defaultConfiguration"] == {"enabled": True, "level": "error"}
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert "gcp-cloudsql-instance-no-public-ip" not in levels
+    assert levels["gcp-cloudsql-instance-query-insights"] == "error"
