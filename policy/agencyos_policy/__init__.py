@@ -19,6 +19,8 @@ from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 # [obs-metrics] policy module imports go above this line
 # [obs-uptime] policy module imports go above this line
 # [obs-logs] policy module imports go above this line
+from agencyos_policy.observability import alerts, logs, monitoring, uptime
+
 # [obs-policies] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
 
@@ -47,6 +49,10 @@ POLICY_MODULES = (
     # [obs-metrics] modules above this line
     # [obs-uptime] modules above this line
     # [obs-logs] modules above this line
+    alerts,
+    uptime,
+    monitoring,
+    logs,
     # [obs-policies] modules above this line
 )
 ALL_POLICIES = build_policies()

@@ -41,7 +41,10 @@ from pulumi_policy import (
 
 FRAMEWORK = "AgencyOS production deployment checklist"
 FRAMEWORK_VERSION = "1"
-VENDORS = ("gcp", "kubernetes", "cloudflare", "stack")
+VENDORS = ("gcp", "kubernetes", "cloudflare", "stack", "observability")
+CROSS_PROVIDER: dict[str, tuple[str, ...]] = {"observability": ("gcp", "kubernetes")}
+"""Vendors whose rules a team may write in several providers' resources (an alert: a PrometheusRule or an
+AlertPolicy), with those providers."""
 NAME_SCHEME = re.compile(rf"^({'|'.join(VENDORS)})-[a-z0-9]+-[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*$")
 """<vendor>-<service>-<resource>-<requirement>, lowercase words joined by hyphens."""
 MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY

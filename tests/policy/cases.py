@@ -36,6 +36,9 @@ CASE_MODULES = (
     # [obs-metrics] case modules above this line
     # [obs-uptime] case modules above this line
     # [obs-logs] case modules above this line
+    "tests.policy.observability.alerts_cases",
+    "tests.policy.observability.monitoring_cases",
+    "tests.policy.observability.logs_cases",
     # [obs-policies] case modules above this line
 )
 DELETE = object()

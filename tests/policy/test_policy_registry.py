@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from agencyos_checklist import catalogue, stated_numbers
 from agencyos_policy import ALL_POLICIES, REGISTRY
-from agencyos_policy.registry import NAME_SCHEME, PolicySpec, resource_policy
+from agencyos_policy.registry import CROSS_PROVIDER, NAME_SCHEME, PolicySpec, resource_policy
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from tests.conftest import validate_in_process
@@ -37,7 +37,8 @@ def test_the_pack_enforces_exactly_the_registry() -> None:
 def test_name_follows_the_scheme_and_its_vendor_owns_the_types(spec: PolicySpec) -> None:
     assert NAME_SCHEME.match(spec.name), spec.name
     vendor = spec.name.split("-")[0]
-    assert all(t.startswith(f"{vendor}:") for t in spec.resource_types), spec.name
+    providers = CROSS_PROVIDER.get(vendor, (vendor,))
+    assert all(t.split(":")[0] in providers for t in spec.resource_types), spec.name
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=_ids)

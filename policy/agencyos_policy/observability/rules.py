@@ -1,0 +1,136 @@
+"""The alerting rules a stack defines, in both forms teams write them, gathered for the signal checks.
+
+- Prometheus: every ``alert`` rule of ``spec.groups[].rules[]`` of a ``monitoring.coreos.com/v1``
+  PrometheusRule (a typed resource such as an ``apiextensions.CustomResource``, an object of a
+  ``kubernetes:yaml/v2:ConfigGroup``, or a group of kube-prometheus-stack's Helm value
+  ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are skipped.
+- Cloud Monitoring: every condition of an enabled (absent ``enabled`` = true) ``AlertPolicy``:
+  ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
+  ``conditionThreshold`` as a metric threshold. Other condition kinds (MQL, SQL, log match, absence) are
+  not threshold rules the checks can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from agencyos_policy.kubernetes.helm import HELM_CHART, HELM_RELEASE
+from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
+from agencyos_policy.registry import StackSubject
+
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
+ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+MONITORING_GROUP = "monitoring.coreos.com"
+RULE_SOURCES = (PROMETHEUS_RULE, CONFIG_GROUP, ALERT_POLICY, HELM_RELEASE, HELM_CHART)
+
+
+@dataclass(frozen=True)
+class PromRule:
+    """A PromQL alert: its query and how long it must hold (``for`` / ``duration``)."""
+
+    urn: str
+    where: str
+    query: Any
+    hold: Any
+    hold_path: str
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """A Cloud Monitoring ``conditionThreshold``."""
+
+    urn: str
+    where: str
+    props: Any
+
+
+@dataclass
+class Rules:
+    """Every alert rule of a stack, and the places whose rules cannot be read at preview."""
+
+    prometheus: list[PromRule] = field(default_factory=list)
+    thresholds: list[ThresholdRule] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    """(URN, path) of rule lists or queries unknown at preview."""
+    defined: bool = False
+    """Whether the stack defines any alerting at all (a PrometheusRule or an AlertPolicy)."""
+
+
+def gather(subject: StackSubject) -> Rules:
+    rules = Rules()
+    for resource in subject.resources:
+        kind = resource.resource_type
+        if kind == PROMETHEUS_RULE:
+            rules.defined = True
+            _groups(rules, resource.urn, resource.props, ("spec", "groups"))
+        elif kind == CONFIG_GROUP:
+            objs = items(resource.props, "objs")
+            for index, obj in enumerate(objs if isinstance(objs, list) else []):
+                api = lookup(obj, "apiVersion")
+                if (
+                    lookup(obj, "kind") == "PrometheusRule"
+                    and isinstance(api, str)
+                    and api.startswith(MONITORING_GROUP)
+                ):
+                    rules.defined = True
+                    _groups(rules, resource.urn, obj, ("spec", "groups"), f"objs[{index}].")
+        elif kind in (HELM_RELEASE, HELM_CHART):
+            extra = lookup(resource.props, "values", "additionalPrometheusRulesMap")
+            if extra is UNKNOWN:
+                rules.unreadable.append((resource.urn, "values.additionalPrometheusRulesMap"))
+            elif isinstance(extra, dict) or hasattr(extra, "keys"):
+                for key in list(extra.keys()):
+                    rules.defined = True
+                    path = ("values", "additionalPrometheusRulesMap", key, "groups")
+                    _groups(rules, resource.urn, resource.props, path)
+        elif kind == ALERT_POLICY:
+            rules.defined = True
+            if lookup(resource.props, "enabled") is False:
+                continue
+            _conditions(rules, resource.urn, resource.props)
+    return rules
+
+
+def _groups(rules: Rules, urn: str, props: Any, path: tuple[str, ...], prefix: str = "") -> None:
+    groups = items(props, *path)
+    if groups is UNKNOWN:
+        rules.unreadable.append((urn, prefix + dotted(*path)))
+        return
+    for g, group in enumerate(groups if isinstance(groups, list) else []):
+        entries = items(group, "rules")
+        if entries is UNKNOWN:
+            rules.unreadable.append((urn, prefix + dotted(*path, g, "rules")))
+            continue
+        for r, rule in enumerate(entries if isinstance(entries, list) else []):
+            if lookup(rule, "record") not in (ABSENT, UNKNOWN):
+                continue
+            where = prefix + dotted(*path, g, "rules", r)
+            rules.prometheus.append(PromRule(urn, where, lookup(rule, "expr"), lookup(rule, "for"), f"{where}.for"))
+
+
+def _conditions(rules: Rules, urn: str, props: Any) -> None:
+    conditions = items(props, "conditions")
+    if conditions is UNKNOWN:
+        rules.unreadable.append((urn, "conditions"))
+        return
+    for index, condition in enumerate(conditions if isinstance(conditions, list) else []):
+        promql = lookup(condition, "conditionPrometheusQueryLanguage")
+        threshold = lookup(condition, "conditionThreshold")
+        where = f"conditions[{index}]"
+        if promql is UNKNOWN or threshold is UNKNOWN:
+            rules.unreadable.append((urn, where))
+        elif promql is not ABSENT:
+            base = f"{where}.conditionPrometheusQueryLanguage"
+            rules.prometheus.append(
+                PromRule(urn, base, lookup(promql, "query"), lookup(promql, "duration"), f"{base}.duration")
+            )
+        elif threshold is not ABSENT:
+            rules.thresholds.append(ThresholdRule(urn, f"{where}.conditionThreshold", threshold))
+
+
+def unreadable_messages(rules: Rules) -> Iterator[tuple[str, str]]:
+    for urn, path in rules.unreadable:
+        yield f"{path} is computed and unknown during preview, so its alert rules cannot be read.", urn

@@ -1,0 +1,506 @@
+"""Alerting-rule and uptime stack cases: a compliant PrometheusRule (or set of AlertPolicies), then one change
+per case; compliant alternatives (stricter, percent or ratio, complements, Cloud Monitoring, other containers)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from agencyos_policy.gcp.cloudsql import INSTANCE as SQL_INSTANCE
+from agencyos_policy.kubernetes.helm import HELM_RELEASE
+from agencyos_policy.kubernetes.tls import INGRESS
+from agencyos_policy.kubernetes.workloads import DEPLOYMENT
+from agencyos_policy.observability.monitoring import ALERT_POLICY, UPTIME_CHECK
+from agencyos_policy.observability.rules import CONFIG_GROUP, PROMETHEUS_RULE
+
+from agencyos_infra.wire import UNKNOWN
+from tests.policy.cases import Case
+from tests.policy.stack_cases import STACK, stack
+
+CPU = "observability-stack-alert-cpu-usage"
+MEMORY = "observability-stack-alert-memory-usage"
+ERRORS = "observability-stack-alert-error-rate"
+LATENCY = "observability-stack-alert-p95-latency"
+DATABASE = "observability-stack-alert-database-connections"
+WEBHOOKS = "observability-stack-alert-payment-webhook-failures"
+SIX = (CPU, MEMORY, ERRORS, LATENCY, DATABASE, WEBHOOKS)
+UPTIME = "observability-stack-uptime-check-per-host"
+
+# The baseline: a team's own rules, at the checklist's numbers, in a mix of percent and ratio forms.
+RULES: dict[str, dict[str, Any]] = {
+    CPU: {
+        "alert": "CpuHigh",
+        "expr": '100 * sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="shop"}[5m])) '
+        '/ sum by (pod) (kube_pod_container_resource_limits{namespace="shop", resource="cpu"}) > 80',
+        "for": "5m",
+    },
+    MEMORY: {
+        "alert": "MemoryHigh",
+        "expr": 'sum by (pod) (container_memory_working_set_bytes{namespace="shop"}) '
+        '/ sum by (pod) (kube_pod_container_resource_limits{namespace="shop", resource="memory"}) > 0.85',
+        "for": "5m",
+    },
+    ERRORS: {
+        "alert": "ErrorRateHigh",
+        "expr": 'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m])) > 0.05',
+        "for": "1m",
+    },
+    LATENCY: {
+        "alert": "SlowResponses",
+        "expr": "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 2",
+        "for": "5m",
+    },
+    DATABASE: {
+        "alert": "PoolNearlyFull",
+        "expr": "sum(db_pool_connections_in_use) / sum(db_pool_connections_max) * 100 > 90",
+    },
+    WEBHOOKS: {"alert": "WebhooksFailing", "expr": "sum(increase(payment_webhook_failures_total[5m])) > 10"},
+}
+
+
+def prometheus_rule(rules: dict[str, dict[str, Any]] | None = None, **changes: dict[str, Any] | None) -> tuple:
+    """The PrometheusRule with the baseline rules; ``changes`` replace (or, None, remove) a policy's rule."""
+    chosen = copy.deepcopy(rules or RULES)
+    for policy, rule in changes.items():
+        name = {"cpu": CPU, "memory": MEMORY, "errors": ERRORS, "latency": LATENCY}.get(policy, policy)
+        name = {"database": DATABASE, "webhooks": WEBHOOKS}.get(policy, name)
+        if rule is None:
+            chosen.pop(name)
+        else:
+            chosen[name] = rule
+    return (
+        PROMETHEUS_RULE,
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {"name": "shop-alerts", "namespace": "monitoring", "labels": {"release": "kps"}},
+            "spec": {"groups": [{"name": "shop", "rules": [{"record": "x:y", "expr": "sum(up)"}, *chosen.values()]}]},
+        },
+    )
+
+
+def rule(base: str, **fields: Any) -> dict[str, Any]:
+    """The baseline rule of policy ``base`` with ``fields`` changed (None removes one)."""
+    changed = {**RULES[base], **fields}
+    return {k: v for k, v in changed.items() if v is not None}
+
+
+def threshold_condition(filter_: str, value: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "displayName": "c",
+        "conditionThreshold": {
+            "filter": filter_,
+            "comparison": "COMPARISON_GT",
+            "thresholdValue": value,
+            "duration": "60s",
+            **extra,
+        },
+    }
+
+
+def alert_policy(*conditions: dict[str, Any], channels: Any = ("projects/p/notificationChannels/1",)) -> tuple:
+    props: dict[str, Any] = {"displayName": "a", "combiner": "OR", "conditions": list(conditions)}
+    if channels is not None:
+        props["notificationChannels"] = list(channels) if isinstance(channels, tuple) else channels
+    return (ALERT_POLICY, props)
+
+
+LB = 'metric.type="loadbalancing.googleapis.com/https/'
+# The same six rules in Cloud Monitoring, at the checklist's numbers.
+CM: dict[str, dict[str, Any]] = {
+    CPU: threshold_condition('metric.type="kubernetes.io/container/cpu/limit_utilization"', 0.8, duration="300s"),
+    MEMORY: threshold_condition(
+        'metric.type="kubernetes.io/container/memory/limit_utilization" AND resource.type="k8s_container"',
+        0.85,
+        duration="300s",
+    ),
+    ERRORS: threshold_condition(
+        LB + 'request_count" AND metric.label.response_code_class=500',
+        0.05,
+        denominatorFilter=LB + 'request_count"',
+        aggregations=[{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_RATE"}],
+        denominatorAggregations=[{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_RATE"}],
+    ),
+    LATENCY: threshold_condition(
+        LB + 'total_latencies"',
+        2000,
+        duration="300s",
+        aggregations=[{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_PERCENTILE_95"}],
+    ),
+    DATABASE: threshold_condition(
+        'metric.type="cloudsql.googleapis.com/database/postgresql/num_backends"', 90, duration="0s"
+    ),
+    WEBHOOKS: threshold_condition(
+        'metric.type="logging.googleapis.com/user/payment-webhook-failures"',
+        10,
+        duration="0s",
+        aggregations=[{"alignmentPeriod": "300s", "perSeriesAligner": "ALIGN_DELTA"}],
+    ),
+}
+
+
+def cm_stack(**changes: dict[str, Any] | None) -> dict[str, Any]:
+    conditions = {**CM, **changes}
+    return stack(*(alert_policy(c) for c in conditions.values() if c is not None))
+
+
+def cm(policy: str, **fields: Any) -> dict[str, Any]:
+    condition = copy.deepcopy(CM[policy])
+    condition["conditionThreshold"].update(fields)
+    return condition
+
+
+APP = (DEPLOYMENT, {"metadata": {"name": "shop"}, "spec": {"template": {"spec": {"containers": []}}}})
+BASE = stack(prometheus_rule())
+
+# (policy, stack, note): each fails its policy, and no other of the six.
+ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
+    (CPU, stack(prometheus_rule(cpu=None)), "cpu rule missing"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 90")))), "cpu at 90%"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, **{"for": "10m"}))), "cpu for 10m"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "< 80")))), "cpu below"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=UNKNOWN))), "cpu expr unknown at preview"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, **{"for": UNKNOWN}))), "cpu for unknown at preview"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr="sum(rate(container_cpu_usage_seconds_total[1h])) > 0.5"))), "1h"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> bool 80")))), "bool"),
+    (MEMORY, stack(prometheus_rule(memory=None)), "memory rule missing"),
+    (MEMORY, stack(prometheus_rule(memory=rule(MEMORY, expr=RULES[MEMORY]["expr"][:-4] + "0.9"))), "memory 90%"),
+    (MEMORY, stack(prometheus_rule(memory=rule(MEMORY, **{"for": "15m"}))), "memory for 15m"),
+    (
+        MEMORY,
+        stack(prometheus_rule(memory=rule(MEMORY, expr="container_memory_working_set_bytes > 0.85"))),
+        "bytes, not a ratio",
+    ),
+    (
+        MEMORY,
+        stack(prometheus_rule(memory=rule(MEMORY, expr="container_memory_working_set_bytes / ignoring(x) y < 0.85"))),
+        "use below the threshold",
+    ),
+    (ERRORS, stack(prometheus_rule(errors=None)), "error-rate rule missing"),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=RULES[ERRORS]["expr"][:-4] + "0.1"))), "10%"),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, **{"for": "5m"}))), "error rate for 5m"),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=RULES[ERRORS]["expr"].replace("[1m]", "[10m]")))), "10m"),
+    (
+        ERRORS,
+        stack(prometheus_rule(errors=rule(ERRORS, expr=RULES[ERRORS]["expr"].replace('code=~"5.."', 'code=~"4.."')))),
+        "4xx is not the error rate: no rule",
+    ),
+    (
+        ERRORS,
+        stack(prometheus_rule(errors=rule(ERRORS, expr="sum(rate(http_requests_total{code=~'5..'}[1m])) > 5"))),
+        "errors per second, not a rate of requests",
+    ),
+    (
+        ERRORS,
+        stack(
+            prometheus_rule(
+                errors=rule(ERRORS, expr=RULES[ERRORS]["expr"] + " and sum(rate(http_requests_total[1m])) > 1")
+            )
+        ),
+        "held back by a traffic guard",
+    ),
+    (LATENCY, stack(prometheus_rule(latency=None)), "latency rule missing"),
+    (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=RULES[LATENCY]["expr"][:-1] + "3"))), "3s"),
+    (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=RULES[LATENCY]["expr"].replace("0.95", "0.5")))), "p50"),
+    (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, **{"for": "6m"}))), "latency for 6m"),
+    (DATABASE, stack(prometheus_rule(database=None)), "database rule missing"),
+    (DATABASE, stack(prometheus_rule(database=rule(DATABASE, expr=RULES[DATABASE]["expr"][:-2] + "95"))), "95%"),
+    (DATABASE, stack(prometheus_rule(database=rule(DATABASE, **{"for": "5m"}))), "for 5m: no duration stated"),
+    (
+        DATABASE,
+        stack(prometheus_rule(database=rule(DATABASE, expr="sum(db_pool_connections_in_use) > 19"))),
+        "an absolute count above 90% of the pool of 20",
+    ),
+    (
+        DATABASE,
+        stack(
+            prometheus_rule(database=rule(DATABASE, expr="sum(pg_stat_activity_count) > 80")),
+            (SQL_INSTANCE, {"settings": {"databaseFlags": [{"name": "max_connections", "value": "50"}]}}),
+        ),
+        "an absolute count above 90% of the instance's max_connections flag",
+    ),
+    (WEBHOOKS, stack(prometheus_rule(webhooks=None)), "webhook rule missing"),
+    (WEBHOOKS, stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr=RULES[WEBHOOKS]["expr"][:-2] + "20"))), "20"),
+    (
+        WEBHOOKS,
+        stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr=RULES[WEBHOOKS]["expr"].replace("[5m]", "[1m]")))),
+        "10 a minute is 50 in 5 minutes",
+    ),
+    (
+        WEBHOOKS,
+        stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr="sum(rate(payment_webhook_failures_total[5m])) > 1"))),
+        "one a second",
+    ),
+    (WEBHOOKS, stack(prometheus_rule(webhooks=rule(WEBHOOKS, **{"for": "5m"}))), "webhook for 5m"),
+    # Cloud Monitoring forms.
+    (CPU, cm_stack(**{CPU: cm(CPU, thresholdValue=0.9)}), "cm cpu 0.9"),
+    (CPU, cm_stack(**{CPU: cm(CPU, thresholdValue=80)}), "cm cpu 80 on a ratio metric never fires"),
+    (CPU, cm_stack(**{CPU: cm(CPU, comparison="COMPARISON_LT")}), "cm cpu below"),
+    (CPU, cm_stack(**{CPU: cm(CPU, duration="600s")}), "cm cpu 10 minutes"),
+    (CPU, cm_stack(**{CPU: cm(CPU, thresholdValue=UNKNOWN)}), "cm threshold unknown at preview"),
+    (MEMORY, cm_stack(**{MEMORY: cm(MEMORY, duration=UNKNOWN)}), "cm memory duration unknown at preview"),
+    (ERRORS, cm_stack(**{ERRORS: cm(ERRORS, denominatorFilter=None)}), "cm errors without a denominator"),
+    (LATENCY, cm_stack(**{LATENCY: cm(LATENCY, thresholdValue=2500)}), "cm latency 2.5 s"),
+    (
+        LATENCY,
+        cm_stack(**{LATENCY: cm(LATENCY, aggregations=[{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_MEAN"}])}),
+        "cm mean latency",
+    ),
+    (DATABASE, cm_stack(**{DATABASE: cm(DATABASE, thresholdValue=95)}), "cm 95 backends of 100"),
+    (
+        WEBHOOKS,
+        cm_stack(
+            **{WEBHOOKS: cm(WEBHOOKS, aggregations=[{"alignmentPeriod": "300s", "perSeriesAligner": "ALIGN_RATE"}])}
+        ),
+        "cm webhook one a second",
+    ),
+    (
+        WEBHOOKS,
+        stack(*cm_stack()["resources"][:-1], (ALERT_POLICY, {**alert_policy(CM[WEBHOOKS])[1], "enabled": False})),
+        "cm webhook policy disabled",
+    ),
+]
+STACK_UNKNOWN = stack((PROMETHEUS_RULE, {"spec": {"groups": UNKNOWN}}))
+
+ALERT_PASSES: list[tuple[str, dict[str, Any], str]] = [
+    *[(policy, BASE, "baseline") for policy in SIX],
+    *[(policy, cm_stack(), "cloud monitoring") for policy in SIX],
+    *[(policy, stack(APP), "no alerting: not judged") for policy in SIX],
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 70"), **{"for": "2m"}))), ""),
+    (
+        CPU,
+        stack(
+            prometheus_rule(
+                cpu=rule(CPU, expr='100 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100 > 80')
+            )
+        ),
+        "node CPU as the complement of idle",
+    ),
+    (
+        CPU,
+        stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", ">= 0.8").replace("100 *", "")))),
+        "",
+    ),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr="0.8 < sum(rate(process_cpu_seconds_total[1m]))"))), "number first"),
+    (
+        MEMORY,
+        stack(
+            prometheus_rule(
+                memory=rule(MEMORY, expr="node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes * 100 < 15")
+            )
+        ),
+        "available memory below 15%",
+    ),
+    (
+        MEMORY,
+        stack(
+            prometheus_rule(
+                memory=rule(MEMORY, expr="(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) > 0.8")
+            )
+        ),
+        "1 - available",
+    ),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, **{"for": "30s"}))), "shorter for"),
+    (
+        ERRORS,
+        stack(
+            prometheus_rule(
+                errors=rule(
+                    ERRORS,
+                    expr='sum(rate(nginx_ingress_controller_requests{status=~"5[0-9][0-9]"}[2m])) '
+                    "/ sum(rate(nginx_ingress_controller_requests[2m])) * 100 >= 2",
+                )
+            )
+        ),
+        "ingress-nginx, percent, a window of four scrapes",
+    ),
+    (
+        LATENCY,
+        stack(
+            prometheus_rule(
+                latency=rule(
+                    LATENCY,
+                    expr="histogram_quantile(0.99, sum by (le) (rate(http_server_latency_milliseconds_bucket[5m]))) "
+                    "> 1500",
+                )
+            )
+        ),
+        "p99 in milliseconds",
+    ),
+    (DATABASE, stack(prometheus_rule(database=rule(DATABASE, expr="sum(pg_stat_activity_count) > 80"))), "of 100"),
+    (
+        DATABASE,
+        stack(prometheus_rule(database=rule(DATABASE, expr="sum(db_pool_connections_in_use) > 18"))),
+        "absolute, 90% of the pool",
+    ),
+    (
+        WEBHOOKS,
+        stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr=RULES[WEBHOOKS]["expr"].replace("[5m]", "[1h]")))),
+        "",
+    ),
+    (
+        WEBHOOKS,
+        stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr="sum(rate(payment_webhook_errors_total[5m])) * 300 > 10"))),
+        "a rate times the window",
+    ),
+    # One loose rule and one compliant rule of the same signal: the compliant one counts.
+    (
+        CPU,
+        stack(prometheus_rule(), prometheus_rule(cpu=rule(CPU, **{"for": "1h"}))),
+        "a second, looser rule beside a compliant one",
+    ),
+    # Rules in a ConfigGroup, or in kube-prometheus-stack's values.
+    *[
+        (
+            policy,
+            stack((CONFIG_GROUP, {"objs": [prometheus_rule()[1]]})),
+            "config group",
+        )
+        for policy in SIX
+    ],
+    *[
+        (
+            policy,
+            stack(
+                (
+                    HELM_RELEASE,
+                    {
+                        "chart": "kube-prometheus-stack",
+                        "version": "77.0.0",
+                        "values": {"additionalPrometheusRulesMap": {"shop": prometheus_rule()[1]["spec"]}},
+                    },
+                )
+            ),
+            "helm values",
+        )
+        for policy in SIX
+    ],
+    # Cloud Monitoring's PromQL condition reads like a PrometheusRule.
+    (
+        ERRORS,
+        stack(
+            prometheus_rule(errors=None),
+            alert_policy(
+                {"conditionPrometheusQueryLanguage": {"query": RULES[ERRORS]["expr"], "duration": "60s"}},
+            ),
+        ),
+        "cloud monitoring promql",
+    ),
+    (
+        LATENCY,
+        cm_stack(
+            **{
+                LATENCY: cm(
+                    LATENCY,
+                    thresholdValue=1000,
+                    aggregations=[
+                        {
+                            "alignmentPeriod": "60s",
+                            "perSeriesAligner": "ALIGN_DELTA",
+                            "crossSeriesReducer": "REDUCE_PERCENTILE_99",
+                        }
+                    ],
+                )
+            }
+        ),
+        "cm p99 reducer",
+    ),
+]
+
+# --- uptime per host -------------------------------------------------------------------------------------------
+
+HOST = "shop.example.com"
+INGRESS_PROPS: dict[str, Any] = {
+    "metadata": {"name": "shop", "namespace": "shop"},
+    "spec": {"rules": [{"host": HOST}, {"host": "*.shop.example.com"}], "tls": [{"hosts": [HOST]}]},
+}
+CHECK_PROPS: dict[str, Any] = {
+    "displayName": "shop",
+    "monitoredResource": {"type": "uptime_url", "labels": {"host": HOST, "project_id": "p"}},
+    "httpCheck": {"path": "/health", "useSsl": True, "validateSsl": True},
+    "period": "60s",
+}
+UPTIME_ALERT = alert_policy(
+    threshold_condition(
+        'metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url"',
+        1,
+        comparison="COMPARISON_GT",
+    )
+)
+
+
+def _with(props: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(props)
+    for path, value in changes.items():
+        node = changed
+        *parents, leaf = path.split("__")
+        for key in parents:
+            node = node[key]
+        if value is None:
+            node.pop(leaf)
+        else:
+            node[leaf] = value
+    return changed
+
+
+UPTIME_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
+    (stack((INGRESS, INGRESS_PROPS), UPTIME_ALERT), "an Ingress host without a check"),
+    (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__path="/")), UPTIME_ALERT), "on /"),
+    (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, period="600s")), UPTIME_ALERT), "600s"),
+    (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, CHECK_PROPS)), "no alert on the check"),
+    (
+        stack(
+            (INGRESS, INGRESS_PROPS),
+            (UPTIME_CHECK, CHECK_PROPS),
+            (ALERT_POLICY, {**UPTIME_ALERT[1], "notificationChannels": []}),
+        ),
+        "an alert without channels",
+    ),
+    (
+        stack(
+            (UPTIME_CHECK, CHECK_PROPS),
+            alert_policy(
+                threshold_condition(
+                    'metric.type="monitoring.googleapis.com/uptime_check/check_passed" '
+                    'AND resource.label.host="other.example.com"',
+                    1,
+                )
+            ),
+        ),
+        "an alert on another host",
+    ),
+    (stack((INGRESS, _with(INGRESS_PROPS, spec__rules=UNKNOWN)), (UPTIME_CHECK, CHECK_PROPS), UPTIME_ALERT), "unknown"),
+]
+UPTIME_PASSES: list[tuple[dict[str, Any], str]] = [
+    (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, CHECK_PROPS), UPTIME_ALERT), "check and alert"),
+    (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, period=None)), UPTIME_ALERT), "default 300s"),
+    (
+        stack(
+            (INGRESS, INGRESS_PROPS),
+            (UPTIME_CHECK, CHECK_PROPS),
+            alert_policy(
+                threshold_condition(
+                    'metric.type="monitoring.googleapis.com/uptime_check/check_passed" '
+                    f'AND resource.label.host="{HOST}"',
+                    1,
+                )
+            ),
+        ),
+        "an alert on the host",
+    ),
+    (stack((INGRESS, INGRESS_PROPS)), "no monitoring in the stack: not judged"),
+    (
+        stack((INGRESS, _with(INGRESS_PROPS, spec__ingressClassName="gce-internal")), UPTIME_ALERT),
+        "an internal Ingress is not public",
+    ),
+]
+
+FAILING = [
+    *[Case(policy, STACK, props, note=note) for policy, props, note in ALERT_VIOLATIONS],
+    *[Case(policy, STACK, STACK_UNKNOWN, note="rule groups unknown at preview") for policy in SIX],
+    *[Case(UPTIME, STACK, props, note=note) for props, note in UPTIME_VIOLATIONS],
+]
+PASSING = [
+    *[Case(policy, STACK, props, note=note) for policy, props, note in ALERT_PASSES],
+    *[Case(UPTIME, STACK, props, note=note) for props, note in UPTIME_PASSES],
+]
