@@ -26,3 +26,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The go-live verifier against compliant loopback fixtures (DNS, HTTPS, HTTP) for examples/verify-demo.
+verify-demo: $(STAMP)
+	$(BIN)/python -m agencyos_infra.verify.demo

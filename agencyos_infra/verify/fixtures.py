@@ -344,7 +344,8 @@ def _server_context(site: Site, target: Target, ca: Any) -> ssl.SSLContext:
     elif site.certificate is Certificate.WRONG_NAME:
         leaf = ca.issue_cert("other.invalid")
     else:
-        leaf = ca.issue_cert(*names)
+        # About a Let's Encrypt certificate's lifetime, rather than trustme's default of centuries.
+        leaf = ca.issue_cert(*names, not_after=now + datetime.timedelta(weeks=12))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     leaf.configure_cert(context)
     if site.accept_legacy_tls:

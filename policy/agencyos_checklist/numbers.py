@@ -174,6 +174,9 @@ LOG_RETENTION_SECURITY: Final = Stated("90d", "6.application-monitoring.2", "Sec
 LOG_RETENTION_AUDIT: Final = Stated("365d", "6.application-monitoring.2", "Audit logs: 365 days")
 # [obs-logs] numbers above this line
 # [obs-policies] numbers above this line
+# The go-live verifier (agencyos_infra/verify) reads the numbers above: its /health and /ready time limit is
+# ALERT_LATENCY_P95, the checklist's only response-time number; it states none of its own.
+# [verify] numbers above this line
 
 
 def stated_numbers() -> dict[str, Stated[int] | Stated[str]]:
