@@ -15,10 +15,13 @@ with one or more statuses:
 
 Every status carries its reason (``why`` or its own fields). The numbers the report prints:
 
-- **required**: every item is required unless its text or a heading above it says ``optional``,
-  ``recommended``, ``alternative`` or ``if ...`` (``Set up read replicas (optional but recommended
-  for scale)``, ``#### Analytics (Optional)``, ``### Alternative: Managed SSL``, ``PCI DSS compliance
-  (if handling credit cards directly)``). An advisory policy never counts as enforcing a required item.
+- **required**: every item is required unless it or a heading above it is qualified as a whole: a
+  parenthesis opening with ``optional``, ``recommended`` or ``if`` (``Set up read replicas (optional
+  but recommended for scale)``, ``#### Analytics (Optional)``, ``PCI DSS compliance (if handling credit
+  cards directly)``), or a heading opening with ``Alternative`` (``### Alternative: Managed SSL``). A
+  qualifier of a detail does not count: ``Deploy Redis instance (managed service recommended)``, ``DNS
+  TTL reduced to 300s (for quick rollback if needed)`` are required. An advisory policy never counts as
+  enforcing a required item.
 - **enforced** (in the report): judged by a mandatory policy, or by an advisory one when the item is
   not required.
 - **automatable**: items with neither an ``application`` nor an ``out-of-scope`` status; the
@@ -47,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 COVERAGE_FILE = REPO / "docs" / "checklist-coverage.yaml"
 
 STATUSES = ("provisioned", "enforced", "verified", "documented", "application", "deviation", "out-of-scope")
-_NOT_REQUIRED = re.compile(r"\b(optional|recommended|alternative|if)\b", re.IGNORECASE)
+_NOT_REQUIRED = re.compile(r"\((optional|recommended|if)\b|(^| › )alternative\b", re.IGNORECASE)
 _TEST_ID = re.compile(r"^tests/[\w/]+\.py(::\w+)+(\[[^\]]*\])?$")
 _DOC = re.compile(r"^[\w./-]+\.md(#[a-z0-9-]+)?$")
 _TOKEN = re.compile(r"^[a-z0-9]+:[\w./-]+:[A-Za-z0-9]+$")

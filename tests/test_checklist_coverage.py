@@ -70,7 +70,7 @@ def test_a_record_without_status_or_reason_is_refused_naming_item_and_field(tmp_
     assert "1.core-application-settings.4.typo: Extra inputs are not permitted" in message
 
 
-def test_required_unless_the_item_or_its_heading_says_optional_recommended_alternative_or_if() -> None:
+def test_required_unless_the_item_or_its_heading_is_qualified_optional_recommended_alternative_or_if() -> None:
     items = catalogue()
     assert is_required(items["2.postgresql-configuration.1"])
     assert is_required(items["5.let-s-encrypt-free-option.2"])  # "Free Option" is no "optional"
@@ -80,6 +80,22 @@ def test_required_unless_the_item_or_its_heading_says_optional_recommended_alter
     assert not is_required(items["5.alternative-managed-ssl.2"])  # ### Alternative: Managed SSL
     assert not is_required(items["8.compliance-auditing.2"])  # (if handling credit cards directly)
     assert not is_required(items["3.ai-services-if-using-agencyos-ai-features.1"])
+    # A qualifier of a detail leaves the item required.
+    assert is_required(items["2.redis-configuration.1"])  # (managed service recommended)
+    assert is_required(items["final-go-live-checklist.t-1-day.2"])  # (for quick rollback if needed)
+    assert is_required(items["final-go-live-checklist.t-1-day.4"])  # (downtime notice if applicable)
+    assert sorted(i for i, item in items.items() if not is_required(item)) == sorted(
+        [
+            "1.additional-production-variables.3",
+            "2.postgresql-configuration.5",
+            *(f"3.analytics-optional.{n}" for n in (1, 2, 3)),
+            *(f"3.ai-services-if-using-agencyos-ai-features.{n}" for n in (1, 2, 3)),
+            *(f"4.cdn-configuration-recommended.{n}" for n in (1, 2, 3, 4)),
+            "5.alternative-managed-ssl.1",
+            "5.alternative-managed-ssl.2",
+            "8.compliance-auditing.2",
+        ]
+    )
 
 
 def _entry(item_id: str, record: dict[str, object], mandatory: tuple[str, ...] = (), advisory: tuple[str, ...] = ()):
