@@ -8,6 +8,7 @@ ones) or a coverage file that does not validate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -46,9 +47,11 @@ def checklist(args: argparse.Namespace) -> int:
         cov = cov.section(args.section)
     report = summary(cov)
     if args.format == "json":
-        print(json.dumps({**report, "items": items_json(cov)}, indent=2))
+        text = json.dumps({**report, "items": items_json(cov)}, indent=2)
     elif args.format == "markdown":
-        print(render_markdown(report))
+        text = render_markdown(report)
     else:
-        print(render_table(report))
+        text = render_table(report)
+    with contextlib.suppress(BrokenPipeError):  # piped into head: the reader has what it wanted
+        print(text, flush=True)
     return 0
