@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from agencyos_checklist import catalogue
 
-from agencyos_infra.cli import main
+from agencyos_infra.cli import REPOSITORY, main
 from agencyos_infra.verify.demo import DEMO, OUTPUTS, demo_args
 from agencyos_infra.verify.fixtures import Site, compliant_zone, platform, silent_dns_server
 from tests.verify.demo_target import DEMO_TARGET
@@ -72,7 +72,7 @@ def test_the_installed_command_runs_the_demo_as_make_verify_demo_does() -> None:
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, "-m", "agencyos_infra.verify.demo", "--timeout", "5"],
+        [sys.executable, "-m", "agencyos_infra.verify.demo"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -81,6 +81,14 @@ def test_the_installed_command_runs_the_demo_as_make_verify_demo_does() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("$ agencyos-infra verify --stack demo --program examples/verify-demo")
     assert "PASS: " in done.stdout and ", 0 failed, 0 not tested" in done.stdout
+    # The README shows this run: the same lines, but for ports, dates and timings.
+    readme = (REPOSITORY / "README.md").read_text()
+    shown = readme.split("Its output (ports and\ndates vary per run):\n\n```text\n", 1)[1].split("```", 1)[0]
+    assert _shape(shown) == _shape(done.stdout), "README's verify-demo output is stale: paste `make verify-demo`"
+
+
+def _shape(output: str) -> list[str]:
+    return [re.sub(r"[0-9]+", "N", line) for line in output.strip().splitlines()]
 
 
 def _usage(capsys: pytest.CaptureFixture[str], *args: str) -> str:

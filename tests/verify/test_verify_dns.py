@@ -174,3 +174,18 @@ def test_an_unreachable_resolver_is_a_usage_error_not_a_hang() -> None:
 def test_a_domain_the_resolver_does_not_know_still_counts_as_an_answer() -> None:
     with dns_server(Zone()) as address:
         check_reachable(make_resolver(parse_dns_server(address), TIMEOUT), DOMAIN)
+
+
+def test_connections_follow_the_dns_server_when_one_is_given() -> None:
+    """With --dns-server, TLS and HTTP connect where that server says; routes (--resolve) still win."""
+    from agencyos_infra.verify.network import Connector, Route
+
+    with dns_server(compliant_zone(replace(DEMO_TARGET, ingress_address="127.0.0.2"))) as address:
+        resolver = make_resolver(parse_dns_server(address), TIMEOUT)
+        routes = Connector({(DOMAIN, 443): Route("127.0.0.9", 8443)}, resolver, TIMEOUT)
+        assert routes.route(f"WWW.{DOMAIN}", 443) == Route("127.0.0.2", 443)
+        assert routes.route(f"api.{DOMAIN}", 80) == Route("127.0.0.2", 80)  # through the api CNAME
+        assert routes.route(DOMAIN, 443) == Route("127.0.0.9", 8443)
+        with pytest.raises(OSError, match="does not resolve"):
+            routes.route("unknown.invalid", 443)
+    assert Connector({}, None, TIMEOUT).route("agencyos.example", 443) == Route("agencyos.example", 443)
