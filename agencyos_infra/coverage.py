@@ -278,7 +278,7 @@ def _counts(items: Iterable[ItemCoverage]) -> dict[str, Any]:
         "items": len(listed),
         "required": sum(i.required for i in listed),
         "statuses": {status: sum(status in i.statuses for i in listed) for status in STATUSES},
-        "enforced": sum(i.enforced for i in listed),
+        "policyEnforced": sum(i.enforced for i in listed),
         "automatable": len(automatable),
         "automatableEnforcedByMandatory": len(enforced),
         "automatableEnforcedPercent": round(100 * len(enforced) / len(automatable), 1) if automatable else 0.0,
@@ -329,7 +329,7 @@ def _row(label: str, counts: Mapping[str, Any]) -> list[str]:
         label,
         str(counts["items"]),
         *(str(counts["statuses"][s]) for s in STATUSES),
-        str(counts["enforced"]),
+        str(counts["policyEnforced"]),
         f"{counts['automatableEnforcedByMandatory']}/{counts['automatable']} "
         f"({counts['automatableEnforcedPercent']:.1f} %)",
         str(counts["open"]),

@@ -116,7 +116,7 @@ def test_summary_counts_statuses_automatable_items_and_open_ones() -> None:
     assert overall["items"] == 5
     assert overall["statuses"]["enforced"] == 3 and overall["statuses"]["application"] == 1
     # An advisory policy enforces the optional CDN item, never the required backup verification.
-    assert overall["enforced"] == 2
+    assert overall["policyEnforced"] == 2
     assert (overall["automatable"], overall["automatableEnforcedByMandatory"]) == (4, 1)
     assert overall["automatableEnforcedPercent"] == 25.0
     assert [entry["id"] for entry in report["open"]] == ["7.database-backups.2", "8.application-security.4"]
