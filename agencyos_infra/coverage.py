@@ -41,19 +41,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 REPO = Path(__file__).resolve().parent.parent
 COVERAGE_FILE = REPO / "docs" / "checklist-coverage.yaml"
 
 STATUSES = ("provisioned", "enforced", "verified", "documented", "application", "deviation", "out-of-scope")
 _NOT_REQUIRED = re.compile(r"\((optional|recommended|if)\b|(^| › )alternative\b", re.IGNORECASE)
-_TEST_ID = re.compile(r"^tests/[\w/]+\.py(::\w+)+(\[[^\]]*\])?$")
-_DOC = re.compile(r"^[\w./-]+\.md(#[a-z0-9-]+)?$")
-_TOKEN = re.compile(r"^[a-z0-9]+:[\w./-]+:[A-Za-z0-9]+$")
+# The shape of each reference; tests/test_checklist_coverage.py checks that each one exists.
+TestId = Annotated[str, StringConstraints(pattern=r"^tests/[\w/]+\.py(::\w+)+(\[[^\]]*\])?$")]
+"""``tests/x.py::test_y`` or ``tests/x.py::TestZ::test_y``, optionally with a parameter id."""
+DocRef = Annotated[str, StringConstraints(pattern=r"^[\w./-]+\.md(#[a-z0-9_-]+)?$")]
+"""A Markdown file of the repository, optionally ``#anchor`` (GitHub's slug of a heading)."""
+TypeToken = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+:[\w./-]+:[A-Za-z0-9]+$")]
+"""A resource type token, e.g. ``gcp:sql/databaseInstance:DatabaseInstance``."""
+ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]*$")]
+PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)+$")]
 
 
 class _Status(BaseModel):
@@ -62,23 +68,23 @@ class _Status(BaseModel):
 
 class Provisioned(_Status):
     why: str = Field(min_length=10, description="What the components create for the item.")
-    components: tuple[str, ...] = Field(min_length=1, description="ComponentResource class names in components/.")
-    resources: tuple[str, ...] = Field(min_length=1, description="Resource type tokens those components create.")
+    components: tuple[ClassName, ...] = Field(min_length=1, description="ComponentResource class names in components/.")
+    resources: tuple[TypeToken, ...] = Field(min_length=1, description="Resource type tokens those components create.")
 
 
 class Enforced(_Status):
     why: str = Field(min_length=10, description="What the policies reject, in terms of the item.")
-    policies: tuple[str, ...] = Field(min_length=1, description="Policy names of the pack.")
+    policies: tuple[PolicyName, ...] = Field(min_length=1, description="Policy names of the pack.")
 
 
 class Verified(_Status):
     why: str = Field(min_length=10, description="What the tests prove.")
-    tests: tuple[str, ...] = Field(min_length=1, description="pytest node ids.")
+    tests: tuple[TestId, ...] = Field(min_length=1, description="pytest node ids.")
 
 
 class Documented(_Status):
     why: str = Field(min_length=10, description="What the documents tell a person to do.")
-    docs: tuple[str, ...] = Field(min_length=1, description="Repository paths, optionally with #anchor.")
+    docs: tuple[DocRef, ...] = Field(min_length=1, description="Repository paths, optionally with #anchor.")
 
 
 class Application(_Status):

@@ -60,6 +60,7 @@ def test_a_record_without_status_or_reason_is_refused_naming_item_and_field(tmp_
         "1.core-application-settings.2:\n  documented: {docs: [README.md]}\n"
         "1.core-application-settings.3:\n  enforced: {why: short, policies: [x]}\n"
         "1.core-application-settings.4:\n  out-of-scope: {reason: the application's own choice}\n  typo: {}\n"
+        "1.core-application-settings.5:\n  verified: {why: a reason long enough, tests: [test_x]}\n"
     )
     with pytest.raises(CoverageError) as raised:
         load_records(bad)
@@ -68,6 +69,7 @@ def test_a_record_without_status_or_reason_is_refused_naming_item_and_field(tmp_
     assert "1.core-application-settings.2.documented.why: Field required" in message
     assert "1.core-application-settings.3.enforced.why: String should have at least 10 characters" in message
     assert "1.core-application-settings.4.typo: Extra inputs are not permitted" in message
+    assert "1.core-application-settings.5.verified.tests.0: String should match pattern" in message
 
 
 def test_required_unless_the_item_or_its_heading_is_qualified_optional_recommended_alternative_or_if() -> None:
@@ -105,11 +107,15 @@ def _entry(item_id: str, record: dict[str, object], mandatory: tuple[str, ...] =
 def test_summary_counts_statuses_automatable_items_and_open_ones() -> None:
     why = "a reason long enough"
     entries = (
-        _entry("7.database-backups.1", {"enforced": {"why": why, "policies": ["p"]}}, mandatory=("p",)),
-        _entry("7.database-backups.2", {"enforced": {"why": why, "policies": ["q"]}}, advisory=("q",)),
+        _entry("7.database-backups.1", {"enforced": {"why": why, "policies": ["gcp-x-y-p"]}}, mandatory=("gcp-x-y-p",)),
+        _entry("7.database-backups.2", {"enforced": {"why": why, "policies": ["gcp-x-y-q"]}}, advisory=("gcp-x-y-q",)),
         _entry("7.database-backups.3", {"documented": {"why": why, "docs": ["README.md"]}}),
         _entry("8.application-security.4", {"application": {"must": why, "provides": why}}),
-        _entry("4.cdn-configuration-recommended.2", {"enforced": {"why": why, "policies": ["r"]}}, advisory=("r",)),
+        _entry(
+            "4.cdn-configuration-recommended.2",
+            {"enforced": {"why": why, "policies": ["gcp-x-y-r"]}},
+            advisory=("gcp-x-y-r",),
+        ),
     )
     report = cov.summary(cov.Coverage(entries, {"7": "§7", "8": "§8", "4": "§4"}))
     overall = report["overall"]
