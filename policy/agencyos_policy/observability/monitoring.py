@@ -4,8 +4,9 @@ Written from the ``gcp:monitoring/*`` schemas (pulumi-gcp):
 
 - ``gcp-monitoring-alertpolicy-notification-channels`` (mandatory, 6.uptime-monitoring.2.3 "Alert
   channels: Email, Slack, PagerDuty"): an AlertPolicy without ``notificationChannels`` (absent = none)
-  opens incidents nobody is told about; the checklist's item is the one that names where alerts go.
-  Channel ids computed from NotificationChannel resources are unknown at preview and count as set.
+  opens incidents nobody is told about, and one with ``enabled`` false (absent = true) opens none; the
+  checklist's item is the one that names where alerts go. Channel ids computed from NotificationChannel
+  resources are unknown at preview and count as set.
 - ``gcp-monitoring-uptimecheck-health`` (mandatory, 6.uptime-monitoring.2.2 "Check frequency: 5
   minutes"): an HTTP check (``httpCheck``; a TCP check cannot see the application) with ``useSsl``
   true (absent = false, plain HTTP), ``path`` the liveness endpoint ``/health`` (6.uptime-monitoring.1.1;
@@ -54,14 +55,17 @@ def routed(props: Any) -> Any:
     item="6.uptime-monitoring.2.3",
     level=MANDATORY,
     severity=Severity.HIGH,
-    description="Every Cloud Monitoring alert policy notifies at least one channel (email, Slack, PagerDuty), so "
-    "an incident reaches someone.",
-    remediation="Create monitoring NotificationChannels (email, slack, pagerduty) and list their ids in "
-    "notificationChannels.",
+    description="Every Cloud Monitoring alert policy is enabled and notifies at least one channel (email, Slack, "
+    "PagerDuty), so an incident reaches someone.",
+    remediation="Create monitoring NotificationChannels (email, slack, pagerduty), list their ids in "
+    "notificationChannels, and leave enabled unset (true).",
     resource_types=(ALERT_POLICY,),
     tags=("monitoring", "alerting"),
 )
 def notification_channels(subject: Subject) -> Iterator[str]:
+    yield from expect(
+        subject, ("enabled",), lambda on: on is not False, "not be false: a disabled policy notifies nobody"
+    )
     state = routed(subject.props)
     if state is UNKNOWN:
         yield from unknown(subject, ("notificationChannels",))

@@ -4,10 +4,12 @@
   PrometheusRule (a typed resource such as an ``apiextensions.CustomResource``, an object of a
   ``kubernetes:yaml/v2:ConfigGroup``, or a group of kube-prometheus-stack's Helm value
   ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are skipped.
-- Cloud Monitoring: every condition of an enabled (absent ``enabled`` = true) ``AlertPolicy``:
+- Cloud Monitoring: every condition of an ``AlertPolicy``:
   ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
   ``conditionThreshold`` as a metric threshold. Other condition kinds (MQL, SQL, log match, absence) are
-  not threshold rules the checks can read.
+  not threshold rules the checks can read. ``enabled`` is not read here: stack rules see outputs, which an
+  offline run invents for absent properties; ``gcp-monitoring-alertpolicy-notification-channels`` judges it
+  on the inputs (a disabled policy notifies nobody).
 """
 
 from __future__ import annotations
@@ -88,8 +90,6 @@ def gather(subject: StackSubject) -> Rules:
                     _groups(rules, resource.urn, resource.props, path)
         elif kind == ALERT_POLICY:
             rules.defined = True
-            if lookup(resource.props, "enabled") is False:
-                continue
             _conditions(rules, resource.urn, resource.props)
     return rules
 

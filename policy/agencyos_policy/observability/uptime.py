@@ -7,8 +7,8 @@ already probe (``monitoredResource.labels.host``). DNS records are not read: a r
 Ingress or a load balancer whose hosts are judged here. For each host:
 
 - an uptime check of that host passes ``gcp-monitoring-uptimecheck-health`` (HTTPS, /health, every
-  5 minutes at most);
-- an enabled AlertPolicy whose condition reads ``monitoring.googleapis.com/uptime_check/`` metrics covers
+  5 minutes at most): a host whose only checks do not is reported at those checks;
+- an AlertPolicy whose condition reads ``monitoring.googleapis.com/uptime_check/`` metrics covers
   the check (its filter selects the host with ``resource.label.host``, or the check with
   ``metric.label.check_id``, or neither, or the policy depends on the check) and names a notification
   channel.
@@ -127,15 +127,18 @@ def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
         return
     hosts = list(_ingress_hosts(subject))
     max_period = duration_seconds(subject.config["maxPeriod"]) or 0.0
-    alerts = [p for p in subject.of_type(ALERT_POLICY) if lookup(p.props, "enabled") is not False]
+    alerts = subject.of_type(ALERT_POLICY)  # disabled ones: gcp-monitoring-alertpolicy-notification-channels
     by_host: dict[Any, list[Any]] = {}
     for check in checks:
         host = lookup(check.props, "monitoredResource", "labels", "host")
         if host is UNKNOWN:
             yield unknown_message("monitoredResource.labels.host"), check.urn
             continue
-        if host is ABSENT or any(True for _ in health_problems(check.props, max_period)):
-            continue  # not a host check, or not a compliant one (gcp-monitoring-uptimecheck-health says why)
+        if host is ABSENT:
+            continue  # not a check of a URL's host
+        if any(True for _ in health_problems(check.props, max_period)):
+            hosts.append((host, "monitoredResource.labels.host", check.urn))  # a public host, maybe checked elsewhere
+            continue
         by_host.setdefault(host, []).append(check)
         verdicts = [(_covers(p, check, host), routed(p.props)) for p in alerts]
         if (True, True) in verdicts:
@@ -146,14 +149,16 @@ def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
             )
         else:
             message = (
-                "no enabled alert policy on monitoring.googleapis.com/uptime_check/ metrics that names a notification "
+                "no alert policy on monitoring.googleapis.com/uptime_check/ metrics that names a notification "
                 "channel covers this uptime check."
             )
         yield message, check.urn
+    reported: set[Any] = set()
     for host, path, urn in hosts:
         if host is UNKNOWN:
             yield unknown_message(path), urn
-        elif host not in by_host:
+        elif host not in by_host and (host, urn) not in reported:
+            reported.add((host, urn))
             yield (
                 f"{path} is public but no uptime check probes it over HTTPS on /health every "
                 f"{UPTIME_CHECK_PERIOD.value} or less.",

@@ -254,11 +254,6 @@ ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
         ),
         "cm webhook one a second",
     ),
-    (
-        WEBHOOKS,
-        stack(*cm_stack()["resources"][:-1], (ALERT_POLICY, {**alert_policy(CM[WEBHOOKS])[1], "enabled": False})),
-        "cm webhook policy disabled",
-    ),
 ]
 STACK_UNKNOWN = stack((PROMETHEUS_RULE, {"spec": {"groups": UNKNOWN}}))
 
@@ -447,6 +442,7 @@ UPTIME_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
     (stack((INGRESS, INGRESS_PROPS), UPTIME_ALERT), "an Ingress host without a check"),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__path="/")), UPTIME_ALERT), "on /"),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, period="600s")), UPTIME_ALERT), "600s"),
+    (stack((UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__useSsl=False)), UPTIME_ALERT), "a host checked over HTTP only"),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, CHECK_PROPS)), "no alert on the check"),
     (
         stack(

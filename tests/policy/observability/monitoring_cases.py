@@ -52,6 +52,7 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
     (CHANNELS, ALERT_POLICY, mutate(ALERT, {"notificationChannels": DELETE}), "no channels"),
     (CHANNELS, ALERT_POLICY, mutate(ALERT, {"notificationChannels": []}), "empty channels"),
     (CHANNELS, ALERT_POLICY, mutate(ALERT, {"notificationChannels": UNKNOWN}), "channel list unknown at preview"),
+    (CHANNELS, ALERT_POLICY, mutate(ALERT, {"enabled": False}), "a disabled policy notifies nobody"),
     (HEALTH, UPTIME_CHECK, mutate(CHECK, {"httpCheck.path": "/"}), "on /"),
     (HEALTH, UPTIME_CHECK, mutate(CHECK, {"httpCheck.path": DELETE}), "path absent is /"),
     (HEALTH, UPTIME_CHECK, mutate(CHECK, {"httpCheck.path": "/ready"}), "readiness instead of liveness"),
@@ -69,6 +70,7 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 PASSES: list[tuple[str, str, dict[str, Any], str]] = [
     (CHANNELS, ALERT_POLICY, ALERT, "two channels"),
+    (CHANNELS, ALERT_POLICY, mutate(ALERT, {"enabled": True}), "enabled, as when absent"),
     (CHANNELS, ALERT_POLICY, mutate(ALERT, {"notificationChannels": [UNKNOWN]}), "a channel id computed at preview"),
     (HEALTH, UPTIME_CHECK, CHECK, "every 5 minutes"),
     (HEALTH, UPTIME_CHECK, mutate(CHECK, {"period": "60s"}), "every minute"),
