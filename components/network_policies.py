@@ -1,10 +1,12 @@
 """Network policies of the application namespace (checklist §8 Infrastructure Security, inside the cluster).
 
 Everything is denied both ways by default; then, explicitly: the ingress controller's namespace to
-the workloads' HTTP ports; DNS to kube-dns; the data tier on the PostgreSQL and Redis ports; the GKE
-metadata server (Workload Identity tokens); and HTTPS to addresses outside the private ranges: Google
-APIs (Secret Manager, Cloud Storage, Logging) and the payment and AI providers the backend calls.
-Enforced by GKE Dataplane V2.
+the workloads' HTTP ports and to cert-manager's HTTP-01 solver pods (Let's Encrypt challenges for the
+app's Ingresses are answered in this namespace); the metrics stack's namespace, when there is one, to
+the workloads' ports (Prometheus scrapes ``/metrics``); DNS to kube-dns; the data tier on the
+PostgreSQL and Redis ports; the GKE metadata server (Workload Identity tokens); and HTTPS to addresses
+outside the private ranges: Google APIs (Secret Manager, Cloud Storage, Logging) and the payment and AI
+providers the backend calls. Enforced by GKE Dataplane V2.
 
 The data tier is addressed by the private services access range it is allocated from, not by the
 primary's address: Cloud SQL read replicas (and a Memorystore read endpoint) get addresses of their
@@ -24,6 +26,8 @@ import pulumi_kubernetes as k8s
 
 from components.labels import Labels
 from components.provider_facts import (
+    ACME_HTTP01_SOLVER_LABEL,
+    ACME_HTTP01_SOLVER_PORT,
     DNS_PORT,
     GCE_METADATA_SERVER,
     GKE_METADATA_SERVER,
@@ -53,6 +57,8 @@ class NetworkPoliciesArgs:
     data_tier_cidr: str
     """Private services access range Cloud SQL and Memorystore take their addresses from
     (``agencyos-infra:network.privateServicesCidr``)."""
+    metrics_namespace: str | None = None
+    """Namespace of the Prometheus that scrapes the workloads (``Monitoring``), if the stack has one."""
 
     def __post_init__(self) -> None:
         if not self.ingress_namespace:
@@ -91,6 +97,12 @@ class NetworkPolicies(pulumi.ComponentResource):
         def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
             return [k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port) for port in ports]
 
+        def from_namespace(namespace: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+            return k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: namespace})
+            )
+
+        workload_ports = tcp(*sorted(set(args.ports.values())))
         data_tier = k8s.networking.v1.NetworkPolicyPeerArgs(
             ip_block=k8s.networking.v1.IPBlockArgs(cidr=args.data_tier_cidr)
         )
@@ -107,17 +119,41 @@ class NetworkPolicies(pulumi.ComponentResource):
                     policy_types=["Ingress"],
                     ingress=[
                         k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                            from_=[
-                                k8s.networking.v1.NetworkPolicyPeerArgs(
-                                    namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                        match_labels={NAMESPACE_NAME_LABEL: args.ingress_namespace}
-                                    )
-                                )
-                            ],
-                            ports=tcp(*sorted(set(args.ports.values()))),
+                            from_=[from_namespace(args.ingress_namespace)],
+                            ports=workload_ports,
                         )
                     ],
                 ),
+            ),
+            policy(
+                "allow-acme-http01-solver",
+                k8s.networking.v1.NetworkPolicySpecArgs(
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict([ACME_HTTP01_SOLVER_LABEL])),
+                    policy_types=["Ingress"],
+                    ingress=[
+                        k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                            from_=[from_namespace(args.ingress_namespace)], ports=tcp(ACME_HTTP01_SOLVER_PORT)
+                        )
+                    ],
+                ),
+            ),
+            *(
+                [
+                    policy(
+                        "allow-metrics-scrape",
+                        k8s.networking.v1.NetworkPolicySpecArgs(
+                            pod_selector=everyone,
+                            policy_types=["Ingress"],
+                            ingress=[
+                                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                                    from_=[from_namespace(args.metrics_namespace)], ports=workload_ports
+                                )
+                            ],
+                        ),
+                    )
+                ]
+                if args.metrics_namespace
+                else []
             ),
             policy(
                 "allow-dns",

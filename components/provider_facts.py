@@ -30,3 +30,8 @@ GKE_METADATA_SERVER: Final = ("169.254.169.252/32", 988)
 # The Compute Engine metadata server the GKE one stands in for, on plain HTTP.
 # https://cloud.google.com/compute/docs/metadata/querying-metadata
 GCE_METADATA_SERVER: Final = ("169.254.169.254/32", HTTP_PORT)
+# cert-manager's ACME HTTP-01 solver pods: created in the Certificate's namespace, labelled, listening on
+# 8089 (acmeSolverListenPort, pkg/issuer/acme/http/http.go); the ingress controller proxies challenges to them.
+# https://cert-manager.io/docs/installation/best-practice/#network-requirements
+ACME_HTTP01_SOLVER_LABEL: Final = ("acme.cert-manager.io/http01-solver", "true")
+ACME_HTTP01_SOLVER_PORT: Final = 8089

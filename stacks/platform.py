@@ -165,6 +165,8 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             ports=workloads.ports,
             # The range Cloud SQL (primary, standby, replicas) and Memorystore take addresses from.
             data_tier_cidr=settings.network.private_services_cidr,
+            # Prometheus (the Monitoring component, below) scrapes the workloads' /metrics.
+            metrics_namespace=settings.monitoring.namespace,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.provider]),
     )

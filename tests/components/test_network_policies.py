@@ -8,7 +8,14 @@ import pytest
 
 from agencyos_infra.engine import CapturedResource, ProgramRun
 from components.network_policies import NetworkPoliciesArgs
-from components.provider_facts import DNS_PORT, HTTPS_PORT, POSTGRES_PORT, REDIS_PORTS
+from components.provider_facts import (
+    ACME_HTTP01_SOLVER_LABEL,
+    ACME_HTTP01_SOLVER_PORT,
+    DNS_PORT,
+    HTTPS_PORT,
+    POSTGRES_PORT,
+    REDIS_PORTS,
+)
 
 COMPONENT = "agencyos:workloads:NetworkPolicies"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -28,7 +35,7 @@ def test_everything_is_denied_both_ways_by_default(prod_run: ProgramRun) -> None
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def test_only_the_ingress_controller_reaches_the_workloads_ports(prod_run: ProgramRun) -> None:
+def test_the_ingress_controller_reaches_the_workloads_ports(prod_run: ProgramRun) -> None:
     spec = _policies(prod_run)["allow-ingress-controller"]
     [rule] = spec["ingress"]
     [peer] = rule["from"]
@@ -41,11 +48,50 @@ def test_only_the_ingress_controller_reaches_the_workloads_ports(prod_run: Progr
     assert _ports(rule) == {("TCP", port) for port in containers}
 
 
+def _namespace_peer(namespace: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+
+
+def test_only_the_ingress_controller_and_prometheus_are_let_in(prod_run: ProgramRun) -> None:
+    allowed_in = {
+        name: [peer for rule in spec["ingress"] for peer in rule["from"]]
+        for name, spec in _policies(prod_run).items()
+        if "ingress" in spec
+    }
+    [monitor] = prod_run.of_type("kubernetes:monitoring.coreos.com/v1:PodMonitor")
+    monitoring = monitor.inputs.plain["metadata"]["namespace"]
+    assert allowed_in == {
+        "allow-ingress-controller": [_namespace_peer("ingress-nginx")],
+        "allow-acme-http01-solver": [_namespace_peer("ingress-nginx")],
+        "allow-metrics-scrape": [_namespace_peer(monitoring)],
+    }
+
+
+def test_http01_solver_pods_answer_the_ingress_controller_on_the_solver_port(prod_run: ProgramRun) -> None:
+    # cert-manager answers the app's Let's Encrypt challenges from pods in the app namespace: without
+    # this flow default-deny would fail every HTTP-01 issuance and renewal.
+    spec = _policies(prod_run)["allow-acme-http01-solver"]
+    label, value = ACME_HTTP01_SOLVER_LABEL
+    assert spec["podSelector"] == {"matchLabels": {label: value}}
+    [rule] = spec["ingress"]
+    assert _ports(rule) == {("TCP", ACME_HTTP01_SOLVER_PORT)}
+
+
+def test_prometheus_scrapes_the_workloads_ports_from_its_namespace(prod_run: ProgramRun) -> None:
+    spec = _policies(prod_run)["allow-metrics-scrape"]
+    [rule] = spec["ingress"]
+    assert rule["ports"] == _policies(prod_run)["allow-ingress-controller"]["ingress"][0]["ports"]
+    [monitor] = prod_run.of_type("kubernetes:monitoring.coreos.com/v1:PodMonitor")
+    assert rule["from"] == [_namespace_peer(monitor.inputs.plain["metadata"]["namespace"])]
+
+
 def test_egress_is_dns_the_data_tier_metadata_and_public_https_only(prod_run: ProgramRun) -> None:
     policies = _policies(prod_run)
     assert set(policies) == {
         "default-deny-all",
         "allow-ingress-controller",
+        "allow-acme-http01-solver",
+        "allow-metrics-scrape",
         "allow-dns",
         "allow-data-tier",
         "allow-metadata-server",
@@ -73,7 +119,7 @@ def test_policies_sit_in_the_app_namespace_on_the_clusters_provider(prod_run: Pr
     [component] = prod_run.of_type(COMPONENT)
     [provider] = prod_run.of_type("pulumi:providers:kubernetes")
     policies: list[CapturedResource] = prod_run.of_type(POLICY)
-    assert len(policies) == 6
+    assert len(policies) == len(_policies(prod_run)) == 8
     for policy in policies:
         assert policy.parent == component.urn and policy.name.startswith("network-policies-"), policy.urn
         assert policy.inputs.plain["metadata"]["namespace"] == "agencyos", policy.urn
