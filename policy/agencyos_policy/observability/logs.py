@@ -35,7 +35,9 @@ Policies:
   Activity audit logs (who changed what, admin actions included) are always on and cannot be turned
   off, so the checklist's "Audit logging enabled" holds without any configuration; Data Access logs
   (who read or wrote the data) go beyond its words, at a cost per entry, and often live in an
-  organization-level configuration outside the stack.
+  organization-level configuration outside the stack. So a stack is judged where it configures audit
+  logging itself (an audit config or an IAM policy's ``auditConfigs``): then every data service it holds
+  is covered; one that configures none leaves audit configuration to its organization or folder.
 - ``gcp-logging-bucket-audit-locked`` (mandatory, 8.compliance-auditing.3.4 "Tamper-proof audit
   trail"): a bucket that receives audit logs is ``locked``. Entries in a log bucket cannot be edited,
   but an unlocked bucket's retention can be cut to a day or the bucket deleted by any project owner,
@@ -322,9 +324,9 @@ def log_retention(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     item="8.compliance-auditing.3",
     level=ADVISORY,
     severity=Severity.HIGH,
-    description="Where the stack holds data in Cloud SQL, Cloud Storage or Secret Manager, Data Access audit logs "
-    "(DATA_READ and DATA_WRITE) are enabled for that service or allServices, so every read and write of user "
-    "data and payment credentials is on record.",
+    description="Where the stack configures audit logging and holds data in Cloud SQL, Cloud Storage or Secret "
+    "Manager, Data Access audit logs (DATA_READ and DATA_WRITE) are enabled for that service or allServices, so "
+    "every read and write of user data and payment credentials is on record.",
     remediation="Add a projects.IAMAuditConfig per service (cloudsql.googleapis.com, storage.googleapis.com, "
     "secretmanager.googleapis.com), or one for allServices, with auditLogConfigs DATA_READ and DATA_WRITE.",
     resource_types=(*DATA_SERVICES, *AUDIT_CONFIGS, *IAM_POLICIES),
@@ -332,6 +334,8 @@ def log_retention(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
 )
 def data_access_audit_logs(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     enabled = _data_access_enabled(subject)
+    if not enabled:
+        return
     everywhere = enabled.get(ALL_SERVICES, set())
     unknown = UNKNOWN in enabled or any(UNKNOWN in types for types in enabled.values())
     seen: set[str] = set()

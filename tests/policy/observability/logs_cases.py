@@ -114,7 +114,6 @@ RETENTION_PASSES: list[tuple[dict[str, Any], str]] = [
 ]
 
 DATA_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
-    (stack(*DATA), "no audit config"),
     (stack(DATA[0], audit_config("cloudsql.googleapis.com", "DATA_READ")), "reads only"),
     (stack(DATA[1], audit_config("cloudsql.googleapis.com", "DATA_READ", "DATA_WRITE")), "another service"),
     (stack(*DATA, *AUDITED[:2]), "Secret Manager left out"),
@@ -146,6 +145,7 @@ DATA_PASSES: list[tuple[dict[str, Any], str]] = [
         "an IAM policy's auditConfigs",
     ),
     (stack(*APP), "no data services: not judged"),
+    (stack(*DATA), "no audit config in the stack: left to the organization, not judged"),
     (
         stack(DATA[2], (AUDIT_CONFIG, {"service": UNKNOWN, "auditLogConfigs": [{"logType": "DATA_READ"}]})),
         "a service unknown at preview passes an advisory rule",
