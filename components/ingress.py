@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.provider_facts import TOO_MANY_REQUESTS
 
 TYPE = "agencyos:ingress:IngressController"
 CHART = "ingress-nginx"
@@ -167,6 +168,9 @@ def controller_config(namespace: str, spec: IngressSpec) -> dict[str, str]:
         "add-headers": f"{namespace}/{HEADERS_CONFIG_MAP}",
         # Do not announce the nginx version.
         "server-tokens": "false",
+        # Past the per-IP limits, 429 (clients back off; 503 would read as an outage and page on-call).
+        "limit-req-status-code": str(TOO_MANY_REQUESTS),
+        "limit-conn-status-code": str(TOO_MANY_REQUESTS),
     }
     if spec.trusted_proxy_cidrs:
         config |= {

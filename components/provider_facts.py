@@ -35,3 +35,7 @@ GCE_METADATA_SERVER: Final = ("169.254.169.254/32", HTTP_PORT)
 # https://cert-manager.io/docs/installation/best-practice/#network-requirements
 ACME_HTTP01_SOLVER_LABEL: Final = ("acme.cert-manager.io/http01-solver", "true")
 ACME_HTTP01_SOLVER_PORT: Final = 8089
+# HTTP 429 Too Many Requests (RFC 6585 §4): the answer clients and the go-live verifier expect past a rate
+# limit; ingress-nginx answers 503 unless limit-req-status-code says otherwise.
+# https://www.rfc-editor.org/rfc/rfc6585#section-4
+TOO_MANY_REQUESTS: Final = 429

@@ -61,6 +61,11 @@ def test_https_only_hsts_and_no_snippets_in_the_controller_config(prod_run: Prog
     assert not any(key.endswith("snippet") for key in config)
 
 
+def test_requests_past_the_rate_limits_get_429(prod_run: ProgramRun) -> None:
+    config = _release(prod_run).inputs.plain["values"]["controller"]["config"]
+    assert config["limit-req-status-code"] == config["limit-conn-status-code"] == "429"
+
+
 def test_the_checklist_headers_come_from_the_add_headers_config_map(prod_run: ProgramRun) -> None:
     config = _release(prod_run).inputs.plain["values"]["controller"]["config"]
     namespace, name = config["add-headers"].split("/")
