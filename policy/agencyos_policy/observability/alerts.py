@@ -74,6 +74,7 @@ from agencyos_policy.observability.rules import (
 )
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup, unknown_message
 from agencyos_policy.registry import MANDATORY, Param, StackSubject, bound, stack_policy
+from agencyos_policy.rules import number
 
 PERCENT = 1e2  # a ratio of one is a hundred per cent
 MILLISECONDS = 1e3
@@ -340,6 +341,17 @@ def _comparison(props: Any, where: str) -> list[str]:
     return []
 
 
+def _trigger_problems(props: Any, where: str) -> list[str]:
+    """A trigger needing several series (or a share of them) to cross the threshold holds the alert back."""
+    count, percent = lookup(props, "trigger", "count"), lookup(props, "trigger", "percent")
+    if UNKNOWN in (count, percent):
+        return [unknown_message(f"{where}.trigger")]
+    several = count not in (ABSENT, None) and (number(count) or 0) > 1
+    if several or (percent not in (ABSENT, None) and (number(percent) or 0) > 0):
+        return [f"{where}.trigger must fire on any one series (absent, or count 1)."]
+    return []
+
+
 def _alignment_problems(props: Any, where: str, limits: Limits) -> list[str]:
     problems = []
     allowed = max(limits.window, MIN_RATE_WINDOW_SECONDS)
@@ -573,7 +585,7 @@ def _judge_threshold(
         return []
     if not any(signal.metric_match(metric, rule.props) for metric in metric_types(filter_)):
         return []
-    problems = signal.metric_judge(rule.props, rule.where, limits, context)
+    problems = signal.metric_judge(rule.props, rule.where, limits, context) + _trigger_problems(rule.props, rule.where)
     hold = lookup(rule.props, "duration")
     problems += _hold_problems(PromRule(rule.urn, rule.where, None, hold, f"{rule.where}.duration"), limits.hold)
     return [(rule.urn, problems)]

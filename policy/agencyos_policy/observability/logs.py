@@ -323,7 +323,7 @@ def log_retention(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     name="gcp-logging-stack-data-access-audit-logs",
     item="8.compliance-auditing.3",
     level=ADVISORY,
-    severity=Severity.HIGH,
+    severity=Severity.MEDIUM,
     description="Where the stack configures audit logging and holds data in Cloud SQL, Cloud Storage or Secret "
     "Manager, Data Access audit logs (DATA_READ and DATA_WRITE) are enabled for that service or allServices, so "
     "every read and write of user data and payment credentials is on record.",

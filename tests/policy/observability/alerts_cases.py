@@ -237,6 +237,8 @@ ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
     (CPU, cm_stack(**{CPU: cm(CPU, thresholdValue=80)}), "cm cpu 80 on a ratio metric never fires"),
     (CPU, cm_stack(**{CPU: cm(CPU, comparison="COMPARISON_LT")}), "cm cpu below"),
     (CPU, cm_stack(**{CPU: cm(CPU, duration="600s")}), "cm cpu 10 minutes"),
+    (CPU, cm_stack(**{CPU: cm(CPU, trigger={"count": 3})}), "cm cpu on three series at once"),
+    (CPU, cm_stack(**{CPU: cm(CPU, trigger={"percent": 50})}), "cm cpu on half the series"),
     (CPU, cm_stack(**{CPU: cm(CPU, thresholdValue=UNKNOWN)}), "cm threshold unknown at preview"),
     (MEMORY, cm_stack(**{MEMORY: cm(MEMORY, duration=UNKNOWN)}), "cm memory duration unknown at preview"),
     (ERRORS, cm_stack(**{ERRORS: cm(ERRORS, denominatorFilter=None)}), "cm errors without a denominator"),
@@ -277,6 +279,7 @@ ALERT_PASSES: list[tuple[str, dict[str, Any], str]] = [
         "",
     ),
     (CPU, stack(prometheus_rule(cpu=rule(CPU, expr="0.8 < sum(rate(process_cpu_seconds_total[1m]))"))), "number first"),
+    (CPU, cm_stack(**{CPU: cm(CPU, trigger={"count": 1})}), "cm trigger on one series"),
     (
         MEMORY,
         stack(
