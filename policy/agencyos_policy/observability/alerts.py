@@ -33,7 +33,10 @@ four scrape intervals, whichever is longer (a shorter window has too few samples
 count is normalised to the checklist's window: ``increase(x[w]) > c`` counts ``c`` per ``w``.
 
 A rule whose query, threshold or duration is unknown at preview cannot pass; neither can a stack whose
-rule lists are unknown and that otherwise lacks the rule.
+rule lists are unknown and that otherwise lacks the rule. Recording rules of the stack are expanded into the
+alerts that read their series. Not judged: how series are aggregated (an average over pods is accepted
+like a per-pod rule), label selections other than the 5xx one; a recorded series read under a range
+selector (``rate(recorded[5m])``) is not expanded.
 """
 
 from __future__ import annotations
@@ -230,6 +233,8 @@ def _windows_problems(expr: Any, limits: Limits) -> list[str]:
 
 
 def _shape_problems(condition: promql.Condition) -> list[str]:
+    if promql.offset(condition.expr):
+        return ["it reads its series at an offset (or a fixed time), so it alerts late or never."]
     if condition.bool_modifier:
         return ["its comparison uses bool, so it never filters and the alert fires always or never."]
     if condition.guarded:
@@ -550,6 +555,7 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
             unreadable.append((unknown_message(f"{rule.where}.expr"), rule.urn))
             continue
         expr = promql.parse(rule.query) if isinstance(rule.query, str) else None
+        expr = promql.expand(expr, rules.records) if expr is not None and rules.records else expr
         if expr is None:
             if rule.query is not ABSENT:
                 unreadable.append((f"{rule.where} does not parse as PromQL.", rule.urn))

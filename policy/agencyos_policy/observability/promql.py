@@ -65,6 +65,25 @@ def parse(query: str) -> Any | None:
         return None
 
 
+def expand(expr: Any, records: dict[str, str], depth: int = 3) -> Any:
+    """The expression with each recorded series replaced by the expression recording it (``depth`` levels)."""
+    recorded = {name: parse(text) for name, text in records.items()}
+
+    def replace(node: Any) -> Any:
+        if isinstance(node, pp.VectorSelector) and recorded.get(node.name or "") is not None:
+            return pp.parse(f"({recorded[node.name]})")
+        return None
+
+    for _ in range(depth):
+        if not any(s.name in recorded for s in selectors(expr)):
+            break
+        try:
+            expr = pp.transform(expr, None, replace)
+        except (ValueError, TypeError):
+            break  # a recorded series under a range selector: kept as written
+    return expr
+
+
 def duration_seconds(text: str) -> float | None:
     """A Prometheus duration (``90s``, ``1m30s``, ``2h``, ``0``) in seconds, or None when it is not one."""
     if text in ("0", ""):
@@ -196,6 +215,14 @@ def windows(node: Any) -> list[float]:
     """The range of every range vector and subquery, in seconds."""
     ranges = [n.range for n in nodes(node) if isinstance(n, (pp.MatrixSelector, pp.SubqueryExpr))]
     return [r.total_seconds() for r in ranges if r is not None]
+
+
+def offset(node: Any) -> bool:
+    """Whether a selector or subquery looks back in time (``offset``, or ``@`` a fixed time)."""
+    return any(
+        isinstance(n, (pp.VectorSelector, pp.SubqueryExpr)) and (n.offset is not None or n.at is not None)
+        for n in nodes(node)
+    )
 
 
 def calls(node: Any, name: str) -> list[Any]:

@@ -3,7 +3,8 @@
 - Prometheus: every ``alert`` rule of ``spec.groups[].rules[]`` of a ``monitoring.coreos.com/v1``
   PrometheusRule (a typed resource such as an ``apiextensions.CustomResource``, an object of a
   ``kubernetes:yaml/v2:ConfigGroup``, or a group of kube-prometheus-stack's Helm value
-  ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are skipped.
+  ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are kept by the
+  series they record, so an alert on a recorded series is read through its expression.
 - Cloud Monitoring: every condition of an ``AlertPolicy``:
   ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
   ``conditionThreshold`` as a metric threshold. Other condition kinds (MQL, SQL, log match, absence) are
@@ -55,6 +56,8 @@ class Rules:
 
     prometheus: list[PromRule] = field(default_factory=list)
     thresholds: list[ThresholdRule] = field(default_factory=list)
+    records: dict[str, str] = field(default_factory=dict)
+    """Recorded series name -> the expression recording it."""
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     """(URN, path) of rule lists or queries unknown at preview."""
     defined: bool = False
@@ -105,7 +108,11 @@ def _groups(rules: Rules, urn: str, props: Any, path: tuple[str, ...], prefix: s
             rules.unreadable.append((urn, prefix + dotted(*path, g, "rules")))
             continue
         for r, rule in enumerate(entries if isinstance(entries, list) else []):
-            if lookup(rule, "record") not in (ABSENT, UNKNOWN):
+            record = lookup(rule, "record")
+            if record not in (ABSENT, UNKNOWN):
+                expr = lookup(rule, "expr")
+                if isinstance(record, str) and isinstance(expr, str):
+                    rules.records[record] = expr
                 continue
             where = prefix + dotted(*path, g, "rules", r)
             rules.prometheus.append(PromRule(urn, where, lookup(rule, "expr"), lookup(rule, "for"), f"{where}.for"))

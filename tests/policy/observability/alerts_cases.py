@@ -150,6 +150,17 @@ def cm(policy: str, **fields: Any) -> dict[str, Any]:
     return condition
 
 
+RECORDED_ERRORS = (
+    PROMETHEUS_RULE,
+    {
+        "spec": {
+            "groups": [
+                {"name": "rec", "rules": [{"record": "job:http_errors:ratio_1m", "expr": RULES[ERRORS]["expr"][:-7]}]}
+            ]
+        }
+    },
+)
+
 APP = (DEPLOYMENT, {"metadata": {"name": "shop"}, "spec": {"template": {"spec": {"containers": []}}}})
 BASE = stack(prometheus_rule())
 
@@ -163,6 +174,7 @@ ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
     (CPU, stack(prometheus_rule(cpu=rule(CPU, **{"for": UNKNOWN}))), "cpu for unknown at preview"),
     (CPU, stack(prometheus_rule(cpu=rule(CPU, expr="sum(rate(container_cpu_usage_seconds_total[1h])) > 0.5"))), "1h"),
     (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> bool 80")))), "bool"),
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("[5m]", "[5m] offset 1h")))), "offset"),
     (MEMORY, stack(prometheus_rule(memory=None)), "memory rule missing"),
     (MEMORY, stack(prometheus_rule(memory=rule(MEMORY, expr=RULES[MEMORY]["expr"][:-4] + "0.9"))), "memory 90%"),
     (MEMORY, stack(prometheus_rule(memory=rule(MEMORY, **{"for": "15m"}))), "memory for 15m"),
@@ -177,6 +189,11 @@ ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
         "use below the threshold",
     ),
     (ERRORS, stack(prometheus_rule(errors=None)), "error-rate rule missing"),
+    (
+        ERRORS,
+        stack(prometheus_rule(errors=rule(ERRORS, expr="job:http_errors:ratio_1m > 0.1")), RECORDED_ERRORS),
+        "a recorded error ratio at 10%",
+    ),
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=RULES[ERRORS]["expr"][:-4] + "0.1"))), "10%"),
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, **{"for": "5m"}))), "error rate for 5m"),
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=RULES[ERRORS]["expr"].replace("[1m]", "[10m]")))), "10m"),
@@ -258,7 +275,6 @@ ALERT_VIOLATIONS: list[tuple[str, dict[str, Any], str]] = [
     ),
 ]
 STACK_UNKNOWN = stack((PROMETHEUS_RULE, {"spec": {"groups": UNKNOWN}}))
-
 ALERT_PASSES: list[tuple[str, dict[str, Any], str]] = [
     *[(policy, BASE, "baseline") for policy in SIX],
     *[(policy, cm_stack(), "cloud monitoring") for policy in SIX],
@@ -299,6 +315,11 @@ ALERT_PASSES: list[tuple[str, dict[str, Any], str]] = [
         "1 - available",
     ),
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, **{"for": "30s"}))), "shorter for"),
+    (
+        ERRORS,
+        stack(prometheus_rule(errors=rule(ERRORS, expr='job:http_errors:ratio_1m{job="api"} > 0.05')), RECORDED_ERRORS),
+        "an alert on a recorded series, read through its recording rule",
+    ),
     (
         ERRORS,
         stack(
