@@ -36,7 +36,7 @@ A rule whose query, threshold or duration is unknown at preview cannot pass; nei
 rule lists are unknown and that otherwise lacks the rule. Recording rules of the stack are expanded into the
 alerts that read their series. Not judged: how series are aggregated (an average over pods is accepted
 like a per-pod rule), label selections other than the 5xx one; a recorded series read under a range
-selector (``rate(recorded[5m])``) is not expanded.
+selector (``rate(recorded[w])``) is not expanded.
 """
 
 from __future__ import annotations
