@@ -13,8 +13,8 @@ from typing import Final
 # "scrapeInterval ... Default: "30s"".
 # https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.CommonPrometheusFields
 SCRAPE_INTERVAL_SECONDS: Final = 30
-# rate() and increase() need at least two samples in their window, and a window of four scrape intervals
-# keeps one missed scrape from blanking the rule ("use a range at least four times the scrape interval").
+# rate() and increase() need at least two samples in their window; Robust Perception advises a range of at
+# least four scrape intervals, so one missed or slow scrape does not blank the rule.
 # https://www.robustperception.io/what-range-should-i-use-with-rate/
 MIN_RATE_WINDOW_SECONDS: Final = 4 * SCRAPE_INTERVAL_SECONDS
 # A log bucket's retention when retentionDays is unset, and the _Default bucket's: "the default of 30 days".
