@@ -114,7 +114,7 @@ def render(readme: str) -> str:
     return readme
 
 
-PREVIEW_EXAMPLE = ("--program", "examples/noncompliant", "--stack", "dev", "--format", "markdown")
+PREVIEW_EXAMPLE = ("--program", "examples/noncompliant", "--format", "markdown")
 """The README's pull-request comment example: these arguments of `agencyos-infra preview`, as run."""
 
 

@@ -53,7 +53,7 @@ def test_json_redacts_secrets_and_lists_their_paths(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("mode", MODES, ids=["up", "preview"])
 def test_a_noncompliant_program_is_rejected(mode: list[str]) -> None:
-    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant"), "--stack", "dev", *mode)
+    result = run_cli("preview", "--program", str(EXAMPLES / "noncompliant"), *mode)
     assert result.returncode == 1, result.stdout + result.stderr
     for policy in (
         "gcp-cloudsql-instance-no-public-ip",
@@ -114,8 +114,6 @@ def test_policy_config_is_sent_to_the_pack(tmp_path: Path) -> None:
         "preview",
         "--program",
         str(EXAMPLES / "noncompliant"),
-        "--stack",
-        "dev",
         "--policy-pack",
         str(REPO / "policy"),
         "--policy-config",

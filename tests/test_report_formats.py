@@ -30,7 +30,8 @@ from tests.conftest import EXAMPLES, POLICY_DIR, REPO, run_cli
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 NONCOMPLIANT = EXAMPLES / "noncompliant"
-EXAMPLE = ("--program", str(NONCOMPLIANT), "--stack", "dev")
+# The command: the example's stack is prod, the default.
+EXAMPLE = ("--program", str(NONCOMPLIANT))
 
 
 def _preview(*args: str, code: int = 1) -> str:
@@ -115,10 +116,10 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(outputs: dict[str, Any])
     assert json.loads(outputs["sarif_stdout"]) == outputs["sarif"]
 
 
-@pytest.mark.parametrize("example", ["noncompliant", "noncompliant-data"])
-def test_each_sarif_result_points_at_the_constructor_call_of_its_resource(example: str) -> None:
+@pytest.mark.parametrize(("example", "stack"), [("noncompliant", "prod"), ("noncompliant-data", "dev")])
+def test_each_sarif_result_points_at_the_constructor_call_of_its_resource(example: str, stack: str) -> None:
     program = EXAMPLES / example
-    document = json.loads(_preview("--program", str(program), "--stack", "dev", "--format", "sarif"))
+    document = json.loads(_preview("--program", str(program), "--stack", stack, "--format", "sarif"))
     _validate_sarif(document)
     expected = constructor_lines(program / "__main__.py")
     results = document["runs"][0]["results"]
@@ -158,7 +159,7 @@ def test_sarif_has_one_rule_per_policy_and_one_result_per_violation(outputs: dic
         spec = REGISTRY[result["ruleId"]]
         assert result["level"] == {"mandatory": "error", "advisory": "warning"}[spec.level.value]
         assert f"(checklist {spec.item.id}: {spec.item.text})" in result["message"]["text"]
-    assert run["automationDetails"]["id"] == "agencyos-infra/noncompliant-sql/dev/"
+    assert run["automationDetails"]["id"] == "agencyos-infra/noncompliant-sql/prod/"
 
 
 def test_sarif_fingerprints_are_unique_and_stable_across_runs(outputs: dict[str, Any]) -> None:
@@ -208,7 +209,7 @@ def test_markdown_is_a_short_comment_verdict_first(outputs: dict[str, Any]) -> N
     assert mandatory and advisory
     assert (
         markdown.splitlines()[0]
-        == f"### ❌ stack `dev` of `noncompliant-sql`: {len(mandatory)} mandatory policy violations"
+        == f"### ❌ stack `prod` of `noncompliant-sql`: {len(mandatory)} mandatory policy violations"
     )
     assert f"| Mandatory | {len(mandatory)} |" in markdown and f"| Advisory | {len(advisory)} |" in markdown
     assert len(markdown) < COMMENT_LIMIT
@@ -230,8 +231,10 @@ def test_markdown_is_a_short_comment_verdict_first(outputs: dict[str, Any]) -> N
 
 @pytest.fixture(scope="module")
 def in_process() -> tuple[ProgramRun, PolicyReport]:
-    loaded = load_stack_config(NONCOMPLIANT, "dev")
-    with PolicyPackProcess(POLICY_DIR, project=loaded.project, stack="dev", config=loaded.config, dry_run=True) as pack:
+    loaded = load_stack_config(NONCOMPLIANT, "prod")
+    with PolicyPackProcess(
+        POLICY_DIR, project=loaded.project, stack="prod", config=loaded.config, dry_run=True
+    ) as pack:
         session = pack.session()
         run = run_program(
             loaded.program_dir, project=loaded.project, stack="dev", config=loaded.config, preview=True, sink=session
@@ -336,12 +339,12 @@ def test_sarif_names_the_repository_github_actions_runs_in(tmp_path: Path) -> No
 
 
 def test_a_failed_program_writes_no_report_and_keeps_stdout_for_the_format(tmp_path: Path) -> None:
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml"):
         (tmp_path / name).write_text((NONCOMPLIANT / name).read_text())
     (tmp_path / "__main__.py").write_text(
         (NONCOMPLIANT / "__main__.py").read_text() + '\nraise RuntimeError("the program broke")\n'
     )
-    args = ("preview", "--program", str(tmp_path), "--stack", "dev", "--format", "sarif")
+    args = ("preview", "--program", str(tmp_path), "--stack", "prod", "--format", "sarif")
     to_file = run_cli(*args, "--output", str(tmp_path / "log.sarif"))
     assert to_file.returncode == 2 and "the program broke" in to_file.stderr, to_file.stderr
     assert not (tmp_path / "log.sarif").exists()

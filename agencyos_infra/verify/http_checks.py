@@ -35,7 +35,6 @@ from agencyos_checklist.numbers import (
     seconds,
 )
 
-from agencyos_infra.verify.provider_facts import TOO_MANY_REQUESTS
 from agencyos_infra.verify.result import Check, failed, judged, passed
 from agencyos_infra.verify.target import Target
 
@@ -47,6 +46,7 @@ ITEM_CORS = "1.additional-production-variables.1"
 ITEM_RATE_LIMIT = GLOBAL_RATE_LIMIT_RPM.item
 RESPONSE_SECONDS = seconds(ALERT_LATENCY_P95)
 REDIRECTS = (301, 302, 303, 307, 308)
+TOO_MANY_REQUESTS = 429
 # An origin no deployment allows (RFC 6761 reserves .invalid), sent with a cookie: a credentialed request.
 FOREIGN_ORIGIN = "https://verify-probe.invalid"
 PROBE_COOKIE = "agencyos_verify_probe=1"
