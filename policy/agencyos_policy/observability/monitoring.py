@@ -8,9 +8,11 @@ Written from the ``gcp:monitoring/*`` schemas (pulumi-gcp):
   checklist's item is the one that names where alerts go. Channel ids computed from NotificationChannel
   resources are unknown at preview and count as set.
 - ``gcp-monitoring-uptimecheck-health`` (mandatory, 6.uptime-monitoring.2.2 "Check frequency: 5
-  minutes"): an HTTP check (``httpCheck``; a TCP check cannot see the application) with ``useSsl``
-  true (absent = false, plain HTTP), ``path`` the liveness endpoint ``/health`` (6.uptime-monitoring.1.1;
-  absent = ``/``), and ``period`` at most five minutes (absent = the provider's 300s).
+  minutes"): every check runs at least every five minutes (``period``; absent = the provider's 300s); an
+  HTTP check (``httpCheck``) uses HTTPS (``useSsl`` true; absent = false, plain HTTP) on the liveness
+  endpoint ``/health`` (6.uptime-monitoring.1.1; absent ``path`` = ``/``). A TCP check (a mail server,
+  a database port) is judged on its period only; it never counts as a host's health check
+  (``observability-stack-uptime-check-per-host``).
 - ``gcp-monitoring-uptimecheck-validate-ssl`` (advisory, 6.uptime-monitoring.2): ``validateSsl`` true
   (absent = false), so an expired or wrong certificate fails the check; the checklist does not state it.
 """
@@ -73,10 +75,18 @@ def notification_channels(subject: Subject) -> Iterator[str]:
         yield "notificationChannels must name at least one channel; it is empty or not set, so nobody is told."
 
 
-def health_problems(props: Any, max_period: float) -> Iterator[tuple[tuple[str, ...], str]]:
-    """(path, requirement) of each way an uptime check is not an HTTPS /health check every ``max_period``."""
+def health_problems(props: Any, max_period: float, *, http: bool = True) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(path, requirement) of each way an uptime check is not an HTTPS /health check every ``max_period``.
+
+    With ``http`` false, a check without ``httpCheck`` (a TCP check) is judged on its period only.
+    """
+    period = lookup(props, "period")
+    seconds = duration_seconds(DEFAULT_UPTIME_PERIOD if period is ABSENT else str(period))
+    if period is UNKNOWN or seconds is None or seconds > max_period:
+        yield ("period",), f"be at most {max_period:g}s"
     if lookup(props, "httpCheck") is ABSENT:
-        yield ("httpCheck",), "be set: an HTTPS check of /health (a TCP check cannot see the application)"
+        if http:
+            yield ("httpCheck",), "be set: an HTTPS check of /health (a TCP check cannot see the application)"
         return
     if lookup(props, "httpCheck", "useSsl") is not True:
         yield ("httpCheck", "useSsl"), "be true (HTTPS); absent means plain HTTP"
@@ -84,10 +94,6 @@ def health_problems(props: Any, max_period: float) -> Iterator[tuple[tuple[str, 
     path = DEFAULT_UPTIME_PATH if path is ABSENT else path
     if path is UNKNOWN or "/" + str(path).lstrip("/") != LIVENESS_PATH.value:
         yield ("httpCheck", "path"), f"be {LIVENESS_PATH.value} (the liveness endpoint); absent means /"
-    period = lookup(props, "period")
-    seconds = duration_seconds(DEFAULT_UPTIME_PERIOD if period is ABSENT else str(period))
-    if period is UNKNOWN or seconds is None or seconds > max_period:
-        yield ("period",), f"be at most {max_period:g}s"
 
 
 @uptime_policy(
@@ -103,7 +109,7 @@ def health_problems(props: Any, max_period: float) -> Iterator[tuple[tuple[str, 
 )
 def uptime_health(subject: Subject) -> Iterator[str]:
     max_period = duration_seconds(subject.config["maxPeriod"]) or 0.0
-    for path, requirement in health_problems(subject.props, max_period):
+    for path, requirement in health_problems(subject.props, max_period, http=False):
         if lookup(subject.props, *path) is UNKNOWN:
             yield from unknown(subject, path)
         else:

@@ -70,9 +70,8 @@ def expand(expr: Any, records: dict[str, str], depth: int = 3) -> Any:
     recorded = {name: parse(text) for name, text in records.items()}
 
     def replace(node: Any) -> Any:
-        if isinstance(node, pp.VectorSelector) and recorded.get(node.name or "") is not None:
-            return pp.parse(f"({recorded[node.name]})")
-        return None
+        found = recorded.get(node.name or "") if isinstance(node, pp.VectorSelector) else None
+        return pp.parse(f"({found})") if found is not None else None
 
     for _ in range(depth):
         if not any(s.name in recorded for s in selectors(expr)):

@@ -467,6 +467,14 @@ UPTIME_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__path="/")), UPTIME_ALERT), "on /"),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, period="600s")), UPTIME_ALERT), "600s"),
     (stack((UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__useSsl=False)), UPTIME_ALERT), "a host checked over HTTP only"),
+    (
+        stack(
+            (INGRESS, INGRESS_PROPS),
+            (UPTIME_CHECK, _with(CHECK_PROPS, httpCheck=None, tcpCheck={"port": 443})),
+            UPTIME_ALERT,
+        ),
+        "a TCP check is no health check",
+    ),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, CHECK_PROPS)), "no alert on the check"),
     (
         stack(

@@ -24,7 +24,7 @@ def test_compliant_resources_pass_every_monitoring_policy() -> None:
 def test_a_check_on_the_wrong_path_over_http_every_ten_minutes_names_each_field() -> None:
     props = {**CHECK, "httpCheck": {"path": "/", "useSsl": False, "validateSsl": True}, "period": "600s"}
     (messages,) = failures(["gcp-monitoring-uptimecheck-health"], props, resource_type=UPTIME_CHECK).values()
-    assert [m.split(" ")[0] for m in messages] == ["httpCheck.useSsl", "httpCheck.path", "period"]
+    assert [m.split(" ")[0] for m in messages] == ["period", "httpCheck.useSsl", "httpCheck.path"]
     assert "api.example.com" not in " ".join(messages)
 
 
