@@ -1,7 +1,8 @@
 """Monitoring as a team might write it, without this repository's components, in the forms the checklist allows.
 
-- kube-prometheus-stack from its Helm repository at an exact release; the payment-webhook rule in the chart's
-  ``additionalPrometheusRulesMap`` (a per-second rate times the window, below the checklist's count);
+- kube-prometheus-stack from its Helm repository at an exact release, Alertmanager paging Slack and PagerDuty;
+  the payment-webhook rule in the chart's ``additionalPrometheusRulesMap`` (a per-second rate times the
+  window, below the checklist's count);
 - a PrometheusRule (a raw CustomResource) for CPU (node CPU as the complement of idle time, a shorter `for`),
   memory (a percentage) and response time (p99 in milliseconds, stricter than p95 in seconds);
 - Cloud Monitoring alert policies for the error rate (load-balancer 5xx over all requests, a ratio) and for
@@ -26,6 +27,20 @@ k8s.helm.v3.Release(
     repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://prometheus-community.github.io/helm-charts"),
     namespace="observability",
     values={
+        # Alertmanager pages on Slack and PagerDuty (Cloud Monitoring's channels below are email); credentials are
+        # files of a mounted Secret, never values.
+        "alertmanager": {
+            "config": {
+                "route": {"receiver": "oncall"},
+                "receivers": [
+                    {
+                        "name": "oncall",
+                        "slack_configs": [{"api_url_file": "/etc/alertmanager/secrets/slack-url", "channel": "#ops"}],
+                        "pagerduty_configs": [{"routing_key_file": "/etc/alertmanager/secrets/pagerduty-key"}],
+                    }
+                ],
+            }
+        },
         "additionalPrometheusRulesMap": {
             "payments": {
                 "groups": [
@@ -41,7 +56,7 @@ k8s.helm.v3.Release(
                     }
                 ]
             }
-        }
+        },
     },
 )
 

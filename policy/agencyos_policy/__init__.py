@@ -19,7 +19,7 @@ from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 # [obs-metrics] policy module imports go above this line
 # [obs-uptime] policy module imports go above this line
 # [obs-logs] policy module imports go above this line
-from agencyos_policy.observability import alerts, logs, monitoring, uptime
+from agencyos_policy.observability import alerts, channels, logs, monitoring, uptime
 
 # [obs-policies] policy module imports go above this line
 from agencyos_policy.registry import REGISTRY, build_policies
@@ -52,6 +52,7 @@ POLICY_MODULES = (
     alerts,
     uptime,
     monitoring,
+    channels,
     logs,
     # [obs-policies] modules above this line
 )

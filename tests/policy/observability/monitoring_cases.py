@@ -10,6 +10,7 @@ from agencyos_policy.observability.monitoring import ALERT_POLICY, UPTIME_CHECK
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.cases import DELETE, Case, mutate
+from tests.policy.stack_cases import STACK, stack
 
 CHANNELS = "gcp-monitoring-alertpolicy-notification-channels"
 HEALTH = "gcp-monitoring-uptimecheck-health"
@@ -84,3 +85,49 @@ PASSES: list[tuple[str, str, dict[str, Any], str]] = [
 
 FAILING = [Case(policy, kind, props, note=note) for policy, kind, props, note in VIOLATIONS]
 PASSING = [Case(policy, kind, props, note=note) for policy, kind, props, note in PASSES]
+
+# --- channel kinds (a stack policy) -----------------------------------------------------------------------------
+
+KINDS = "observability-stack-alert-channel-kinds"
+CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
+ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig"
+
+
+def _channels(*kinds: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(CHANNEL, {"type": kind, "labels": {}}) for kind in kinds]
+
+
+def _alertmanager(*configs: str) -> tuple[str, dict[str, Any]]:
+    receivers = [{"name": key, key: [{}]} for key in configs]
+    return (HELM_RELEASE, {**KUBE_PROMETHEUS_STACK, "values": {"alertmanager": {"config": {"receivers": receivers}}}})
+
+
+KIND_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
+    (stack(*_channels("email")), "email only"),
+    (stack(*_channels("email", "slack")), "no PagerDuty"),
+    (stack(_alertmanager("email_configs", "slack_configs")), "Alertmanager without PagerDuty"),
+]
+KIND_PASSES: list[tuple[dict[str, Any], str]] = [
+    (stack(*_channels("email", "slack", "pagerduty")), "Cloud Monitoring channels"),
+    (stack(*_channels("email"), _alertmanager("slack_configs", "pagerduty_configs")), "both forms together"),
+    (
+        stack(
+            (
+                ALERTMANAGER_CONFIG,
+                {
+                    "spec": {
+                        "receivers": [
+                            {"name": "all", "emailConfigs": [{}], "slackConfigs": [{}], "pagerdutyConfigs": [{}]}
+                        ]
+                    }
+                },
+            )
+        ),
+        "an AlertmanagerConfig",
+    ),
+    (stack(*_channels("email", UNKNOWN)), "a kind unknown at preview"),
+    (stack((ALERT_POLICY, ALERT)), "no channels defined here: not judged"),
+]
+
+FAILING += [Case(KINDS, STACK, props, note=note) for props, note in KIND_VIOLATIONS]
+PASSING += [Case(KINDS, STACK, props, note=note) for props, note in KIND_PASSES]

@@ -6,14 +6,20 @@ from __future__ import annotations
 from agencyos_policy.observability.monitoring import ALERT_POLICY, UPTIME_CHECK
 
 from tests.policy.observability.monitoring_cases import ALERT, CHECK, FAILING, PASSING
-from tests.policy.runners import ResourceCaseSuite, by_prefix, failures
+from tests.policy.runners import ResourceCaseSuite, StackCaseSuite, by_prefix, failures
+from tests.policy.stack_cases import STACK
 
 MONITORING = by_prefix("gcp-monitoring-")
 
 
 class TestMonitoringCases(ResourceCaseSuite):
-    FAILING = FAILING
-    PASSING = PASSING
+    FAILING = tuple(case for case in FAILING if case.resource_type != STACK)
+    PASSING = tuple(case for case in PASSING if case.resource_type != STACK)
+
+
+class TestChannelKindCases(StackCaseSuite):
+    STACK_FAILING = tuple(case for case in FAILING if case.resource_type == STACK)
+    STACK_PASSING = tuple(case for case in PASSING if case.resource_type == STACK)
 
 
 def test_compliant_resources_pass_every_monitoring_policy() -> None:
