@@ -34,6 +34,7 @@ GCE_METADATA_SERVER: Final = ("169.254.169.254/32", HTTP_PORT)
 # 8089 (acmeSolverListenPort, pkg/issuer/acme/http/http.go); the ingress controller proxies challenges to them.
 # https://cert-manager.io/docs/installation/best-practice/#network-requirements
 ACME_HTTP01_SOLVER_LABEL: Final = ("acme.cert-manager.io/http01-solver", "true")
+# https://github.com/cert-manager/cert-manager/blob/master/pkg/issuer/acme/http/http.go (acmeSolverListenPort)
 ACME_HTTP01_SOLVER_PORT: Final = 8089
 # HTTP 429 Too Many Requests (RFC 6585 §4): the answer clients and the go-live verifier expect past a rate
 # limit; ingress-nginx answers 503 unless limit-req-status-code says otherwise.
