@@ -36,6 +36,7 @@ from pydantic.alias_generators import to_camel
 from components.database import DEFAULT_TIER
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.patterns import EMAIL
 
 TYPE = "agencyos:backups:Backups"
 SECONDS_PER_DAY = 86400
@@ -53,7 +54,7 @@ LOG_EVENT_PREFIX = "agencyos.backup."
 _SA_SUFFIXES = {"export": "bkp-export", "verify": "bkp-verify"}
 # Service account ids: 6 to 30 lowercase letters, digits and hyphens; the prefix plus a suffix must fit.
 _ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", re.ASCII)
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", re.ASCII)
+_EMAIL = re.compile(EMAIL, re.ASCII)
 
 EXPORT_PERMISSIONS = ("cloudsql.instances.export", "cloudsql.instances.get")
 VERIFY_SOURCE_PERMISSIONS = ("cloudsql.backupRuns.get", "cloudsql.backupRuns.list", "cloudsql.instances.get")

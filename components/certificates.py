@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
+from components.patterns import DNS_LABEL, EMAIL
 
 TYPE = "agencyos:tls:Certificates"
 CHART = "cert-manager"
@@ -54,11 +55,9 @@ ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 CLOUDFLARE_TOKEN_SECRET = "cloudflare-api-token"
 CLOUDFLARE_TOKEN_KEY = "api-token"
 PSA_LEVEL = "restricted"
-_DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 _DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 # Exact chart versions only: a range, a wildcard or latest would float to whatever is newest.
 _EXACT_VERSION = r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$"
-_EMAIL = r"^[^@\s]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
 
 
 class Solver(StrEnum):
@@ -75,7 +74,7 @@ class CertificatesSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
-    namespace: str = Field("cert-manager", pattern=_DNS_LABEL, description="Namespace cert-manager runs in.")
+    namespace: str = Field("cert-manager", pattern=DNS_LABEL, description="Namespace cert-manager runs in.")
     chart_version: str = Field(
         CHART_VERSION,
         pattern=_EXACT_VERSION,
@@ -85,21 +84,21 @@ class CertificatesSpec(BaseModel):
     )
     acme_email: str | None = Field(
         None,
-        pattern=_EMAIL,
+        pattern=EMAIL,
         description="Contact address of the Let's Encrypt account (checklist 5.let-s-encrypt-free-option.2); unset: "
         "an account without contact.",
     )
     cluster_issuer: str = Field(
         CLUSTER_ISSUER.value,
-        pattern=_DNS_LABEL,
+        pattern=DNS_LABEL,
         description=f"Name of the production ClusterIssuer the Ingresses name (checklist {CLUSTER_ISSUER.item}).",
     )
     staging_issuer: str = Field(
-        STAGING_ISSUER, pattern=_DNS_LABEL, description="Name of the Let's Encrypt staging ClusterIssuer."
+        STAGING_ISSUER, pattern=DNS_LABEL, description="Name of the Let's Encrypt staging ClusterIssuer."
     )
     ingress_class: str = Field(
         ACME_HTTP01_INGRESS_CLASS.value,
-        pattern=_DNS_LABEL,
+        pattern=DNS_LABEL,
         description=f"Ingress class that answers HTTP-01 challenges (checklist {ACME_HTTP01_INGRESS_CLASS.item}).",
     )
     solver: Solver = Field(

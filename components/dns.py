@@ -34,6 +34,8 @@ from checkdmarc.spf import SPF_MECHANISM_REGEX, SPFError, parse_spf_record
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.patterns import HOSTNAME
+
 TYPE = "agencyos:dns:Dns"
 # Cloudflare: "Setting to 1 means 'automatic'"; the only TTL it keeps on a proxied record.
 AUTOMATIC_TTL = 1
@@ -66,7 +68,7 @@ ZONE_SETTINGS: dict[str, Any] = {
 STATIC_EXTENSIONS = ("css", "js", "mjs", "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "woff", "woff2")
 STATIC_PATH = "/static/"
 CACHE_PHASE = "http_request_cache_settings"
-_HOSTNAME = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", re.ASCII)
+_HOSTNAME = re.compile(HOSTNAME, re.ASCII)
 _ZONE_ID = re.compile(r"^[0-9a-f]{32}$", re.ASCII)
 _SELECTOR = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", re.ASCII)
 

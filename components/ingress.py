@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.patterns import DNS_LABEL, HOSTNAME
 from components.provider_facts import TOO_MANY_REQUESTS
 
 TYPE = "agencyos:ingress:IngressController"
@@ -51,8 +52,7 @@ HEADERS_CONFIG_MAP = "security-headers"
 PSA_LEVEL = "restricted"
 # Two controller pods, so a node drain or a rollout never leaves the edge without one.
 CONTROLLER_REPLICAS = 2
-_DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
-_HOST = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
+_HOST = re.compile(HOSTNAME, re.ASCII)
 _PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$", re.ASCII)
 
 
@@ -152,7 +152,7 @@ class IngressControllerArgs:
 
     def __post_init__(self) -> None:
         check_name_prefix(self.name_prefix)
-        if not re.fullmatch(_DNS_LABEL, self.namespace, re.ASCII):
+        if not re.fullmatch(DNS_LABEL, self.namespace, re.ASCII):
             raise ValueError("namespace must be a DNS label")
 
 

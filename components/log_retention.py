@@ -47,6 +47,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.alias_generators import to_camel
 
 from components.naming import check_name_prefix
+from components.patterns import DNS_LABEL
 
 TYPE = "agencyos:observability:Logs"
 SECONDS_PER_DAY = 86400
@@ -68,7 +69,7 @@ DATA_ACCESS_SERVICES = (
 )
 AUDIT_CATEGORIES = ("auth", "payment", "admin")
 _SERVICE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*\.googleapis\.com$", re.ASCII)
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.ASCII)
+_DNS_LABEL = re.compile(DNS_LABEL, re.ASCII)
 _LOCATION = re.compile(r"^(global|[a-z]+-[a-z]+[0-9]+)$", re.ASCII)
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$", re.ASCII)
 

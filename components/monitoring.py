@@ -62,6 +62,7 @@ from pydantic.alias_generators import to_camel
 from components.dashboards import key_metrics
 from components.iam import ACCOUNT_ID
 from components.labels import Labels
+from components.patterns import DNS_LABEL, EMAIL, SECRET_ID
 
 TYPE = "agencyos:observability:Monitoring"
 CHART = "kube-prometheus-stack"
@@ -93,10 +94,7 @@ GRAFANA_PASSWORD_LENGTH = 32
 # rate() windows of the rules: four scrapes at the chart's 30 s interval, short enough that each
 # rule's `for` (not the window) decides how long a condition must last.
 RATE_WINDOW = "2m"
-_DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 _EXACT_VERSION = r"^[0-9]+\.[0-9]+\.[0-9]+$"
-_SECRET_ID = r"^[A-Za-z0-9_-]{1,255}$"
-_EMAIL = r"^[^@\s,]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
 _DURATION = re.compile(r"^([0-9]+)(ms|s|m|h)$", re.ASCII)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 
@@ -162,10 +160,10 @@ class MonitoringSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
-    namespace: str = Field("monitoring", pattern=_DNS_LABEL, description="Namespace of the metrics stack.")
+    namespace: str = Field("monitoring", pattern=DNS_LABEL, description="Namespace of the metrics stack.")
     node_exporter_namespace: str = Field(
         "monitoring-node-exporter",
-        pattern=_DNS_LABEL,
+        pattern=DNS_LABEL,
         description="Namespace of node-exporter alone: it needs host access (Pod Security privileged).",
     )
     chart_version: str = Field(
@@ -256,10 +254,10 @@ class MonitoringSpec(BaseModel):
         description="Alertmanager receivers: email, slack, pagerduty (each needs its fields below); empty: alerts "
         "are only visible in Alertmanager and Grafana.",
     )
-    email_to: tuple[Annotated[str, Field(pattern=_EMAIL)], ...] = Field(
+    email_to: tuple[Annotated[str, Field(pattern=EMAIL)], ...] = Field(
         (), description="With email: the addresses alerts are sent to."
     )
-    email_from: str | None = Field(None, pattern=_EMAIL, description="With email: the sender address.")
+    email_from: str | None = Field(None, pattern=EMAIL, description="With email: the sender address.")
     smtp_smarthost: str | None = Field(
         None,
         pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}$",
@@ -267,10 +265,10 @@ class MonitoringSpec(BaseModel):
     )
     smtp_username: str | None = Field(None, min_length=1, description="With email: the SMTP user name.")
     smtp_password_secret: str | None = Field(
-        None, pattern=_SECRET_ID, description="With email: Secret Manager secret id holding the SMTP password."
+        None, pattern=SECRET_ID, description="With email: Secret Manager secret id holding the SMTP password."
     )
     slack_webhook_secret: str | None = Field(
-        None, pattern=_SECRET_ID, description="With slack: Secret Manager secret id holding the Slack webhook URL."
+        None, pattern=SECRET_ID, description="With slack: Secret Manager secret id holding the Slack webhook URL."
     )
     slack_channel: str | None = Field(
         None,
@@ -279,7 +277,7 @@ class MonitoringSpec(BaseModel):
     )
     pagerduty_routing_key_secret: str | None = Field(
         None,
-        pattern=_SECRET_ID,
+        pattern=SECRET_ID,
         description="With pagerduty: Secret Manager secret id holding the PagerDuty Events API v2 routing key.",
     )
 

@@ -49,6 +49,7 @@ from pydantic.alias_generators import to_camel
 from components.ingress import Host, UrlPath
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.patterns import EMAIL, SECRET_ID
 from components.provider_facts import HTTPS_PORT
 
 TYPE = "agencyos:observability:Uptime"
@@ -70,9 +71,9 @@ AT_ONCE = "0s"
 DATA_TIER_ALIGNMENT = "60s"
 # Incidents of a recovered check close themselves after a day.
 AUTO_CLOSE = "86400s"
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", re.ASCII)
+_EMAIL = re.compile(EMAIL, re.ASCII)
 # Secret Manager secret ids: letters, digits, hyphens and underscores, up to 255.
-_SECRET_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$", re.ASCII)
+_SECRET_ID = re.compile(SECRET_ID, re.ASCII)
 
 
 class CheckerRegion(StrEnum):

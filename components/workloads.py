@@ -49,6 +49,7 @@ from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
 from components.naming import check_name_prefix
+from components.patterns import DNS_LABEL, HTTPS_ORIGIN
 from components.provider_facts import HTTP_PORT
 
 TYPE = "agencyos:workloads:Workloads"
@@ -81,8 +82,6 @@ _PINNED_IMAGE = re.compile(
     r"|@sha256:[0-9a-f]{64})$",
     re.ASCII,
 )
-_URL = r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?$"
-_DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 _CPU = r"^[0-9]+m?$"
 _MEMORY = r"^[0-9]+(Ki|Mi|Gi)$"
 
@@ -174,7 +173,7 @@ class WorkloadsSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     namespace: str = Field(
-        "agencyos", pattern=_DNS_LABEL, description="Namespace of the application (the IAM bindings name it)."
+        "agencyos", pattern=DNS_LABEL, description="Namespace of the application (the IAM bindings name it)."
     )
     backend: BackendSpec = Field(default_factory=lambda: BackendSpec.model_validate({}), description="The API.")
     frontend: FrontendSpec = Field(default_factory=lambda: FrontendSpec.model_validate({}), description="The web app.")
@@ -185,10 +184,10 @@ class WorkloadsSpec(BaseModel):
         LogLevel(APP_LOG_LEVEL.value), description=f"LOG_LEVEL: INFO or WARNING (checklist {APP_LOG_LEVEL.item})."
     )
     backend_url: str = Field(
-        "https://api.agencyos.example", pattern=_URL, description="BACKEND_URL (checklist 1.api-urls.1)."
+        "https://api.agencyos.example", pattern=HTTPS_ORIGIN, description="BACKEND_URL (checklist 1.api-urls.1)."
     )
     frontend_url: str = Field(
-        "https://app.agencyos.example", pattern=_URL, description="FRONTEND_URL (checklist 1.api-urls.2)."
+        "https://app.agencyos.example", pattern=HTTPS_ORIGIN, description="FRONTEND_URL (checklist 1.api-urls.2)."
     )
     cors_origins: tuple[str, ...] = Field(
         (),
@@ -217,14 +216,14 @@ class WorkloadsSpec(BaseModel):
         _POOL_OVERFLOW, ge=0, le=200, description=f"DB_MAX_OVERFLOW (checklist {DB_POOL.item})."
     )
     ingress_namespace: str = Field(
-        "ingress-nginx", pattern=_DNS_LABEL, description="Namespace of the ingress controller allowed to the services."
+        "ingress-nginx", pattern=DNS_LABEL, description="Namespace of the ingress controller allowed to the services."
     )
 
     @field_validator("cors_origins")
     @classmethod
     def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:
-            if not re.match(_URL, origin, re.ASCII):
+            if not re.match(HTTPS_ORIGIN, origin, re.ASCII):
                 raise ValueError("each origin must be https://host[:port], no wildcard or path")
         return origins
 
