@@ -36,7 +36,22 @@ def test_repository_stacks_pass_the_pack(stack: str, mode: list[str], tmp_path: 
         "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
         "gcp:secretmanager/secret:Secret",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        # Observability: metrics and alert rules, uptime checks, log buckets.
+        "agencyos:observability:Monitoring",
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+        "agencyos:observability:Uptime",
+        "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+        "gcp:monitoring/notificationChannel:NotificationChannel",
+        "agencyos:observability:Logs",
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
     } <= types, sorted(types)
+
+
+def test_the_verifier_demo_stack_passes_the_pack() -> None:
+    # The stack `make verify-demo` checks the loopback fixtures against is a whole platform too.
+    result = run_cli("preview", "--program", str(EXAMPLES / "verify-demo"), "--stack", "demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Mandatory violations: 0" in result.stdout
 
 
 def test_json_redacts_secrets_and_lists_their_paths(tmp_path: Path) -> None:
