@@ -4,9 +4,10 @@ Everything is denied both ways by default; then, explicitly: the ingress control
 the workloads' HTTP ports and to cert-manager's HTTP-01 solver pods (Let's Encrypt challenges for the
 app's Ingresses are answered in this namespace); the metrics stack's namespace, when there is one, to
 the workloads' ports (Prometheus scrapes ``/metrics``); DNS to kube-dns; the data tier on the
-PostgreSQL and Redis ports; the GKE metadata server (Workload Identity tokens); and HTTPS to addresses
+PostgreSQL and Redis ports; the GKE metadata server (Workload Identity tokens); HTTPS to addresses
 outside the private ranges: Google APIs (Secret Manager, Cloud Storage, Logging) and the payment and AI
-providers the backend calls. Enforced by GKE Dataplane V2.
+providers the backend calls; and, when the stack sets a mail relay, its submission port there too.
+Enforced by GKE Dataplane V2.
 
 The data tier is addressed by the private services access range it is allocated from, not by the
 primary's address: Cloud SQL read replicas (and a Memorystore read endpoint) get addresses of their
@@ -59,6 +60,8 @@ class NetworkPoliciesArgs:
     (``agencyos-infra:network.privateServicesCidr``)."""
     metrics_namespace: str | None = None
     """Namespace of the Prometheus that scrapes the workloads (``Monitoring``), if the stack has one."""
+    smtp_port: int | None = None
+    """Port of the mail relay the backend sends through (``WorkloadsSpec.smtp``), if the stack sets one."""
 
     def __post_init__(self) -> None:
         if not self.ingress_namespace:
@@ -103,6 +106,10 @@ class NetworkPolicies(pulumi.ComponentResource):
             )
 
         workload_ports = tcp(*sorted(set(args.ports.values())))
+        # Addresses outside the private ranges: Google APIs and the third parties the app calls.
+        public = k8s.networking.v1.NetworkPolicyPeerArgs(
+            ip_block=k8s.networking.v1.IPBlockArgs(cidr="0.0.0.0/0", except_=list(PRIVATE_RANGES))
+        )
         data_tier = k8s.networking.v1.NetworkPolicyPeerArgs(
             ip_block=k8s.networking.v1.IPBlockArgs(cidr=args.data_tier_cidr)
         )
@@ -212,19 +219,19 @@ class NetworkPolicies(pulumi.ComponentResource):
                 k8s.networking.v1.NetworkPolicySpecArgs(
                     pod_selector=everyone,
                     policy_types=["Egress"],
-                    egress=[
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                            to=[
-                                k8s.networking.v1.NetworkPolicyPeerArgs(
-                                    ip_block=k8s.networking.v1.IPBlockArgs(
-                                        cidr="0.0.0.0/0", except_=list(PRIVATE_RANGES)
-                                    )
-                                )
-                            ],
-                            ports=tcp(HTTPS_PORT),
-                        )
-                    ],
+                    egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(HTTPS_PORT))],
                 ),
             ),
         ]
+        if args.smtp_port is not None:
+            self.names.append(
+                policy(
+                    "allow-smtp-egress",
+                    k8s.networking.v1.NetworkPolicySpecArgs(
+                        pod_selector=everyone,
+                        policy_types=["Egress"],
+                        egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(args.smtp_port))],
+                    ),
+                )
+            )
         self.register_outputs({"names": self.names})

@@ -40,3 +40,7 @@ ACME_HTTP01_SOLVER_PORT: Final = 8089
 # limit; ingress-nginx answers 503 unless limit-req-status-code says otherwise.
 # https://www.rfc-editor.org/rfc/rfc6585#section-4
 TOO_MANY_REQUESTS: Final = 429
+# Mail submission to a relay (SendGrid, Mailgun...): 587 with STARTTLS (RFC 6409) or 465 with implicit TLS
+# (RFC 8314); never port 25, which GCP blocks for egress.
+# https://www.rfc-editor.org/rfc/rfc8314#section-3.3
+SMTP_SUBMISSION_PORTS: Final = (587, 465)

@@ -49,8 +49,8 @@ from pydantic.alias_generators import to_camel
 
 from components.labels import Labels
 from components.naming import check_name_prefix
-from components.patterns import DNS_LABEL, HTTPS_ORIGIN
-from components.provider_facts import HTTP_PORT
+from components.patterns import DNS_LABEL, EMAIL, HOSTNAME, HTTPS_ORIGIN
+from components.provider_facts import HTTP_PORT, SMTP_SUBMISSION_PORTS
 
 TYPE = "agencyos:workloads:Workloads"
 WORKLOADS = ("backend", "frontend")
@@ -167,6 +167,28 @@ class FrontendSpec(AppSpec):
     max_replicas: int = Field(_FRONTEND_MAX, ge=_FRONTEND_MAX, le=MAX_REPLICAS, description="Most frontend pods.")
 
 
+class SmtpSpec(BaseModel):
+    """The mail relay the backend sends through (checklist 3.email-service-sendgrid-mailgun.2); SMTP_PASSWORD is a
+    secret of the Secrets component."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    host: str = Field(pattern=HOSTNAME, max_length=253, description="SMTP_HOST, e.g. smtp.sendgrid.net.")
+    port: int = Field(
+        SMTP_SUBMISSION_PORTS[0],
+        description="SMTP_PORT: 587 (STARTTLS) or 465 (implicit TLS); the only mail port the egress policy opens.",
+    )
+    user: str = Field(pattern=r"^\S{1,256}$", description="SMTP_USER, e.g. apikey for SendGrid.")
+    from_email: str = Field(pattern=EMAIL, description="FROM_EMAIL, the sender address of the app's mail.")
+
+    @field_validator("port")
+    @classmethod
+    def _submission_port(cls, port: int) -> int:
+        if port not in SMTP_SUBMISSION_PORTS:
+            raise ValueError(f"must be a mail submission port: {' or '.join(map(str, SMTP_SUBMISSION_PORTS))}")
+        return port
+
+
 class WorkloadsSpec(BaseModel):
     """The application's deployment and non-secret environment. Stack config object ``agencyos-infra:workloads``."""
 
@@ -188,6 +210,22 @@ class WorkloadsSpec(BaseModel):
     )
     frontend_url: str = Field(
         "https://app.agencyos.example", pattern=HTTPS_ORIGIN, description="FRONTEND_URL (checklist 1.api-urls.2)."
+    )
+    supabase_url: str | None = Field(
+        None,
+        pattern=HTTPS_ORIGIN,
+        description="SUPABASE_URL, the Supabase project's URL (checklist 1.supabase-configuration.1).",
+    )
+    paypal_client_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,128}$",
+        description="PAYPAL_CLIENT_ID of the PayPal app (checklist 1.payment-gateway-configuration.1); public, "
+        "PAYPAL_CLIENT_SECRET is the secret.",
+    )
+    smtp: SmtpSpec | None = Field(
+        None,
+        description="SMTP_HOST, SMTP_PORT, SMTP_USER and FROM_EMAIL of the mail relay (checklist "
+        "3.email-service-sendgrid-mailgun.2); opens egress to its port.",
     )
     cors_origins: tuple[str, ...] = Field(
         (),
@@ -269,7 +307,7 @@ def image_version(image: str) -> str:
 def environment(args: WorkloadsArgs) -> dict[str, str]:
     """The ConfigMap's non-secret environment, from settings (checklist §1)."""
     spec = args.spec
-    return {
+    values = {
         "PROJECT_NAME": spec.project_name,
         "ENVIRONMENT": args.environment,
         "DEBUG": "true" if args.debug else APP_DEBUG.value,
@@ -286,6 +324,22 @@ def environment(args: WorkloadsArgs) -> dict[str, str]:
         # Each secret is a file named after its variable here; the app reads <SECRETS_DIR>/<NAME>.
         "SECRETS_DIR": SECRETS_DIR,
     }
+    # Set per stack; left out (not empty) when unset, so the app fails loudly on a missing value.
+    optional = {
+        "SUPABASE_URL": spec.supabase_url,
+        "PAYPAL_CLIENT_ID": spec.paypal_client_id,
+        **(
+            {
+                "SMTP_HOST": spec.smtp.host,
+                "SMTP_PORT": str(spec.smtp.port),
+                "SMTP_USER": spec.smtp.user,
+                "FROM_EMAIL": spec.smtp.from_email,
+            }
+            if spec.smtp
+            else {}
+        ),
+    }
+    return {**values, **{name: value for name, value in optional.items() if value is not None}}
 
 
 class Workloads(pulumi.ComponentResource):

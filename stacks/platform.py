@@ -167,6 +167,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             data_tier_cidr=settings.network.private_services_cidr,
             # Prometheus (the Monitoring component, below) scrapes the workloads' /metrics.
             metrics_namespace=settings.monitoring.namespace,
+            smtp_port=settings.workloads.smtp.port if settings.workloads.smtp else None,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.provider]),
     )

@@ -97,7 +97,12 @@ def test_no_replicas_when_none_are_asked_for() -> None:
 
 def test_connection_url_and_password_are_secret(prod_run: ProgramRun) -> None:
     assert "databaseUrl" in prod_run.stack_outputs.secret_paths
-    [password] = prod_run.of_type("random:index/randomPassword:RandomPassword")
+    # The database user's password (Grafana's admin password is the Monitoring component's).
+    [password] = [
+        r
+        for r in prod_run.of_type("random:index/randomPassword:RandomPassword")
+        if "agencyos:database:Database" in r.urn
+    ]
     assert "result" in password.outputs.secret_paths, password.urn
     [user] = prod_run.of_type("gcp:sql/user:User")
     assert "password" in user.inputs.secret_paths, user.urn

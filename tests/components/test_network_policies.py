@@ -85,6 +85,13 @@ def test_prometheus_scrapes_the_workloads_ports_from_its_namespace(prod_run: Pro
     assert rule["from"] == [_namespace_peer(monitor.inputs.plain["metadata"]["namespace"])]
 
 
+def test_the_mail_relays_port_is_open_to_public_addresses_only(prod_run: ProgramRun) -> None:
+    spec = _policies(prod_run)["allow-smtp-egress"]
+    [rule] = spec["egress"]
+    assert _ports(rule) == {("TCP", 587)}  # agencyos-infra:workloads.smtp.port in prod
+    assert rule["to"] == _policies(prod_run)["allow-https-egress"]["egress"][0]["to"]
+
+
 def test_egress_is_dns_the_data_tier_metadata_and_public_https_only(prod_run: ProgramRun) -> None:
     policies = _policies(prod_run)
     assert set(policies) == {
@@ -96,6 +103,7 @@ def test_egress_is_dns_the_data_tier_metadata_and_public_https_only(prod_run: Pr
         "allow-data-tier",
         "allow-metadata-server",
         "allow-https-egress",
+        "allow-smtp-egress",
     }
     [dns] = policies["allow-dns"]["egress"]
     assert dns["to"][0]["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
@@ -119,7 +127,7 @@ def test_policies_sit_in_the_app_namespace_on_the_clusters_provider(prod_run: Pr
     [component] = prod_run.of_type(COMPONENT)
     [provider] = prod_run.of_type("pulumi:providers:kubernetes")
     policies: list[CapturedResource] = prod_run.of_type(POLICY)
-    assert len(policies) == len(_policies(prod_run)) == 8
+    assert len(policies) == len(_policies(prod_run)) == 9
     for policy in policies:
         assert policy.parent == component.urn and policy.name.startswith("network-policies-"), policy.urn
         assert policy.inputs.plain["metadata"]["namespace"] == "agencyos", policy.urn

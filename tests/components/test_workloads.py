@@ -153,6 +153,28 @@ def test_the_environment_is_a_configmap_without_secrets(prod_run: ProgramRun) ->
         assert "env" not in _container(deployment), deployment.urn  # all of it from the ConfigMap
 
 
+def test_the_stacks_supabase_paypal_and_mail_relay_settings_reach_the_environment(prod_run: ProgramRun) -> None:
+    # Checklist 1.supabase-configuration.1, 1.payment-gateway-configuration.1, 3.email-service-sendgrid-mailgun.2.
+    data = _environment(prod_run).inputs.plain["data"]
+    assert data["SUPABASE_URL"] == "https://agencyos-prod.supabase.example"
+    assert data["PAYPAL_CLIENT_ID"] == "agencyos-prod-paypal-client-id"
+    assert (data["SMTP_HOST"], data["SMTP_PORT"], data["SMTP_USER"], data["FROM_EMAIL"]) == (
+        "smtp.mail-provider.example",
+        "587",
+        "apikey",
+        "no-reply@agencyos.example",
+    )
+
+
+def test_unset_optional_values_are_left_out_not_empty() -> None:
+    current = json.loads(load_stack_config(REPO, "prod").config[WORKLOADS])
+    unset = {key: value for key, value in current.items() if key not in ("supabaseUrl", "paypalClientId", "smtp")}
+    run = run_repo_stack("prod", overrides={WORKLOADS: json.dumps(unset)})
+    assert run.error is None, run.error
+    data = _environment(run).inputs.plain["data"]
+    assert not {"SUPABASE_URL", "PAYPAL_CLIENT_ID", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "FROM_EMAIL"} & set(data)
+
+
 def test_secrets_reach_pods_as_files_each_workload_only_its_own(prod_run: ProgramRun) -> None:
     classes = _by_name(prod_run, PROVIDER_CLASS)
     for workload in ("backend", "frontend"):
@@ -251,6 +273,11 @@ def test_staging_mirrors_prod_with_its_own_environment() -> None:
         ({"corsOrigins": ["https://*.agencyos.example"]}, "no wildcard"),
         ({"sessionTimeoutSeconds": 7200}, "less than or equal"),
         ({"surprise": 1}, "Extra inputs"),
+        ({"supabaseUrl": "http://agencyos.supabase.example"}, "pattern"),
+        ({"paypalClientId": "id with spaces"}, "pattern"),
+        ({"smtp": {"host": "smtp.mail-provider.example", "port": 25, "user": "u", "fromEmail": "a@b.example"}}, "465"),
+        ({"smtp": {"host": "smtp.mail-provider.example", "user": "u", "fromEmail": "not-an-email"}}, "pattern"),
+        ({"smtp": {"host": "smtp.mail-provider.example", "fromEmail": "a@b.example"}}, "user"),
     ],
 )
 def test_invalid_spec_is_rejected(spec: dict[str, Any], expected: str) -> None:
