@@ -95,11 +95,14 @@ class DatabaseSpec(BaseModel):
         le=ENTERPRISE_MAX_LOG_RETENTION_DAYS,
         description=f"Days of WAL kept for point-in-time recovery (checklist {DB_PITR_LOG_RETENTION_DAYS.item}).",
     )
-    max_connections: int = Field(
-        DB_MAX_CONNECTIONS.value,
+    max_connections: int | None = Field(
+        None,
         ge=DB_MAX_CONNECTIONS.value,
         le=262143,
-        description=f"PostgreSQL max_connections flag (checklist {DB_MAX_CONNECTIONS.item}).",
+        description=f"PostgreSQL max_connections flag, at least the checklist's {DB_MAX_CONNECTIONS.value} (checklist "
+        f"{DB_MAX_CONNECTIONS.item}). Unset: the application's peak (every backend pod at the autoscaler's ceiling "
+        "plus a migration pod, each with a full pool, and PostgreSQL's reserved connections), at least "
+        f"{DB_MAX_CONNECTIONS.value}; a value set below that peak is refused.",
     )
     read_replicas: int = Field(
         0, ge=0, le=10, description="Read replicas (checklist 2.postgresql-configuration.5, recommended for scale)."
@@ -149,6 +152,14 @@ class DatabaseArgs:
     """Labels for every instance (see ``components.labels.shared_labels``)."""
     spec: DatabaseSpec = field(default_factory=lambda: DatabaseSpec.model_validate({}))
     """Sizing and data protection; defaults meet the checklist."""
+    app_peak_connections: int = 0
+    """Connections the application may open at its peak (``workloads.required_database_connections``): the
+    max_connections flag when the spec leaves it unset."""
+
+    @property
+    def max_connections(self) -> int:
+        """The instance's max_connections flag: the spec's, else the app's peak, never below the checklist's."""
+        return self.spec.max_connections or max(DB_MAX_CONNECTIONS.value, self.app_peak_connections)
 
     def __post_init__(self) -> None:
         check_name_prefix(self.name_prefix)
@@ -163,6 +174,8 @@ class Database(pulumi.ComponentResource):
 
     instance_name: pulumi.Output[str]
     """Cloud SQL name of the primary instance."""
+    max_connections: int
+    """The instances' max_connections flag (known before anything exists: alert thresholds use it)."""
     connection_name: pulumi.Output[str]
     """project:region:instance, for the Cloud SQL Auth Proxy and connectors."""
     private_ip: pulumi.Output[str]
@@ -213,6 +226,7 @@ class Database(pulumi.ComponentResource):
         user = gcp.sql.User(f"{name}-user", name=spec.user, instance=primary.name, password=password.result, opts=child)
 
         self.instance_name = primary.name
+        self.max_connections = args.max_connections
         self.connection_name = primary.connection_name
         self.private_ip = primary.private_ip_address
         self.database_name = database.name
@@ -276,7 +290,7 @@ def _instance_settings(args: DatabaseArgs, *, primary: bool) -> gcp.sql.Database
         ),
         backup_configuration=backup,
         database_flags=[
-            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(spec.max_connections))
+            gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(args.max_connections))
         ],
         maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
             day=spec.maintenance_day, hour=spec.maintenance_hour, update_track="stable"

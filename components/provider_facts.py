@@ -44,3 +44,6 @@ TOO_MANY_REQUESTS: Final = 429
 # (RFC 8314); never port 25, which GCP blocks for egress.
 # https://www.rfc-editor.org/rfc/rfc8314#section-3.3
 SMTP_SUBMISSION_PORTS: Final = (587, 465)
+# PostgreSQL keeps this many of max_connections for superusers (superuser_reserved_connections, default 3).
+# https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-SUPERUSER-RESERVED-CONNECTIONS
+POSTGRES_SUPERUSER_RESERVED_CONNECTIONS: Final = 3

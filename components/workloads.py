@@ -50,7 +50,7 @@ from pydantic.alias_generators import to_camel
 from components.labels import Labels
 from components.naming import check_name_prefix
 from components.patterns import DNS_LABEL, EMAIL, HOSTNAME, HTTPS_ORIGIN
-from components.provider_facts import HTTP_PORT, SMTP_SUBMISSION_PORTS
+from components.provider_facts import HTTP_PORT, POSTGRES_SUPERUSER_RESERVED_CONNECTIONS, SMTP_SUBMISSION_PORTS
 
 TYPE = "agencyos:workloads:Workloads"
 WORKLOADS = ("backend", "frontend")
@@ -296,6 +296,14 @@ class WorkloadsArgs:
             raise ValueError(f"service_accounts needs {', '.join(sorted(missing))}")
         if self.environment not in ("production", "staging"):
             raise ValueError("environment must be production or staging")
+
+
+def required_database_connections(spec: WorkloadsSpec) -> int:
+    """Connections the database must allow the app at its largest: every backend pod at the autoscaler's ceiling,
+    plus a migration Job's pod, each with a full pool and its overflow (DB_POOL_SIZE + DB_MAX_OVERFLOW), plus
+    PostgreSQL's connections reserved for superusers."""
+    pods = spec.backend.max_replicas + 1
+    return pods * (spec.db_pool_size + spec.db_max_overflow) + POSTGRES_SUPERUSER_RESERVED_CONNECTIONS
 
 
 def image_version(image: str) -> str:

@@ -22,7 +22,7 @@ from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import BY_NAME, Secrets, SecretsArgs, readers
 from components.storage import Storage, StorageArgs
 from components.uptime import Uptime, UptimeArgs
-from components.workloads import WORKLOADS, Workloads, WorkloadsArgs
+from components.workloads import WORKLOADS, Workloads, WorkloadsArgs, required_database_connections
 from stacks.cloudflare_token import cloudflare_api_token
 from stacks.existing_cluster import existing_kubeconfig
 from stacks.settings import StackSettings
@@ -64,6 +64,8 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             region=settings.region,
             private_network=network.network_id,
             labels=labels,
+            # max_connections, unless the stack sets it, fits the app's pools at the autoscaler's ceiling.
+            app_peak_connections=required_database_connections(settings.workloads),
         ),
         opts=after_network,
     )
@@ -247,7 +249,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             labels=labels,
             hosts=(*settings.ingress.frontend_hosts, *settings.ingress.api_hosts),
             database_instance=database.instance_name,
-            database_max_connections=settings.database.max_connections,
+            database_max_connections=database.max_connections,
             redis_instance=cache.instance_name,
             redis_region=settings.region,
         ),

@@ -37,7 +37,7 @@ from components.project_services import ProjectServicesSpec
 from components.secrets import SecretsSpec
 from components.storage import StorageSpec
 from components.uptime import UptimeSpec
-from components.workloads import WorkloadsSpec
+from components.workloads import WorkloadsSpec, required_database_connections
 
 NAMESPACE = "agencyos-infra"
 GCP_NAMESPACE = "gcp"
@@ -153,9 +153,30 @@ class StackSettings(BaseModel):
     )
     workloads: WorkloadsSpec = Field(
         default_factory=lambda: WorkloadsSpec.model_validate({}),
+        validate_default=True,  # the default pools are checked against database.maxConnections too
         description="The Workloads component: namespace, backend and frontend on GKE, their environment (checklist "
         "§1, §9 Kubernetes Optimization).",
     )
+
+    @field_validator("workloads")
+    @classmethod
+    def _pools_fit_the_database(cls, workloads: WorkloadsSpec, info: ValidationInfo) -> WorkloadsSpec:
+        database = info.data.get("database")
+        if database is None or database.max_connections is None:
+            return workloads  # invalid itself (reported on its own path), or derived from the workloads
+        # At the autoscaler's ceiling every pod may hold a full pool: PostgreSQL refuses connections past
+        # max_connections, and the pods would fail exactly when traffic peaks.
+        needed = required_database_connections(workloads)
+        if needed > database.max_connections:
+            raise ValueError(
+                "(backend.maxReplicas + 1 migration pod) x (dbPoolSize + dbMaxOverflow) connections, plus "
+                f"PostgreSQL's reserved ones, is {needed}: more than database.maxConnections "
+                f"({database.max_connections}); raise agencyos-infra:database.maxConnections to at least {needed} "
+                "(or leave it unset: it is derived), "
+                "or lower the pool or the replicas"
+            )
+        return workloads
+
     # [runtime-workloads] component settings above this line
     dns: DnsSpec = Field(
         default_factory=lambda: DnsSpec.model_validate({}),
@@ -257,6 +278,8 @@ def format_errors(error: ValidationError) -> str:
     lines = [f"invalid stack configuration ({error.error_count()} problem(s)):"]
     for item in error.errors():
         loc = [str(part) for part in item["loc"]]
+        if loc and loc[0] in StackSettings.model_fields:  # a default checked by a validator: named by its key
+            loc[0] = StackSettings.model_fields[loc[0]].alias or loc[0]
         key = ".".join(loc)
         kind = "missing" if item["type"] == "missing" else _kind(item.get("input"))
         if item["type"] == "extra_forbidden":
@@ -301,6 +324,8 @@ def _typed(raw: Any, annotation: Any) -> Any:
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return "object, default"
     kinds = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object", list: "array"}
     return kinds.get(type(value), type(value).__name__)
 

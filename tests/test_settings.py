@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from agencyos_infra.stackconfig import load_stack_config
 from components.database import DEFAULT_TIER
+from components.workloads import required_database_connections
 from stacks.settings import (
     COMPONENT_SECTIONS,
     NAMESPACE,
@@ -62,7 +63,20 @@ def test_defaults_are_the_checklist_numbers() -> None:
     assert database.disk_size_gb == DB_MIN_DISK_GB.value
     assert database.backup_retention_days == DB_BACKUP_RETENTION_DAYS.value
     assert database.pitr_retention_days == DB_PITR_LOG_RETENTION_DAYS.value
-    assert database.max_connections == DB_MAX_CONNECTIONS.value
+    # Unset: derived from the app's pools (components.workloads.required_database_connections), never below 100.
+    assert database.max_connections is None
+
+
+def test_max_connections_must_fit_the_apps_pools_at_their_peak() -> None:
+    settings = settings_from_config(VALID)
+    needed = required_database_connections(settings.workloads)
+    assert needed > DB_MAX_CONNECTIONS.value  # 11 pods x (20 + 10) + 3 reserved with the checklist's numbers
+    assert settings_from_config(with_database(maxConnections=needed)).database.max_connections == needed
+    with pytest.raises(SettingsError) as error:
+        settings_from_config(with_database(maxConnections=needed - 1))
+    # The workloads are the defaults here: the message still names the key.
+    assert "agencyos-infra:workloads (object, default)" in str(error.value), error.value
+    assert f"database.maxConnections to at least {needed}" in str(error.value), error.value
 
 
 def test_objects_are_accepted_encoded_or_decoded() -> None:

@@ -16,10 +16,12 @@ from agencyos_checklist.numbers import (
 from pydantic import ValidationError
 
 from agencyos_infra.engine import CapturedResource, ProgramRun, run_program
+from agencyos_infra.stackconfig import load_stack_config
 from agencyos_infra.wire import UNKNOWN
 from components.database import DatabaseArgs, DatabaseSpec
-from stacks.settings import NAMESPACE
-from tests.conftest import run_repo_stack
+from components.workloads import required_database_connections
+from stacks.settings import NAMESPACE, settings_from_config
+from tests.conftest import REPO, run_repo_stack
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 COMPONENT = "agencyos:database:Database"
@@ -53,7 +55,10 @@ def test_primary_meets_the_checklist_by_default(prod_run: ProgramRun) -> None:
     }, urn
     assert backup["pointInTimeRecoveryEnabled"] is True, urn
     assert backup["transactionLogRetentionDays"] == DB_PITR_LOG_RETENTION_DAYS.value, urn
-    assert {"name": "max_connections", "value": str(DB_MAX_CONNECTIONS.value)} in settings["databaseFlags"], urn
+    # Unset in prod: the app's pools at their peak, never below the checklist's 100.
+    peak = required_database_connections(settings_from_config(load_stack_config(REPO, "prod").config).workloads)
+    assert peak >= DB_MAX_CONNECTIONS.value
+    assert {"name": "max_connections", "value": str(peak)} in settings["databaseFlags"], urn
     assert settings["maintenanceWindow"]["hour"] != int(backup["startTime"][:2]), urn
     assert settings["insightsConfig"]["queryInsightsEnabled"] is True, urn
     assert settings["deletionProtectionEnabled"] is True and primary.inputs.plain["deletionProtection"] is True, urn

@@ -118,8 +118,9 @@ def test_database_connections_alert_at_the_checklist_share_of_max_connections(ru
     assert f'metric.type="{DB_CONNECTIONS_METRIC}"' in condition["filter"]
     assert 'resource.label.database_id=starts_with("agencyos-prod:agencyos-prod-pg")' in condition["filter"]
     assert condition["comparison"] == "COMPARISON_GT"
-    max_connections = settings_from_config(_prod_config()).database.max_connections
-    assert condition["thresholdValue"] == max_connections * ALERT_DB_POOL_PERCENT.value / 100
+    [instance] = [i for i in run.of_type("gcp:sql/databaseInstance:DatabaseInstance") if i.name == "database-instance"]
+    flags = {f["name"]: f["value"] for f in instance.inputs.plain["settings"]["databaseFlags"]}
+    assert condition["thresholdValue"] == int(flags["max_connections"]) * ALERT_DB_POOL_PERCENT.value / 100
     assert condition["duration"] == "0s"  # the checklist states no duration: no grace period
     assert len(policy.inputs.plain["notificationChannels"]) == 3
 
@@ -148,11 +149,11 @@ def test_every_child_is_parented_and_filters_are_known_before_anything_exists() 
 
 
 def test_a_larger_pool_moves_the_connection_threshold_and_staging_checks_its_own_hosts() -> None:
-    staging = run_repo_stack("staging", overrides={f"{NAMESPACE}:database": json.dumps({"maxConnections": 200})})
+    staging = run_repo_stack("staging", overrides={f"{NAMESPACE}:database": json.dumps({"maxConnections": 500})})
     assert staging.error is None, staging.error
     assert (
         _condition(_named(staging, "uptime-db-connections"))["thresholdValue"]
-        == 200 * ALERT_DB_POOL_PERCENT.value / 100
+        == 500 * ALERT_DB_POOL_PERCENT.value / 100
     )
     hosts = {c.inputs.plain["monitoredResource"]["labels"]["host"] for c in _mine(staging, CHECK)}
     assert hosts == {"staging.agencyos.example", "www.staging.agencyos.example", "api.staging.agencyos.example"}
