@@ -2,7 +2,8 @@
 
 - Prometheus: every ``alert`` rule of ``spec.groups[].rules[]`` of a ``monitoring.coreos.com/v1``
   PrometheusRule (a typed resource such as an ``apiextensions.CustomResource``, an object of a
-  ``kubernetes:yaml/v2:ConfigGroup``, or a group of kube-prometheus-stack's Helm value
+  ``kubernetes:yaml/v2:ConfigGroup``, given as ``objs`` or as the YAML text of ``yaml``, or a group of
+  kube-prometheus-stack's Helm value
   ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are kept by the
   series they record, so an alert on a recorded series is read through its expression.
 - Cloud Monitoring: every condition of an ``AlertPolicy``:
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import yaml  # PyYAML: a requirement of the pulumi SDK the pack runs on
 
 from agencyos_policy.kubernetes.helm import HELM_CHART, HELM_RELEASE
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
@@ -72,8 +75,7 @@ def gather(subject: StackSubject) -> Rules:
             rules.defined = True
             _groups(rules, resource.urn, resource.props, ("spec", "groups"))
         elif kind == CONFIG_GROUP:
-            objs = items(resource.props, "objs")
-            for index, obj in enumerate(objs if isinstance(objs, list) else []):
+            for obj, prefix in _config_group_objects(rules, resource.urn, resource.props):
                 api = lookup(obj, "apiVersion")
                 if (
                     lookup(obj, "kind") == "PrometheusRule"
@@ -81,7 +83,7 @@ def gather(subject: StackSubject) -> Rules:
                     and api.startswith(MONITORING_GROUP)
                 ):
                     rules.defined = True
-                    _groups(rules, resource.urn, obj, ("spec", "groups"), f"objs[{index}].")
+                    _groups(rules, resource.urn, obj, ("spec", "groups"), prefix)
         elif kind in (HELM_RELEASE, HELM_CHART):
             extra = lookup(resource.props, "values", "additionalPrometheusRulesMap")
             if extra is UNKNOWN:
@@ -95,6 +97,35 @@ def gather(subject: StackSubject) -> Rules:
             rules.defined = True
             _conditions(rules, resource.urn, resource.props)
     return rules
+
+
+def _config_group_objects(rules: Rules, urn: str, props: Any) -> Iterator[tuple[Any, str]]:
+    """(object, path prefix) of each object a ConfigGroup declares in ``objs`` or in the YAML text of ``yaml``.
+
+    ``yaml`` is one string or a list of strings, each of one or more documents (the provider's schema); a text
+    unknown at preview is unreadable. ``files`` name paths or URLs the provider reads at deploy time: they
+    cannot be read here (the engine registers their objects as resources of their own).
+    """
+    objs = items(props, "objs")
+    for index, obj in enumerate(objs if isinstance(objs, list) else []):
+        yield obj, f"objs[{index}]."
+    texts = lookup(props, "yaml")
+    if texts is UNKNOWN:
+        rules.unreadable.append((urn, "yaml"))
+        return
+    listed = texts if isinstance(texts, list) else [] if texts is ABSENT else [texts]
+    for index, text in enumerate(listed):
+        where = "yaml" if isinstance(texts, str) else f"yaml[{index}]"
+        if text is UNKNOWN:
+            rules.unreadable.append((urn, where))
+            continue
+        try:
+            documents = list(yaml.safe_load_all(text)) if isinstance(text, str) else []
+        except yaml.YAMLError:
+            continue  # the provider refuses it: no rule is deployed
+        for number, document in enumerate(documents):
+            if isinstance(document, dict):
+                yield document, f"{where}[document {number}]."
 
 
 def _groups(rules: Rules, urn: str, props: Any, path: tuple[str, ...], prefix: str = "") -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import yaml
+
 from agencyos_policy.gcp.cloudsql import INSTANCE as SQL_INSTANCE
 from agencyos_policy.kubernetes.helm import HELM_RELEASE
 from agencyos_policy.kubernetes.tls import INGRESS
@@ -426,6 +428,33 @@ ALERT_PASSES: list[tuple[str, dict[str, Any], str]] = [
     ),
 ]
 
+# --- rules as other teams write them (independent tests) -----------------------------------------------------
+
+
+def config_group_yaml(*changes_and_texts: Any, as_list: bool = False, **changes: dict[str, Any] | None) -> tuple:
+    """A ConfigGroup whose ``yaml`` text (or a list of texts) holds the PrometheusRule, after a Service."""
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop"}}
+    text = yaml.safe_dump_all([service, prometheus_rule(**changes)[1]])
+    return (CONFIG_GROUP, {"yaml": [text] if as_list else text})
+
+
+ALERT_VIOLATIONS += [
+    (
+        CPU,
+        stack(config_group_yaml(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 90")))),
+        "a ConfigGroup's yaml text with a looser CPU rule",
+    ),
+    (MEMORY, stack(config_group_yaml(memory=None)), "a ConfigGroup's yaml text without a memory rule"),
+    (
+        CPU,
+        stack(prometheus_rule(cpu=None), (CONFIG_GROUP, {"yaml": UNKNOWN})),
+        "no CPU rule but a ConfigGroup's yaml unknown at preview",
+    ),
+]
+ALERT_PASSES += [
+    *[(policy, stack(config_group_yaml()), "a ConfigGroup's yaml text") for policy in SIX],
+    *[(policy, stack(config_group_yaml(as_list=True)), "a ConfigGroup's list of yaml texts") for policy in SIX],
+]
 # --- uptime per host -------------------------------------------------------------------------------------------
 
 HOST = "shop.example.com"
