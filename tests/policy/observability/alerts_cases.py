@@ -7,7 +7,6 @@ import copy
 from typing import Any
 
 import yaml
-
 from agencyos_policy.gcp.cloudsql import INSTANCE as SQL_INSTANCE
 from agencyos_policy.kubernetes.helm import HELM_RELEASE
 from agencyos_policy.kubernetes.tls import INGRESS
