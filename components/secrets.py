@@ -114,6 +114,8 @@ class Secrets(pulumi.ComponentResource):
     """Variable -> projects/<project>/secrets/<id>, what the CSI driver's resourceName takes."""
     rotation_topic: pulumi.Output[str]
     """Id of the Pub/Sub topic Secret Manager publishes rotation notices to."""
+    rotation_topic_name: pulumi.Output[str]
+    """Short name of that topic (its monitoring label topic_id): known at preview, so an alert can filter on it."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -191,7 +193,14 @@ class Secrets(pulumi.ComponentResource):
                     ),
                 )
         self.rotation_topic = topic.id
-        self.register_outputs({"secret_names": self.secret_names, "rotation_topic": self.rotation_topic})
+        self.rotation_topic_name = topic.name
+        self.register_outputs(
+            {
+                "secret_names": self.secret_names,
+                "rotation_topic": self.rotation_topic,
+                "rotation_topic_name": self.rotation_topic_name,
+            }
+        )
 
     def _secret_key(self, name: str, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         """SECRET_KEY as `openssl rand -hex 64` makes it: random bytes, hex encoded, secret."""

@@ -11,6 +11,9 @@
 - Alert policies on Cloud SQL connections (``num_backends`` above the checklist's share of the instance's
   max_connections, 6.alerting-rules.5) and on Redis memory (``usage_ratio`` above the checklist's maxmemory
   share, 2.redis-configuration.2), routed to every channel.
+- An alert policy on the secrets' rotation topic (8.infrastructure-security.3.3): Secret Manager publishes
+  ``SECRET_ROTATE`` there when a secret is due, and nothing else publishes there, so any publish request
+  opens an incident on every channel whose documentation sends on-call to docs/runbooks/secret-rotation.md.
 
 Every alert filter is written from names known before anything exists (hosts, instance names), so a
 reviewer, and the policy pack at preview, can read exactly what each policy watches.
@@ -31,6 +34,7 @@ from agencyos_checklist.numbers import (
     ALERT_DB_POOL_PERCENT,
     LIVENESS_PATH,
     REDIS_MAXMEMORY_PERCENT,
+    SECRET_ROTATION_DAYS,
     UPTIME_CHECK_PERIOD,
     seconds,
 )
@@ -56,6 +60,12 @@ TYPE = "agencyos:observability:Uptime"
 UPTIME_METRIC = "monitoring.googleapis.com/uptime_check/check_passed"
 DB_CONNECTIONS_METRIC = "cloudsql.googleapis.com/database/postgresql/num_backends"
 REDIS_MEMORY_METRIC = "redis.googleapis.com/stats/memory/usage_ratio"
+# Publish requests to a topic, by response code (GA; DELTA, INT64; sampled every minute). Cloud Monitoring's
+# metric list marks topic/send_message_operation_count DEPRECATED ("apply a count aggregator on
+# topic/message_sizes instead", a distribution, which ALIGN_COUNT does not take): counting requests answers
+# "was anything published" as well. Every response code counts: only Secret Manager publishes there.
+PUBLISH_METRIC = "pubsub.googleapis.com/topic/send_request_count"
+ROTATION_RUNBOOK = "docs/runbooks/secret-rotation.md"
 # The periods Cloud Monitoring accepts for uptime checks (UptimeCheckConfig.period).
 CHECK_PERIODS_SECONDS = (60, 300, 600, 900)
 # Google's default uptime alert: the newest result of each location over a window longer than any
@@ -69,11 +79,16 @@ FAILING_LOCATIONS_ABOVE = 1
 SUSTAINED_FOR = "60s"
 AT_ONCE = "0s"
 DATA_TIER_ALIGNMENT = "60s"
+# Any publish in a minute's window is a notice: the window is the metric's sampling period.
+NOTICE_ALIGNMENT = "60s"
 # Incidents of a recovered check close themselves after a day.
 AUTO_CLOSE = "86400s"
 _EMAIL = re.compile(EMAIL, re.ASCII)
 # Secret Manager secret ids: letters, digits, hyphens and underscores, up to 255.
 _SECRET_ID = re.compile(SECRET_ID, re.ASCII)
+# A Pub/Sub topic's short name (its topic_id label): a letter, then letters, digits and - _ . ~ + %, 3 to 255
+# characters, not starting with "goog".
+_TOPIC_NAME = re.compile(r"^(?!goog)[A-Za-z][A-Za-z0-9._~+%-]{2,254}$", re.ASCII)
 
 
 class CheckerRegion(StrEnum):
@@ -211,6 +226,9 @@ class UptimeArgs:
     """Memorystore name of the Redis instance."""
     redis_region: str
     """Region of the Redis instance."""
+    rotation_topic: pulumi.Input[str]
+    """Short name (not the projects/.../topics/... id) of the Pub/Sub topic Secret Manager publishes
+    ``SECRET_ROTATE`` to, e.g. the Secrets component's ``rotation_topic_name``: the alert filters on it."""
     spec: UptimeSpec = field(default_factory=lambda: UptimeSpec.model_validate({}))
     """Periods, regions, channels and thresholds; defaults meet the checklist."""
 
@@ -226,10 +244,15 @@ class UptimeArgs:
             raise ValueError(f"hosts: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
         if self.database_max_connections < 1:
             raise ValueError("database_max_connections must be positive")
-        for name in ("database_instance", "redis_instance"):
+        for name in ("database_instance", "redis_instance", "rotation_topic"):
             value = getattr(self, name)
             if value is None or (isinstance(value, str) and not value.strip()):
                 raise ValueError(f"{name} is required")
+        if isinstance(self.rotation_topic, str) and not _TOPIC_NAME.match(self.rotation_topic):
+            raise ValueError(
+                "rotation_topic must be the topic's short name (e.g. agencyos-prod-secret-rotation): a letter, then "
+                "letters, digits and - _ . ~ + %, 3 to 255 characters, not starting with goog; not its full id"
+            )
 
     @property
     def all_hosts(self) -> tuple[str, ...]:
@@ -245,7 +268,7 @@ class Uptime(pulumi.ComponentResource):
     check_ids: dict[str, pulumi.Output[str]]
     """Host -> id of its uptime check."""
     alert_policy_ids: dict[str, pulumi.Output[str]]
-    """Alert name (host-down per host, db-connections, redis-memory) -> alert policy id."""
+    """Alert name (host-down per host, db-connections, redis-memory, secret-rotation) -> alert policy id."""
 
     def __init__(self, name: str, args: UptimeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -359,8 +382,33 @@ class Uptime(pulumi.ComponentResource):
             labels=labels,
             child=child,
         )
+        rotation = self._threshold_policy(
+            name,
+            "secret-rotation",
+            args,
+            title="a secret is due for rotation",
+            metric_filter=pulumi.Output.from_input(args.rotation_topic).apply(rotation_filter),
+            threshold=0,  # any publish request
+            group_by="resource.labels.topic_id",
+            reducer="REDUCE_SUM",  # over response codes
+            aligner="ALIGN_SUM",
+            alignment=NOTICE_ALIGNMENT,
+            duration=AT_ONCE,
+            severity="WARNING",  # scheduled work, not an outage
+            docs="Secret Manager published a `SECRET_ROTATE` notice: a secret of this stack is due for rotation "
+            f"(checklist {SECRET_ROTATION_DAYS.item}). Follow {ROTATION_RUNBOOK}: the notice names no secret, so "
+            "list the secrets by next rotation time (those just due now show one full period ahead), rotate each, "
+            "roll the workloads that read it, and record the date in the rotation log.",
+            channel_ids=channel_ids,
+            labels=labels,
+            child=child,
+            # The incident closes itself after a day without publishes; a "closed" message would read as
+            # "rotated", so only the opening is sent.
+            prompts=("OPENED",),
+        )
         self.alert_policy_ids["db-connections"] = connections.id
         self.alert_policy_ids["redis-memory"] = memory.id
+        self.alert_policy_ids["secret-rotation"] = rotation.id
         self.channel_ids = pulumi.Output.all(*channel_ids).apply(list)
         self.register_outputs(
             {
@@ -438,6 +486,9 @@ class Uptime(pulumi.ComponentResource):
         channel_ids: list[pulumi.Input[str]],
         labels: Mapping[str, str],
         child: pulumi.ResourceOptions,
+        aligner: str = "ALIGN_MAX",
+        alignment: str = DATA_TIER_ALIGNMENT,
+        prompts: Sequence[str] | None = None,
     ) -> gcp.monitoring.AlertPolicy:
         return gcp.monitoring.AlertPolicy(
             f"{name}-{role}",
@@ -455,8 +506,8 @@ class Uptime(pulumi.ComponentResource):
                         duration=duration,
                         aggregations=[
                             gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                                alignment_period=DATA_TIER_ALIGNMENT,
-                                per_series_aligner="ALIGN_MAX",
+                                alignment_period=alignment,
+                                per_series_aligner=aligner,
                                 cross_series_reducer=reducer,
                                 group_by_fields=[group_by],
                             )
@@ -464,7 +515,9 @@ class Uptime(pulumi.ComponentResource):
                     ),
                 )
             ],
-            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close=AUTO_CLOSE),
+            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(
+                auto_close=AUTO_CLOSE, notification_prompts=list(prompts) if prompts else None
+            ),
             documentation=_docs(docs),
             notification_channels=channel_ids,
             user_labels=dict(labels),
@@ -491,6 +544,11 @@ def redis_memory_filter(project: str, region: str, instance: str) -> str:
         f'metric.type="{REDIS_MEMORY_METRIC}" AND resource.type="redis_instance" '
         f'AND resource.label.instance_id="projects/{project}/locations/{region}/instances/{instance}"'
     )
+
+
+def rotation_filter(topic: str) -> str:
+    """Publish requests to the rotation topic (the pubsub_topic resource carries the short name as topic_id)."""
+    return f'metric.type="{PUBLISH_METRIC}" AND resource.type="pubsub_topic" AND resource.labels.topic_id="{topic}"'
 
 
 def _secret_value(project: str, secret_id: str, child: pulumi.ResourceOptions) -> pulumi.Output[str]:

@@ -252,6 +252,7 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
             database_max_connections=database.max_connections,
             redis_instance=cache.instance_name,
             redis_region=settings.region,
+            rotation_topic=secrets.rotation_topic_name,
         ),
         opts=after_services,
     )

@@ -10,6 +10,7 @@ from agencyos_checklist.numbers import (
     ALERT_DB_POOL_PERCENT,
     LIVENESS_PATH,
     REDIS_MAXMEMORY_PERCENT,
+    SECRET_ROTATION_DAYS,
     UPTIME_CHECK_PERIOD,
     seconds,
 )
@@ -18,18 +19,22 @@ from pydantic import ValidationError
 from agencyos_infra.engine import CapturedResource, ProgramRun
 from components.uptime import (
     DB_CONNECTIONS_METRIC,
+    PUBLISH_METRIC,
     REDIS_MEMORY_METRIC,
+    ROTATION_RUNBOOK,
     UPTIME_METRIC,
     UptimeArgs,
     UptimeSpec,
 )
 from stacks.settings import NAMESPACE, SettingsError, settings_from_config
-from tests.conftest import run_repo_stack
+from tests.conftest import REPO, run_repo_stack
 
 COMPONENT = "agencyos:observability:Uptime"
 CHECK = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
 CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
 POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+TOPIC = "gcp:pubsub/topic:Topic"
+SECRET = "gcp:secretmanager/secret:Secret"
 PROD_HOSTS = {"agencyos.example", "www.agencyos.example", "api.agencyos.example"}
 UPTIME = f"{NAMESPACE}:uptime"
 
@@ -137,12 +142,51 @@ def test_redis_memory_alert_at_the_checklist_maxmemory_share(run: ProgramRun) ->
     assert len(policy.inputs.plain["notificationChannels"]) == 3
 
 
+def _rotation_topic(run: ProgramRun) -> CapturedResource:
+    """The one topic every secret sends its rotation notices to (read from the secrets, not assumed)."""
+    urns = {urn for secret in run.of_type(SECRET) for urn in secret.property_dependencies["topics"]}
+    [topic] = [resource for resource in run.of_type(TOPIC) if resource.urn in urns]
+    assert urns == {topic.urn}, urns
+    return topic
+
+
+def test_a_rotation_notice_on_the_secrets_topic_alerts_every_channel_with_the_runbook(run: ProgramRun) -> None:
+    topic = _rotation_topic(run)
+    name = topic.inputs.plain["name"]
+    assert name == "agencyos-prod-secret-rotation"
+    policy = _named(run, "uptime-secret-rotation")
+    condition = _condition(policy)
+    assert f'metric.type="{PUBLISH_METRIC}"' in condition["filter"], policy.urn
+    assert 'resource.type="pubsub_topic"' in condition["filter"], policy.urn
+    assert f'resource.labels.topic_id="{name}"' in condition["filter"], policy.urn
+    # One publish request in a minute opens the incident, whatever its response code.
+    assert condition["comparison"] == "COMPARISON_GT" and condition["thresholdValue"] == 0, policy.urn
+    assert condition["duration"] == "0s", policy.urn
+    [aggregation] = condition["aggregations"]
+    assert aggregation["perSeriesAligner"] == "ALIGN_SUM", policy.urn
+    assert aggregation["crossSeriesReducer"] == "REDUCE_SUM", policy.urn
+    assert "response_code" not in condition["filter"], policy.urn
+    # Reaches on-call on every channel, and tells them what to do.
+    channels = {c.urn for c in _mine(run, CHANNEL)}
+    assert len(policy.inputs.plain["notificationChannels"]) == len(channels) == 3, policy.urn
+    assert set(policy.property_dependencies["notificationChannels"]) == channels, policy.urn
+    docs = policy.inputs.plain["documentation"]
+    assert ROTATION_RUNBOOK in docs["content"] and (REPO / ROTATION_RUNBOOK).is_file(), policy.urn
+    assert SECRET_ROTATION_DAYS.item in docs["content"] and docs["mimeType"] == "text/markdown", policy.urn
+    # A closing message would read as "rotated": only the opening is sent.
+    assert policy.inputs.plain["alertStrategy"]["notificationPrompts"] == ["OPENED"], policy.urn
+    # The filter comes from the topic itself, so the policy follows it (and is created after it).
+    assert topic.urn in policy.property_dependencies["conditions"], policy.urn
+    # The other alerts keep the default prompts (opened and closed).
+    assert "notificationPrompts" not in _named(run, "uptime-db-connections").inputs.plain["alertStrategy"]
+
+
 def test_every_child_is_parented_and_filters_are_known_before_anything_exists() -> None:
     preview = run_repo_stack("prod", preview=True)
     assert preview.error is None, preview.error
     [component] = preview.of_type(COMPONENT)
     children = [r for r in preview.resources if r.parent == component.urn]
-    assert len(children) == 3 + 3 + 3 + 2  # channels, checks, host alerts, data-tier alerts
+    assert len(children) == 3 + 3 + 3 + 3  # channels, checks, host alerts, data-tier and rotation alerts
     for policy in _mine(preview, POLICY):
         # A reviewer (and the pack at preview) reads what each policy watches: no unknown filter.
         assert not [p for p in policy.inputs.unknown_paths if "filter" in p], policy.urn
@@ -157,6 +201,10 @@ def test_a_larger_pool_moves_the_connection_threshold_and_staging_checks_its_own
     )
     hosts = {c.inputs.plain["monitoredResource"]["labels"]["host"] for c in _mine(staging, CHECK)}
     assert hosts == {"staging.agencyos.example", "www.staging.agencyos.example", "api.staging.agencyos.example"}
+    topic = _rotation_topic(staging)
+    rotation = _condition(_named(staging, "uptime-secret-rotation"))["filter"]
+    assert f'resource.labels.topic_id="{topic.inputs.plain["name"]}"' in rotation
+    assert "agencyos-prod" not in rotation
 
 
 def test_extra_hosts_are_checked_once_and_a_shorter_period_is_kept() -> None:
@@ -228,6 +276,7 @@ BASE_ARGS: dict[str, Any] = {
     "database_max_connections": 100,
     "redis_instance": "cache",
     "redis_region": "us-central1",
+    "rotation_topic": "agencyos-test-secret-rotation",
 }
 
 
@@ -240,6 +289,10 @@ BASE_ARGS: dict[str, Any] = {
         ({"redis_instance": None}, "redis_instance is required"),
         ({"database_max_connections": 0}, "must be positive"),
         ({"project": ""}, "project and redis_region"),
+        ({"rotation_topic": ""}, "rotation_topic is required"),
+        ({"rotation_topic": "projects/p/topics/agencyos-test-secret-rotation"}, "rotation_topic must be the topic's"),
+        ({"rotation_topic": "goog-rotation"}, "not starting with goog"),
+        ({"rotation_topic": "1-rotation"}, "rotation_topic must be the topic's short name"),
         ({"name_prefix": "Bad_Prefix"}, "name_prefix"),
     ],
 )
