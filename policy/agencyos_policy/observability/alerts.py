@@ -18,8 +18,9 @@ elsewhere). Rules are read as ``observability.rules`` describes, and recognised 
 - p95 response time: ``histogram_quantile(q, ...)`` with q of at least 0.95 over a ``*duration*_bucket``
   or ``*latency*_bucket`` histogram (seconds; milliseconds when the name says so); Cloud Monitoring
   load-balancer ``total_latencies``/``backend_latencies`` at ``ALIGN_PERCENTILE_95`` or above (ms).
-- Database connections: the application's pool (``db_pool_connections_*``, ``sqlalchemy_pool_*``),
-  ``pg_stat_activity_count``; Cloud SQL ``num_backends``. A ratio is compared with the percentage; an
+- Database connections: the application's pool (``db_pool_connections_*``, ``sqlalchemy_pool_*``, HikariCP's
+  ``hikaricp_connections_*``, OpenTelemetry's ``db_client_connection(s)_*``), ``pg_stat_activity_count``,
+  ``pg_stat_database_numbackends``; Cloud SQL ``num_backends``. A ratio is compared with the percentage; an
   absolute count with that percentage of the pool size (checklist §9) or of max_connections (the stack's
   Cloud SQL ``max_connections`` flag, else the checklist's §2 number).
 - Failed payment webhooks: a metric whose name contains ``webhook`` and ``fail`` or ``error``, counted
@@ -194,12 +195,16 @@ def _webhook_metric(name: str) -> bool:
 
 
 DB_POOL_METRICS = ("db_pool_connections_in_use", "db_pool_connections_max")
-DB_SERVER_METRICS = ("pg_stat_activity_count", "pg_settings_max_connections")
+# Connection-pool metrics of the common instrumentations, as Prometheus names them: SQLAlchemy exporters,
+# HikariCP through Micrometer (hikaricp.connections.active / .max) and OpenTelemetry's database semantic
+# conventions (db.client.connections.usage / .max up to v1.24, db.client.connection.count / .max / .limit since).
+DB_POOL_PREFIXES = ("db_pool", "sqlalchemy_pool", "hikaricp_connections", "db_client_connection")
+DB_SERVER_METRICS = ("pg_stat_activity_count", "pg_stat_database_numbackends", "pg_settings_max_connections")
 
 
 def _db_match(selectors: list[promql.Selector], _expr: Any) -> bool:
     return any(
-        s.name in (*DB_POOL_METRICS, *DB_SERVER_METRICS) or s.name.startswith("sqlalchemy_pool") for s in selectors
+        s.name in (*DB_POOL_METRICS, *DB_SERVER_METRICS) or s.name.startswith(DB_POOL_PREFIXES) for s in selectors
     )
 
 
@@ -285,7 +290,7 @@ def _db_judge(condition: promql.Condition, limits: Limits, context: Context) -> 
     if promql.divides_vectors(condition.expr):
         return _percent_judge(False)(condition, limits, context)
     problems = _shape_problems(condition)
-    pool = any(s.name.startswith(("db_pool", "sqlalchemy_pool")) for s in promql.selectors(condition.expr))
+    pool = any(s.name.startswith(DB_POOL_PREFIXES) for s in promql.selectors(condition.expr))
     capacity = context.pool_size if pool else context.max_connections
     allowed = capacity * limits.threshold / PERCENT
     if condition.complement or condition.op not in ABOVE:

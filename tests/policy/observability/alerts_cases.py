@@ -450,7 +450,39 @@ ALERT_VIOLATIONS += [
         "no CPU rule but a ConfigGroup's yaml unknown at preview",
     ),
 ]
+
+
+def pool_rule(expr: str) -> dict[str, Any]:
+    return {"alert": "PoolNearlyFull", "expr": expr}
+
+
+HIKARI = "max by (pool) (hikaricp_connections_active) / max by (pool) (hikaricp_connections_max)"
+OTEL_POOL = 'sum(db_client_connection_count{state="used"}) / sum(db_client_connection_max)'
+ALERT_VIOLATIONS += [
+    (DATABASE, stack(prometheus_rule(database=pool_rule(f"{HIKARI} > 0.95"))), "HikariCP pool at 95%"),
+    (DATABASE, stack(prometheus_rule(database=pool_rule(f"{OTEL_POOL} * 100 > 92"))), "OpenTelemetry pool at 92%"),
+    (
+        DATABASE,
+        stack(prometheus_rule(database=pool_rule("sum(hikaricp_connections_active) > 19"))),
+        "HikariCP: 19 of a pool of 20",
+    ),
+]
 ALERT_PASSES += [
+    (DATABASE, stack(prometheus_rule(database=pool_rule(f"{HIKARI} > 0.9"))), "HikariCP pool (Micrometer)"),
+    (DATABASE, stack(prometheus_rule(database=pool_rule(f"{OTEL_POOL} * 100 >= 85"))), "OpenTelemetry pool"),
+    (
+        DATABASE,
+        stack(
+            prometheus_rule(
+                database=pool_rule(
+                    'sum(db_client_connections_usage{state="used"}) / sum(db_client_connections_max) > 0.9'
+                )
+            )
+        ),
+        "OpenTelemetry pool (semantic conventions up to v1.24)",
+    ),
+    (DATABASE, stack(prometheus_rule(database=pool_rule("sum(hikaricp_connections_active) > 18"))), "18 of 20"),
+    (DATABASE, stack(prometheus_rule(database=pool_rule("sum(pg_stat_database_numbackends) > 90"))), "server"),
     *[(policy, stack(config_group_yaml()), "a ConfigGroup's yaml text") for policy in SIX],
     *[(policy, stack(config_group_yaml(as_list=True)), "a ConfigGroup's list of yaml texts") for policy in SIX],
 ]
