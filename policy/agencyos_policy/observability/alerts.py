@@ -23,7 +23,9 @@ elsewhere). Rules are read as ``observability.rules`` describes, and recognised 
   ``pg_stat_database_numbackends``; Cloud SQL ``num_backends``. A ratio is compared with the percentage; an
   absolute count with that percentage of the pool size (checklist §9) or of max_connections (the stack's
   Cloud SQL ``max_connections`` flag, else the checklist's §2 number).
-- Failed payment webhooks: a metric whose name contains ``webhook`` and ``fail`` or ``error``, counted
+- Failed payment webhooks: a series that names ``webhook`` (in its metric name or a selected label value, such as
+  ``handler="/webhooks/stripe"``) and selects failures (``fail`` or ``error`` in the name or a selected label
+  value, such as ``status="failed"``, or a 5xx matcher on a requests counter), counted
   by ``increase``/``rate`` (Cloud Monitoring: aligned with ``ALIGN_DELTA``/``ALIGN_SUM``/``ALIGN_RATE``).
 
 No looser than the checklist: the comparison is ``>``/``>=`` (``<``/``<=`` on a complement); the threshold
@@ -187,6 +189,14 @@ def _latency_match(_selectors: list[promql.Selector], expr: Any) -> bool:
         any(_latency_histogram(s.name) for s in promql.selectors(call))
         for call in promql.calls(expr, "histogram_quantile")
     )
+
+
+def _webhook_selector(selector: promql.Selector) -> bool:
+    """Whether a selector counts failed webhooks: by its name, its selected labels or 5xx responses."""
+    words = [selector.name.lower()] + [v.lower() for _, op, v in selector.matchers if op in ("=", "=~")]
+    if not any("webhook" in word for word in words):
+        return False
+    return any("fail" in word or "error" in word for word in words) or (_requests(selector) and _is_5xx(selector))
 
 
 def _webhook_metric(name: str) -> bool:
@@ -525,7 +535,7 @@ WEBHOOKS = Signal(
     "webhooks",
     "failed payment webhooks",
     ALERT_WEBHOOK_FAILURES,
-    lambda selectors, _expr: any(_webhook_metric(s.name) for s in selectors),
+    lambda selectors, _expr: any(_webhook_selector(s) for s in selectors),
     _webhook_judge,
     lambda metric, _props: _webhook_metric(metric),
     _cm_webhook,

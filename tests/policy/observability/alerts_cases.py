@@ -467,7 +467,22 @@ ALERT_VIOLATIONS += [
         "HikariCP: 19 of a pool of 20",
     ),
 ]
+WEBHOOK_BY_LABEL = 'sum(increase(webhook_deliveries_total{provider="stripe", status="failed"}[5m]))'
+WEBHOOK_5XX = 'sum(increase(http_requests_total{handler="/webhooks/paypal", status=~"5.."}[5m]))'
+ALERT_VIOLATIONS += [
+    (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_BY_LABEL} > 20"))), "failures by label, 20"),
+    (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_5XX} > 15"))), "5xx on the webhook route, 15"),
+    (
+        WEBHOOKS,
+        stack(
+            prometheus_rule(webhooks=pool_rule('sum(increase(webhook_deliveries_total{status="delivered"}[5m])) > 10'))
+        ),
+        "deliveries that succeeded are not failures",
+    ),
+]
 ALERT_PASSES += [
+    (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_BY_LABEL} > 10"))), "failures by a label"),
+    (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_5XX} >= 10"))), "5xx on the webhook route"),
     (DATABASE, stack(prometheus_rule(database=pool_rule(f"{HIKARI} > 0.9"))), "HikariCP pool (Micrometer)"),
     (DATABASE, stack(prometheus_rule(database=pool_rule(f"{OTEL_POOL} * 100 >= 85"))), "OpenTelemetry pool"),
     (
