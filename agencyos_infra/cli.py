@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -177,6 +178,23 @@ def _check_writable(path: Path | None, flag: str = "--output") -> None:
         raise UsageError(f"{flag} {path}: directory {directory} does not exist")
     if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise UsageError(f"{flag} {path}: not writable")
+    try:  # os.access says yes to root everywhere: only creating a file shows /proc or a read-only mount
+        descriptor, probe = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+    except OSError as error:
+        raise UsageError(f"{flag} {path}: not writable ({_one_line(error)})") from None
+    os.close(descriptor)
+    os.unlink(probe)
+
+
+def _write_report(path: Path, document: str) -> None:
+    """The whole report or none: a failed write (a full disk) leaves no partial file and keeps the old one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(document, encoding="utf-8")  # created with the umask's mode, as `path` would be
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _report_target(args: argparse.Namespace) -> tuple[str, Path | None, str]:
@@ -267,8 +285,8 @@ def preview(args: argparse.Namespace) -> int:
             sys.stdout.write(document)
         else:
             try:
-                output.write_text(document, encoding="utf-8")
-            except OSError as error:
+                _write_report(output, document)
+            except (OSError, ValueError) as error:
                 return _fail(f"{output_flag} {output}: {_one_line(error)}")
     if report.mandatory:
         print(f"\nerror: {len(report.mandatory)} mandatory policy violation(s)", file=sys.stderr)
