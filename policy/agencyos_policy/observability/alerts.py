@@ -13,7 +13,8 @@ elsewhere). Rules are read as ``observability.rules`` describes, and recognised 
 - Error rate: requests counters (``http_requests_total``, ``http_server_requests_seconds_count``,
   ``nginx_ingress_controller_requests`` or any ``*_requests_total``) with a 5xx matcher on ``status``,
   ``code``, ``status_code`` or ``response_code`` (a regex matching every 5xx and no 2xx/4xx code, or
-  ``5xx``), divided by all requests; Cloud Monitoring load-balancer ``request_count`` with
+  ``5xx``), divided by all requests, or the share of good responses (``status!~"5.."``, ``code=~"2..|3.."``)
+  as its complement (``< 0.95``); Cloud Monitoring load-balancer ``request_count`` with
   ``response_code_class`` 500 over a ``denominatorFilter``.
 - p95 response time: ``histogram_quantile(q, ...)`` with q of at least 0.95 over a ``*duration*_bucket``
   or ``*latency*_bucket`` histogram (seconds; milliseconds when the name says so); Cloud Monitoring
@@ -46,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agencyos_checklist.numbers import (
@@ -176,8 +177,43 @@ def _requests(selector: promql.Selector) -> bool:
     ) or selector.name.endswith("requests_total")
 
 
+def _matches(pattern: str, code: str) -> bool:
+    try:
+        return re.fullmatch(pattern, code) is not None
+    except re.error:
+        return False
+
+
+def _is_good(selector: promql.Selector) -> bool:
+    """Whether a selector keeps the responses that are not server errors (``status!~"5.."``, ``code=~"2..|3.."``)."""
+    for label in STATUS_LABELS:
+        if any(v.lower() == "5xx" for v in selector.label_values(label, "!=")):
+            return True
+        for pattern in selector.label_values(label, "!~"):
+            if all(_matches(pattern, c) for c in FIVE_XX) and not _matches(pattern, NOT_FIVE_XX[0]):
+                return True
+        for pattern in selector.label_values(label, "=~") + selector.label_values(label, "="):
+            if _matches(pattern, NOT_FIVE_XX[0]) and not any(_matches(pattern, c) for c in FIVE_XX):
+                return True
+    return "SUCCESS" in selector.label_values("outcome", "=")
+
+
+def _success_ratio(selectors: list[promql.Selector]) -> bool:
+    """Whether a rule reads the share of good responses (availability) rather than of server errors."""
+    return not any(_requests(s) and _is_5xx(s) for s in selectors) and any(
+        _requests(s) and _is_good(s) for s in selectors
+    )
+
+
 def _error_match(selectors: list[promql.Selector], _expr: Any) -> bool:
-    return any(_requests(s) and _is_5xx(s) for s in selectors)
+    return any(_requests(s) and _is_5xx(s) for s in selectors) or _success_ratio(selectors)
+
+
+def _error_judge(condition: promql.Condition, limits: Limits, context: Context) -> list[str]:
+    """A success ratio below ``1 - r`` is an error rate above ``r``: judged as the complement it is."""
+    if _success_ratio(promql.selectors(condition.expr)):
+        condition = replace(condition, complement=not condition.complement)
+    return _percent_judge(True)(condition, limits, context)
 
 
 def _latency_histogram(name: str) -> bool:
@@ -506,7 +542,7 @@ ERRORS = Signal(
     "the error rate",
     ALERT_ERROR_RATE_PERCENT,
     _error_match,
-    _percent_judge(True),
+    _error_judge,
     _cm_errors,
     _cm_percent(True),
     'http_requests_total{status=~"5.."} over all requests',

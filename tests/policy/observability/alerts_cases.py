@@ -480,7 +480,32 @@ ALERT_VIOLATIONS += [
         "deliveries that succeeded are not failures",
     ),
 ]
+GOOD = 'sum(rate(http_requests_total{status!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))'
+ALERT_VIOLATIONS += [
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} < 0.9"))), "success ratio below 90%"),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} > 0.95"))), "fires while all is well"),
+    (
+        ERRORS,
+        stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} < 0.95", **{"for": "5m"}))),
+        "success ratio for 5 minutes",
+    ),
+]
 ALERT_PASSES += [
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} < 0.95"))), "success ratio (availability)"),
+    (
+        ERRORS,
+        stack(
+            prometheus_rule(
+                errors=rule(
+                    ERRORS,
+                    expr='100 * sum(rate(http_requests_total{code=~"2..|3.."}[1m])) '
+                    "/ sum(rate(http_requests_total[1m])) <= 97",
+                )
+            )
+        ),
+        "share of 2xx/3xx in percent, stricter",
+    ),
+    (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"1 - {GOOD} > 0.05"))), "one minus the success ratio"),
     (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_BY_LABEL} > 10"))), "failures by a label"),
     (WEBHOOKS, stack(prometheus_rule(webhooks=pool_rule(f"{WEBHOOK_5XX} >= 10"))), "5xx on the webhook route"),
     (DATABASE, stack(prometheus_rule(database=pool_rule(f"{HIKARI} > 0.9"))), "HikariCP pool (Micrometer)"),
