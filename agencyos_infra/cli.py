@@ -8,6 +8,7 @@ pack error (one message naming the file, key, policy or exit code; ``--debug`` a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -15,7 +16,7 @@ import signal
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,26 @@ def _write_report(path: Path, document: str) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr(active: bool) -> Iterator[None]:
+    """While the program runs, its output (print, a write to fd 1, a child process's) goes to stderr.
+
+    A --format report without --output is stdout's alone; the program's own output would corrupt it.
+    """
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _report_target(args: argparse.Namespace) -> tuple[str, Path | None, str]:
     """(format, output file or None for stdout, the flag that named the file); ``--json FILE`` is an alias."""
     if args.json is None:
@@ -242,17 +263,18 @@ def preview(args: argparse.Namespace) -> int:
 
         try:
             session = pack.session(policy_config, stack.secret_keys, stack.tags)
-            run = run_program(
-                stack.program_dir,
-                project=stack.project,
-                stack=stack.stack,
-                config=stack.config,
-                secret_keys=stack.secret_keys,
-                preview=dry_run,
-                sink=session,
-                kubernetes_version=args.kubernetes_version,
-                main=stack.main,
-            )
+            with _stdout_to_stderr(output is None and report_format != "text"):
+                run = run_program(
+                    stack.program_dir,
+                    project=stack.project,
+                    stack=stack.stack,
+                    config=stack.config,
+                    secret_keys=stack.secret_keys,
+                    preview=dry_run,
+                    sink=session,
+                    kubernetes_version=args.kubernetes_version,
+                    main=stack.main,
+                )
             # Every resource registered before a failure or an exit is judged, as by the engine.
             report = session.finish(run)
         except PolicyPackError as error:
