@@ -26,8 +26,11 @@ Policies:
 - ``gcp-logging-stack-log-retention`` (mandatory, 6.application-monitoring.2): each bucket keeps what it
   receives at least the class's days; a configured ``_Default`` bucket at least the application's days;
   and where the stack turns on Data Access audit logs (which land in ``_Default``, not ``_Required``),
-  some bucket keeping the audit days receives audit logs. A stack without buckets, sinks or audit
-  configs keeps Cloud Logging's defaults (audit logs in ``_Required``) and is not judged.
+  some bucket keeping the audit days receives audit logs: a log bucket, or a Cloud Storage bucket (a sink
+  whose ``destination`` is ``storage.googleapis.com/<name>``) whose ``retentionPolicy`` keeps objects the
+  audit days and ``isLocked`` (Bucket Lock: the archive Google documents for compliance, tamper-proof too). A
+  stack without buckets, sinks or audit configs keeps Cloud Logging's defaults (audit logs in ``_Required``)
+  and is not judged.
 - ``gcp-logging-stack-data-access-audit-logs`` (advisory, 8.compliance-auditing.3 "Audit logging
   enabled"): where the stack holds data in Cloud SQL, Cloud Storage or Secret Manager, ``DATA_READ`` and
   ``DATA_WRITE`` are enabled for that service (or ``allServices``) by an ``IAMAuditConfig`` (project,
@@ -229,6 +232,39 @@ def _routes(subject: StackSubject, buckets: list[Bucket]) -> list[Route]:
     return routes
 
 
+_STORAGE_DESTINATION = re.compile(r"^storage\.googleapis\.com/(?P<name>[^/]+)$")
+SECONDS_PER_DAY = 86400
+
+
+def _locked_archive_days(bucket: Any) -> float:
+    """Days a Cloud Storage bucket's locked retention policy keeps every object (0 unless locked and known)."""
+    if lookup(bucket.props, "retentionPolicy", "isLocked") is not True:
+        return 0.0
+    period = lookup(bucket.props, "retentionPolicy", "retentionPeriod")
+    try:
+        return float(str(period).removesuffix("s")) / SECONDS_PER_DAY
+    except ValueError:
+        return 0.0
+
+
+def _audit_archive_days(subject: StackSubject) -> float:
+    """The longest locked retention of the Cloud Storage buckets of this stack that sinks route audit logs to."""
+    storage = subject.of_type(STORAGE_BUCKET)
+    longest = 0.0
+    for sink in subject.of_type(*SINKS):
+        if lookup(sink.props, "disabled") is True or log_class(lookup(sink.props, "filter")) != AUDIT:
+            continue
+        linked = {
+            getattr(u, "urn", u) for u in (getattr(sink, "property_dependencies", None) or {}).get("destination", [])
+        }
+        destination = lookup(sink.props, "destination")
+        match = _STORAGE_DESTINATION.match(destination) if isinstance(destination, str) else None
+        for bucket in storage:
+            if bucket.urn in linked or (match is not None and lookup(bucket.props, "name") == match["name"]):
+                longest = max(longest, _locked_archive_days(bucket))
+    return longest
+
+
 def _required_days(config: Any) -> dict[str, int]:
     return {
         APPLICATION: _days(config["applicationDays"]),
@@ -270,7 +306,7 @@ def _data_access_enabled(subject: StackSubject) -> dict[Any, set[Any]]:
     f"{LOG_RETENTION_AUDIT.value} (classified by the filters of the sinks routing into them).",
     remediation="Set retentionDays of each log bucket to the days of the most retained class its sinks route to it "
     "(or route audit logs to a bucket of their own), and route Data Access audit logs to such a bucket.",
-    resource_types=(*BUCKET_CONFIGS, *SINKS, *AUDIT_CONFIGS),
+    resource_types=(*BUCKET_CONFIGS, *SINKS, *AUDIT_CONFIGS, STORAGE_BUCKET),
     config={
         "applicationDays": days_param(LOG_RETENTION_APPLICATION, "Least retention of application logs, in days."),
         "securityDays": days_param(LOG_RETENTION_SECURITY, "Least retention of security logs, in days."),
@@ -311,10 +347,12 @@ def log_retention(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
         data_access
         and not any(r.bucket.retention >= needed[AUDIT] for r in kept)
         and not any(b.retention >= needed[AUDIT] for b in configured_default)
+        and _audit_archive_days(subject) < needed[AUDIT]
     ):
         yield (
             "the stack turns on Data Access audit logs, which land in _Default, but no log bucket keeping "
-            f"{needed[AUDIT]} days receives audit logs; add a sink with a cloudaudit.googleapis.com filter to one.",
+            f"{needed[AUDIT]} days receives audit logs; add a sink with a cloudaudit.googleapis.com filter to one "
+            "(or to a Cloud Storage bucket whose locked retention policy keeps them as long).",
             None,
         )
 

@@ -90,7 +90,27 @@ RETENTION_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
         "a folder sink of audit logs into a 30-day bucket",
     ),
 ]
+
+
+def archive(days: Any, locked: Any = True) -> list[tuple[str, dict[str, Any]]]:
+    """Audit logs routed to a Cloud Storage bucket whose retention policy keeps them ``days`` days."""
+    policy: dict[str, Any] = {"retentionPeriod": str(days * 86400) if isinstance(days, int) else days}
+    if locked is not None:
+        policy["isLocked"] = locked
+    storage = (STORAGE_BUCKET, {"name": "audit-archive", "location": "EU", "retentionPolicy": policy})
+    routed = (SINK, {"name": "archive", "destination": "storage.googleapis.com/audit-archive", "filter": AUDIT_FILTER})
+    return [storage, routed]
+
+
+RETENTION_VIOLATIONS += [
+    (stack(*APP, *SECURITY, *archive(365, locked=None), *AUDITED), "Data Access logs archived to an unlocked bucket"),
+    (stack(*APP, *SECURITY, *archive(90), *AUDITED), "Data Access logs archived 90 days"),
+    (stack(*APP, *SECURITY, *archive(UNKNOWN), *AUDITED), "an archive whose retention is unknown at preview"),
+    (stack(*APP, *SECURITY, *archive(365, UNKNOWN), *AUDITED), "an archive whose lock is unknown at preview"),
+]
 RETENTION_PASSES: list[tuple[dict[str, Any], str]] = [
+    (stack(*APP, *SECURITY, *archive(365), *AUDITED), "Data Access logs archived to a locked Cloud Storage bucket"),
+    (stack(*APP, *SECURITY, *archive(400), *AUDITED), "Data Access logs archived 400 days"),
     (BASE, "application 30, security 90, audit 365"),
     (stack(*APP, *SECURITY, bucket("audit", 3650, locked=True), AUDIT[1]), "audit kept ten years"),
     (stack(bucket("app", 400), APP[1]), "longer application retention"),
