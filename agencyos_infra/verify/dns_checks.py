@@ -42,7 +42,10 @@ def check_reachable(resolver: dns.resolver.Resolver, domain: str) -> None:
     except dns.resolver.NXDOMAIN:
         return
     except (dns.exception.Timeout, dns.resolver.NoNameservers) as error:
-        raise VerifyUsageError(f"the DNS resolver ({describe(resolver)}) did not answer: {dns_reason(error)}") from None
+        raise VerifyUsageError(
+            f"the DNS resolver ({describe(resolver)}) did not answer within {resolver.lifetime:g} s: "
+            f"{dns_reason(error)}; check --dns-server (or the system resolver) and the network, or raise --timeout"
+        ) from None
     except dns.exception.DNSException as error:
         raise VerifyUsageError(f"the DNS resolver ({describe(resolver)}) failed: {dns_reason(error)}") from None
 

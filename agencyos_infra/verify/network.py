@@ -89,7 +89,13 @@ def parse_dns_server(text: str) -> tuple[str, int]:
     except ValueError:
         pass
     address, port = _split_address_port(text)
-    return _address(address, "--dns-server", text), _port(port, "--dns-server", text)
+    if not address or (not port and text.startswith("[") and not text.endswith(":")):
+        address, port = text, str(DNS_PORT)  # a bare name, or a bracketed address without a port
+    try:
+        address = _address(address, "--dns-server", text)
+    except VerifyUsageError as error:
+        raise VerifyUsageError(f"{error} (give ADDR, ADDR:PORT or [V6ADDR]:PORT, e.g. 127.0.0.1:53)") from None
+    return address, _port(port, "--dns-server", text)
 
 
 def make_resolver(server: tuple[str, int] | None, timeout: float) -> dns.resolver.Resolver:
@@ -111,7 +117,9 @@ def make_resolver(server: tuple[str, int] | None, timeout: float) -> dns.resolve
 def describe(resolver: dns.resolver.Resolver) -> str:
     """The resolver's servers as ADDR:PORT, as --dns-server takes them."""
     servers = [
-        f"{ns.address}:{ns.port}" if isinstance(ns, dns.nameserver.Do53Nameserver) else str(ns)
+        (f"[{ns.address}]:{ns.port}" if ":" in ns.address else f"{ns.address}:{ns.port}")
+        if isinstance(ns, dns.nameserver.Do53Nameserver)
+        else str(ns)
         for ns in resolver.nameservers
     ]
     return ", ".join(servers) or "the system resolver"

@@ -128,4 +128,4 @@ def _ingress_address(path: Path) -> str:
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
-        raise VerifyUsageError(f"--outputs {path}: {INGRESS_ADDRESS_OUTPUT} is not an IP address") from None
+        raise VerifyUsageError(f"--outputs {path}: {INGRESS_ADDRESS_OUTPUT} {address!r} is not an IP address") from None

@@ -124,7 +124,7 @@ def test_usage_errors_exit_2_with_one_message(
     [
         ("{not json", "not JSON"),
         ("[]", "expected the object"),
-        ('{"ingressAddress": "[secret]"}', "ingressAddress is not an IP address"),
+        ('{"ingressAddress": "[secret]"}', "ingressAddress '[secret]' is not an IP address"),
         ('{"other": 1}', "no ingressAddress string"),
     ],
 )
