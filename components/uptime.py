@@ -13,10 +13,11 @@
   share, 2.redis-configuration.2), routed to every channel.
 - An alert policy on the secrets' rotation topic (8.infrastructure-security.3.3): Secret Manager publishes
   ``SECRET_ROTATE`` there when a secret is due, and nothing else publishes there, so any publish request
-  opens an incident on every channel whose documentation sends on-call to docs/runbooks/secret-rotation.md.
+  opens an incident, notified on every channel, whose documentation sends on-call to
+  docs/runbooks/secret-rotation.md.
 
-Every alert filter is written from names known before anything exists (hosts, instance names), so a
-reviewer, and the policy pack at preview, can read exactly what each policy watches.
+Every alert filter is written from names known before anything exists (hosts, instance and topic names),
+so a reviewer, and the policy pack at preview, can read exactly what each policy watches.
 """
 
 from __future__ import annotations
