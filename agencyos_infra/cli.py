@@ -352,14 +352,19 @@ def _stop(signum: int, _frame: object) -> None:
     os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum)
 
 
+def handle_interrupts() -> None:
+    """From now on Ctrl-C or a termination request ends the process at once (``_stop``), 130 for Ctrl-C."""
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+
 def run() -> None:
     """Console entry point: ``main``, then exit without tearing the interpreter down.
 
     A finished preview holds nothing that needs cleaning up (the pack is killed, files are closed),
     and finalizing the provider SDKs' large modules costs a fifth of a second at exit.
     """
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    handle_interrupts()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

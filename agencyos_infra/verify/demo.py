@@ -11,10 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agencyos_infra.cli import REPOSITORY, main
-from agencyos_infra.verify.fixtures import platform
+from agencyos_infra.cli import REPOSITORY, handle_interrupts, main
 from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT
-from agencyos_infra.verify.target import load_target
 
 DEMO = REPOSITORY / "examples" / "verify-demo"
 OUTPUTS = DEMO / "outputs.json"
@@ -25,6 +23,10 @@ def demo_args(extra: list[str]) -> list[str]:
 
 
 def run(argv: list[str]) -> int:
+    # Imported here, after the interrupt handlers: loading the stack's settings takes a while.
+    from agencyos_infra.verify.fixtures import platform
+    from agencyos_infra.verify.target import load_target
+
     target = load_target(DEMO, "demo", OUTPUTS)
     with platform(target) as endpoints:
         args = demo_args([*endpoints.cli_args(), "--probe-rate-limit", *argv])
@@ -40,4 +42,5 @@ def run(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    handle_interrupts()
     sys.exit(run(sys.argv[1:]))
