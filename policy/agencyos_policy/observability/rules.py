@@ -3,8 +3,9 @@
 - Prometheus: every ``alert`` rule of ``spec.groups[].rules[]`` of a ``monitoring.coreos.com/v1``
   PrometheusRule (a typed resource such as an ``apiextensions.CustomResource``, an object of a
   ``kubernetes:yaml/v2:ConfigGroup``, given as ``objs`` or as the YAML text of ``yaml``, or a group of
-  kube-prometheus-stack's Helm value
-  ``additionalPrometheusRulesMap``); its ``expr`` and ``for`` (absent = 0s). Recording rules are kept by the
+  kube-prometheus-stack's Helm value ``additionalPrometheusRulesMap``, or, when that map is empty, of its
+  older list form ``additionalPrometheusRules`` (the chart's template renders the list only then)); its
+  ``expr`` and ``for`` (absent = 0s). Recording rules are kept by the
   series they record, so an alert on a recorded series is read through its expression.
 - Cloud Monitoring: every condition of an ``AlertPolicy``:
   ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
@@ -88,15 +89,28 @@ def gather(subject: StackSubject) -> Rules:
             extra = lookup(resource.props, "values", "additionalPrometheusRulesMap")
             if extra is UNKNOWN:
                 rules.unreadable.append((resource.urn, "values.additionalPrometheusRulesMap"))
-            elif isinstance(extra, dict) or hasattr(extra, "keys"):
+            elif (isinstance(extra, dict) or hasattr(extra, "keys")) and list(extra.keys()):
                 for key in list(extra.keys()):
                     rules.defined = True
                     path = ("values", "additionalPrometheusRulesMap", key, "groups")
                     _groups(rules, resource.urn, resource.props, path)
+            else:
+                _helm_rule_list(rules, resource.urn, resource.props)
         elif kind == ALERT_POLICY:
             rules.defined = True
             _conditions(rules, resource.urn, resource.props)
     return rules
+
+
+def _helm_rule_list(rules: Rules, urn: str, props: Any) -> None:
+    """The chart's list form: ``additionalPrometheusRules: [{name, groups}]``."""
+    listed = items(props, "values", "additionalPrometheusRules")
+    if listed is UNKNOWN:
+        rules.unreadable.append((urn, "values.additionalPrometheusRules"))
+        return
+    for index, _entry in enumerate(listed if isinstance(listed, list) else []):
+        rules.defined = True
+        _groups(rules, urn, props, ("values", "additionalPrometheusRules", index, "groups"))
 
 
 def _config_group_objects(rules: Rules, urn: str, props: Any) -> Iterator[tuple[Any, str]]:
@@ -128,7 +142,7 @@ def _config_group_objects(rules: Rules, urn: str, props: Any) -> Iterator[tuple[
                 yield document, f"{where}[document {number}]."
 
 
-def _groups(rules: Rules, urn: str, props: Any, path: tuple[str, ...], prefix: str = "") -> None:
+def _groups(rules: Rules, urn: str, props: Any, path: tuple[str | int, ...], prefix: str = "") -> None:
     groups = items(props, *path)
     if groups is UNKNOWN:
         rules.unreadable.append((urn, prefix + dotted(*path)))

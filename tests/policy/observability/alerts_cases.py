@@ -480,6 +480,40 @@ ALERT_VIOLATIONS += [
         "deliveries that succeeded are not failures",
     ),
 ]
+
+
+def chart(values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return (HELM_RELEASE, {"chart": "kube-prometheus-stack", "version": "77.0.0", "values": values})
+
+
+def listed(**changes: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """kube-prometheus-stack's list form of extra rules: [{name, groups}]."""
+    return [{"name": "shop", **prometheus_rule(**changes)[1]["spec"]}]
+
+
+LOOSE_CPU = rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 95"))
+ALERT_VIOLATIONS += [
+    (CPU, stack(chart({"additionalPrometheusRules": listed(cpu=LOOSE_CPU)})), "the chart's rule list, CPU at 95%"),
+    (
+        CPU,
+        stack(
+            chart(
+                {
+                    "additionalPrometheusRulesMap": {"shop": prometheus_rule(cpu=LOOSE_CPU)[1]["spec"]},
+                    "additionalPrometheusRules": listed(),
+                }
+            )
+        ),
+        "with a rules map the chart ignores the list",
+    ),
+]
+ALERT_PASSES += [
+    *[(policy, stack(chart({"additionalPrometheusRules": listed()})), "the chart's rule list") for policy in SIX],
+    *[
+        (policy, stack(chart({"additionalPrometheusRulesMap": {}, "additionalPrometheusRules": listed()})), "empty map")
+        for policy in SIX
+    ],
+]
 GOOD = 'sum(rate(http_requests_total{status!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))'
 ALERT_VIOLATIONS += [
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} < 0.9"))), "success ratio below 90%"),
