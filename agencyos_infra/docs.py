@@ -147,5 +147,30 @@ def checklist_coverage() -> str:
 
 SECTIONS["checklist-coverage"] = checklist_coverage
 
+
+def deviations() -> str:
+    """Every ``deviation`` record of docs/checklist-coverage.yaml: the item, what the platform does instead, why.
+
+    The words of the item not met as written are quoted when policy/agencyos_checklist/deviations.py names them.
+    """
+    from agencyos_infra.coverage import catalogue, load_records
+
+    items = catalogue()  # puts policy/ on the path for the checklist package
+    from agencyos_checklist.deviations import DEVIATIONS
+
+    quotes = {deviation.item: deviation.quote for deviation in DEVIATIONS}
+    lines = []
+    for item_id, record in load_records().items():
+        if record.deviation is None:
+            continue
+        quote = f' ("{quotes[item_id]}")' if item_id in quotes else ""
+        lines.append(
+            f"- `{item_id}` {items[item_id].text}{quote}: {record.deviation.instead} Why: {record.deviation.reason}"
+        )
+    return "\n".join(lines)
+
+
+SECTIONS["deviations"] = deviations
+
 if __name__ == "__main__":
     README.write_text(render(README.read_text()))

@@ -174,6 +174,15 @@ def test_records_follow_the_checklist_order() -> None:
     assert list(records()) == list(catalogue())
 
 
+# Issue 12's "done when": provisioned and verified say what exists, not how the item stands as a whole.
+CLASSIFYING = ("enforced", "documented", "application", "deviation", "out-of-scope")
+
+
+def test_every_item_is_enforced_documented_application_deviation_or_out_of_scope() -> None:
+    unclassified = [item_id for item_id, record in all_records() if not set(record.statuses) & set(CLASSIFYING)]
+    assert unclassified == [], f"items with none of {', '.join(CLASSIFYING)}"
+
+
 # --- policies ---------------------------------------------------------------------------------
 
 
@@ -365,7 +374,7 @@ def test_reference_checks_reject_what_does_not_exist() -> None:
 def test_every_item_a_runbook_lists_documents_that_runbook() -> None:
     """A runbook's "Checklist items:" line and the items' records say the same thing."""
     missing = []
-    for runbook in sorted((REPO / "docs" / "runbooks").glob("*.md")):
+    for runbook in sorted([*(REPO / "docs").glob("*.md"), *(REPO / "docs" / "runbooks").glob("*.md")]):
         listed = re.search(
             r"^Checklist items: (.*?)\n\n", runbook.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL
         )
@@ -377,6 +386,23 @@ def test_every_item_a_runbook_lists_documents_that_runbook() -> None:
     assert missing == [], "items a runbook lists whose record does not document that runbook"
 
 
+def test_the_operations_guide_names_only_real_config_keys_and_every_item_it_serves() -> None:
+    """docs/operations.md quotes stack settings an operator will type: each must be a key of the settings."""
+    from stacks.settings import known_keys
+
+    text = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    quoted = set(re.findall(r"(?<![\w:-])(agencyos-infra:[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)", text))
+    assert quoted and quoted - set(known_keys()) == set()
+    listed = re.search(r"^Checklist items: (.*?)\n\n", text, re.MULTILINE | re.DOTALL)
+    assert listed is not None, "docs/operations.md has no 'Checklist items:' line"
+    documenting = {
+        item_id
+        for item_id, record in all_records()
+        if record.documented and any(d.startswith("docs/operations.md") for d in record.documented.docs)
+    }
+    assert set(re.findall(r"`([^`]+)`", listed[1])) == documenting
+
+
 def test_the_readme_shows_the_summary_the_command_prints() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- checklist-coverage:start -->\n(.*?)<!-- checklist-coverage:end -->", readme, re.DOTALL)
@@ -384,3 +410,14 @@ def test_the_readme_shows_the_summary_the_command_prints() -> None:
     result = run_cli("checklist", "--format", "markdown")
     assert result.returncode == 0, result.stderr
     assert block[1] == result.stdout, "README's checklist coverage is stale: run `python -m agencyos_infra.docs`"
+
+
+def test_the_readme_lists_every_deviation_record_with_what_instead_and_why() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- deviations:start -->\n(.*?)<!-- deviations:end -->", readme, re.DOTALL)
+    assert block is not None, "README.md has no deviations markers"
+    entries = dict(re.findall(r"^- `([^`]+)` (.*)$", block[1], re.MULTILINE))
+    deviations = {item_id: record.deviation for item_id, record in all_records() if record.deviation}
+    assert len(deviations) >= 6 and set(entries) == set(deviations)
+    for item_id, deviation in deviations.items():
+        assert deviation.instead in entries[item_id] and deviation.reason in entries[item_id], item_id
