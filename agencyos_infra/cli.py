@@ -44,10 +44,22 @@ def _default_program() -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="agencyos-infra", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="agencyos-infra",
+        description="The production checklist as code: preview a Pulumi program offline against the policy "
+        "pack, verify the live platform, trace the checklist's coverage. Exit codes: 0: all good; 1: "
+        "mandatory violations or failed checks; 2: a usage, config, program or policy pack error; 130: "
+        "interrupted.",
+    )
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True)
-    preview = commands.add_parser("preview", help="run the program offline and check it with the policy pack")
+    preview = commands.add_parser(
+        "preview",
+        help="run the program offline and check it with the policy pack",
+        description="Runs the Pulumi program under a mock engine, offline, and checks every resource with the "
+        "policy pack as `pulumi preview --policy-pack` does. Exit 0: no mandatory violation; 1: mandatory "
+        "violations; 2: a stack file, program, policy config or pack error; 130: interrupted.",
+    )
     preview.add_argument("--stack", default="prod", help="stack name; reads Pulumi.<stack>.yaml (default: prod)")
     preview.add_argument(
         "--program",
