@@ -1,8 +1,9 @@
 """The six alerting rules of checklist §6 "Alerting Rules", each a mandatory stack policy.
 
-A stack that defines alerting (a PrometheusRule, or a Cloud Monitoring AlertPolicy) must have a rule for
-each signal, no looser than the checklist; a stack that defines none is not judged (its alerting lives
-elsewhere). Rules are read as ``observability.rules`` describes, and recognised by the metrics they read:
+A stack that defines alerting (a PrometheusRule, or a Cloud Monitoring AlertPolicy other than one on uptime
+checks only) must have a rule for each signal, no looser than the checklist; a stack that defines none is not
+judged (its alerting lives elsewhere). Rules are read as ``observability.rules`` describes, and recognised by
+the metrics they read:
 
 - CPU: ``container_cpu_usage_seconds_total``, ``node_cpu_seconds_total`` (``mode="idle"`` read as its
   complement), ``process_cpu_seconds_total``; Cloud Monitoring ``kubernetes.io/{container,node}/cpu/*``

@@ -24,6 +24,7 @@ from typing import Any
 import yaml  # PyYAML: a requirement of the pulumi SDK the pack runs on
 
 from agencyos_policy.kubernetes.helm import HELM_CHART, HELM_RELEASE
+from agencyos_policy.observability.monitoring import UPTIME_CHECK
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
 from agencyos_policy.registry import StackSubject
 
@@ -31,6 +32,7 @@ PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
 ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
 MONITORING_GROUP = "monitoring.coreos.com"
+UPTIME_METRICS = "monitoring.googleapis.com/uptime_check/"
 RULE_SOURCES = (PROMETHEUS_RULE, CONFIG_GROUP, ALERT_POLICY, HELM_RELEASE, HELM_CHART)
 
 
@@ -65,11 +67,13 @@ class Rules:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     """(URN, path) of rule lists or queries unknown at preview."""
     defined: bool = False
-    """Whether the stack defines any alerting at all (a PrometheusRule or an AlertPolicy)."""
+    """Whether the stack defines any alerting at all (a PrometheusRule, or an AlertPolicy other than one whose
+    conditions all watch uptime checks: a stack of uptime checks and their alerts leaves the six elsewhere)."""
 
 
 def gather(subject: StackSubject) -> Rules:
     rules = Rules()
+    checks = {check.urn for check in subject.of_type(UPTIME_CHECK)}
     for resource in subject.resources:
         kind = resource.resource_type
         if kind == PROMETHEUS_RULE:
@@ -97,9 +101,28 @@ def gather(subject: StackSubject) -> Rules:
             else:
                 _helm_rule_list(rules, resource.urn, resource.props)
         elif kind == ALERT_POLICY:
-            rules.defined = True
+            rules.defined = rules.defined or not _uptime_only(resource, checks)
             _conditions(rules, resource.urn, resource.props)
     return rules
+
+
+def _uptime_only(policy: Any, checks: set[str]) -> bool:
+    """Whether every condition of an alert policy reads uptime-check metrics (its filter, or, computed at preview,
+    the uptime check it is built from): such a policy alerts on uptime (6.uptime-monitoring), not on the six."""
+    conditions = items(policy.props, "conditions")
+    if not isinstance(conditions, list) or not conditions:
+        return False
+    deps = (getattr(policy, "property_dependencies", None) or {}).get("conditions", [])
+    from_check = any(getattr(dep, "urn", dep) in checks for dep in deps)
+    for condition in conditions:
+        filters = [lookup(condition, kind, "filter") for kind in ("conditionThreshold", "conditionAbsent")]
+        known = [f for f in filters if f is not ABSENT]
+        if len(known) != 1:
+            return False
+        filter_ = known[0]
+        if not (isinstance(filter_, str) and UPTIME_METRICS in filter_) and not (filter_ is UNKNOWN and from_check):
+            return False
+    return True
 
 
 def _helm_rule_list(rules: Rules, urn: str, props: Any) -> None:

@@ -30,11 +30,10 @@ from pulumi_policy import Severity
 from agencyos_policy.kubernetes.tls import INGRESS
 from agencyos_policy.observability.monitoring import ALERT_POLICY, UPTIME_CHECK, health_problems, period_param, routed
 from agencyos_policy.observability.promql import duration_seconds
-from agencyos_policy.observability.rules import PROMETHEUS_RULE
+from agencyos_policy.observability.rules import PROMETHEUS_RULE, UPTIME_METRICS
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup, unknown_message
 from agencyos_policy.registry import MANDATORY, StackSubject, stack_policy
 
-UPTIME_METRICS = "monitoring.googleapis.com/uptime_check/"
 INTERNAL_CLASS = "gce-internal"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 _HOST = re.compile(r"resource\.labels?\.host\s*=\s*\"([^\"]*)\"")

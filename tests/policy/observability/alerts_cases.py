@@ -657,7 +657,29 @@ UPTIME_PASSES: list[tuple[dict[str, Any], str]] = [
     ),
 ]
 
+# A stack of uptime checks and their alerts (6.uptime-monitoring) leaves the six alerting rules to another stack.
+UPTIME_ONLY = stack((UPTIME_CHECK, CHECK_PROPS), UPTIME_ALERT)
+CPU_CONDITION = threshold_condition('metric.type="kubernetes.io/container/cpu/limit_utilization"', 0.95)
+UPTIME_AND_CPU = stack(
+    (UPTIME_CHECK, CHECK_PROPS),
+    (ALERT_POLICY, {**UPTIME_ALERT[1], "conditions": [*UPTIME_ALERT[1]["conditions"], CPU_CONDITION]}),
+)
+UPTIME_FILTER_UNKNOWN = copy.deepcopy(UPTIME_ALERT[1])
+UPTIME_FILTER_UNKNOWN["conditions"][0]["conditionThreshold"]["filter"] = UNKNOWN
+ALERT_PASSES += [(policy, UPTIME_ONLY, "uptime alerts only: the six live in another stack") for policy in SIX]
+UPTIME_ONLY_FAILING = [
+    *[
+        Case(policy, STACK, UPTIME_AND_CPU, note="an uptime alert with a CPU condition defines alerting")
+        for policy in SIX
+    ],
+    *[
+        Case(policy, STACK, stack((ALERT_POLICY, UPTIME_FILTER_UNKNOWN)), note="a computed filter, not from a check")
+        for policy in SIX
+    ],
+]
+
 FAILING = [
+    *UPTIME_ONLY_FAILING,
     *[Case(policy, STACK, props, note=note) for policy, props, note in ALERT_VIOLATIONS],
     *[Case(policy, STACK, STACK_UNKNOWN, note="rule groups unknown at preview") for policy in SIX],
     *[Case(UPTIME, STACK, props, note=note) for props, note in UPTIME_VIOLATIONS],

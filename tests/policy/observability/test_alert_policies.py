@@ -25,6 +25,7 @@ from tests.policy.observability.alerts_cases import (
     SIX,
     UPTIME,
     UPTIME_ALERT,
+    UPTIME_FILTER_UNKNOWN,
     WEBHOOKS,
     prometheus_rule,
     rule,
@@ -145,3 +146,10 @@ def test_an_uptime_alert_computed_from_its_check_covers_it() -> None:
 def test_a_stack_without_alerting_is_not_judged_even_with_unrelated_custom_resources() -> None:
     other = (PROMETHEUS_RULE.replace("PrometheusRule", "ServiceMonitor"), {"spec": {}})
     assert failing_policies(stack(other)) == set()
+
+
+def test_an_uptime_alert_computed_from_its_check_does_not_define_the_six_alerts() -> None:
+    resources = [(UPTIME_CHECK, CHECK_PROPS), (UPTIME_ALERT[0], UPTIME_FILTER_UNKNOWN)]
+    for name in SIX:
+        assert _run(name, _resources(*resources, depends={1: {"conditions": [0]}})) == [], name
+        assert _run(name, _resources(*resources, depends={})), name
