@@ -5,7 +5,8 @@ Each program was written from the checklist and the provider docs, in the styles
 denominator filters, a log-based webhook metric and sink destinations computed from other resources' outputs),
 `independent-observability-prometheus` (kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML text,
 recording rules, `>=`, stricter `for`), `independent-observability-no-alerting` (metrics and logs, no alerting:
-never judged on alerts) and `independent-observability-variants`, one program whose stack files pick a variant:
+never judged on alerts), `independent-observability-uptime-only` (uptime checks and their alerts alone: judged on
+uptime, not on the six alerting rules) and `independent-observability-variants`, one program whose stack files pick a variant:
 the baseline (`dev`) and stricter settings pass, each broken variant fails exactly the policies that rule
 belongs to, and each value a mandatory rule depends on that is computed at preview fails the preview.
 """
@@ -76,6 +77,7 @@ def test_every_variant_has_its_stack_file() -> None:
         "independent-observability-cloud-monitoring",
         "independent-observability-prometheus",
         "independent-observability-no-alerting",
+        "independent-observability-uptime-only",
     ],
 )
 def test_an_independent_compliant_program_passes(program: str, mode: list[str]) -> None:
