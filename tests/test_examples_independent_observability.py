@@ -6,9 +6,9 @@ denominator filters, a log-based webhook metric and sink destinations computed f
 `independent-observability-prometheus` (kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML text,
 recording rules, `>=`, stricter `for`), `independent-observability-no-alerting` (metrics and logs, no alerting:
 never judged on alerts), `independent-observability-uptime-only` (uptime checks and their alerts alone: judged on
-uptime, not on the six alerting rules) and `independent-observability-variants`, one program whose stack files pick a variant:
-the baseline (`dev`) and stricter settings pass, each broken variant fails exactly the policies that rule
-belongs to, and each value a mandatory rule depends on that is computed at preview fails the preview.
+uptime, not on the six alerting rules) and `independent-observability-variants`, one program whose stack files
+pick a variant: the baseline (`dev`) and stricter settings pass, each broken variant fails exactly the policies
+that rule belongs to, and each value a mandatory rule depends on that is computed at preview fails the preview.
 """
 
 from __future__ import annotations
