@@ -61,3 +61,21 @@ def test_an_ingress_address_that_is_no_address_is_quoted(capsys: pytest.CaptureF
     outputs.write_text('{"ingressAddress": "[secret]"}')
     err = _usage_error(capsys, "--outputs", str(outputs))
     assert f"--outputs {outputs}: ingressAddress '[secret]' is not an IP address" in err, err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "named"),
+    [
+        ("--resolve", "agencyos.tset:443:127.0.0.1", "agencyos.tset:443"),
+        ("--resolve", "agencyos.test:8443:127.0.0.1", "agencyos.test:8443"),
+        ("--connect-to", "ww.agencyos.test:80:127.0.0.1:8080", "ww.agencyos.test:80"),
+    ],
+)
+def test_a_route_for_a_host_or_port_the_verifier_never_connects_to_is_refused(
+    capsys: pytest.CaptureFixture[str], flag: str, value: str, named: str
+) -> None:
+    # Ignored, it would let the verifier check the live platform while the user believes it checks ADDR.
+    with silent_dns_server() as address:  # were the route accepted, no query would leave loopback
+        err = _usage_error(capsys, "--outputs", str(OUTPUTS), "--dns-server", address, "--timeout", "0.5", flag, value)
+    assert err.startswith(f"error: {flag} {value}: the verifier never connects to {named}"), err
+    assert "agencyos.test, www.agencyos.test, api.agencyos.test" in err and "443" in err and "80" in err, err

@@ -61,14 +61,16 @@ def add_parser(commands: Any) -> None:
         metavar="HOST:PORT:ADDR",
         action="append",
         default=[],
-        help="connect to ADDR for HOST:PORT (as curl); SNI and Host stay HOST. Repeatable",
+        help="connect to ADDR for HOST:PORT (as curl; HOST one of the stack's hosts, PORT 443 or 80); SNI and "
+        "Host stay HOST. Repeatable",
     )
     verify.add_argument(
         "--connect-to",
         metavar="HOST:PORT:ADDR:PORT2",
         action="append",
         default=[],
-        help="connect to ADDR:PORT2 for HOST:PORT (as curl); SNI and Host stay HOST. Repeatable",
+        help="connect to ADDR:PORT2 for HOST:PORT (as curl; HOST one of the stack's hosts, PORT 443 or 80); SNI "
+        "and Host stay HOST. Repeatable",
     )
     verify.add_argument(
         "--probe-rate-limit",
@@ -104,11 +106,13 @@ def run(args: argparse.Namespace) -> int:
     from agencyos_infra.verify.tls_checks import tls_checks, unverified_context, verifying_context
 
     try:
-        routes = dict(parse_resolve(value) for value in args.resolve)
-        routes |= dict(parse_connect_to(value) for value in args.connect_to)
+        given = [("--resolve", value, *parse_resolve(value)) for value in args.resolve]
+        given += [("--connect-to", value, *parse_connect_to(value)) for value in args.connect_to]
+        routes = {where: route for _, _, where, route in given}
         server = parse_dns_server(args.dns_server) if args.dns_server is not None else None
         verifying = verifying_context(args.ca_bundle)
         target = load_target(args.program or _default_program(), args.stack, args.outputs)
+        _refuse_unused_routes(given, target.hosts)
         resolver = make_resolver(server, args.timeout)
         check_reachable(resolver, target.domain)
     except (VerifyUsageError, UsageError) as error:
@@ -124,3 +128,17 @@ def run(args: argparse.Namespace) -> int:
             checks += rate_limit_checks(target, client)
     print(render(target, checks, args.format))
     return EXIT_VIOLATIONS if verdict(checks) == "fail" else EXIT_OK
+
+
+def _refuse_unused_routes(given: list[tuple[str, str, tuple[str, int], Any]], hosts: tuple[str, ...]) -> None:
+    """A route the verifier never takes is a typo: ignored, the live platform would be checked instead of ADDR."""
+    from agencyos_infra.verify.network import VerifyUsageError
+    from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT
+
+    used = {(host.lower().rstrip("."), port) for host in hosts for port in (HTTPS_PORT, HTTP_PORT)}
+    for flag, value, (host, port), _ in given:
+        if (host, port) not in used:
+            raise VerifyUsageError(
+                f"{flag} {value}: the verifier never connects to {host}:{port}; it connects to "
+                f"{', '.join(hosts)} on ports {HTTPS_PORT} and {HTTP_PORT} (the stack's hosts): fix the host or port"
+            )
