@@ -18,7 +18,9 @@ the metrics they read:
   as its complement (``< 0.95``); Cloud Monitoring load-balancer ``request_count`` with
   ``response_code_class`` 500 over a ``denominatorFilter``.
 - p95 response time: ``histogram_quantile(q, ...)`` with q of at least 0.95 over a ``*duration*_bucket``
-  or ``*latency*_bucket`` histogram (seconds; milliseconds when the name says so); Cloud Monitoring
+  or ``*latency*_bucket`` histogram, or a summary's ``quantile`` series of at least 0.95 (a ``*duration*``,
+  ``*latency*`` or ``*request*`` name such as Micrometer's ``http_server_requests_seconds``) (seconds;
+  milliseconds when the name says so); Cloud Monitoring
   load-balancer ``total_latencies``/``backend_latencies`` at ``ALIGN_PERCENTILE_95`` or above (ms).
 - Database connections: the application's pool (``db_pool_connections_*``, ``sqlalchemy_pool_*``, HikariCP's
   ``hikaricp_connections_*``, OpenTelemetry's ``db_client_connection(s)_*``), ``pg_stat_activity_count``,
@@ -221,8 +223,23 @@ def _latency_histogram(name: str) -> bool:
     return name.endswith("_bucket") and ("duration" in name or "latency" in name)
 
 
-def _latency_match(_selectors: list[promql.Selector], expr: Any) -> bool:
-    return any(
+def _summary_quantile(selector: promql.Selector) -> float | None:
+    """The quantile a summary's series selects (``http_server_requests_seconds{quantile="0.95"}``), if any."""
+    name = selector.name
+    if name.endswith(("_bucket", "_count", "_sum", "_max")) or not any(
+        word in name for word in ("duration", "latency", "request")
+    ):
+        return None
+    for value in selector.label_values("quantile", "="):
+        try:
+            return float(value)
+        except ValueError:
+            continue
+    return None
+
+
+def _latency_match(selectors: list[promql.Selector], expr: Any) -> bool:
+    return any(_summary_quantile(s) is not None for s in selectors) or any(
         any(_latency_histogram(s.name) for s in promql.selectors(call))
         for call in promql.calls(expr, "histogram_quantile")
     )
@@ -319,12 +336,15 @@ def _ratio(limits: Limits) -> str:
 
 def _latency_judge(condition: promql.Condition, limits: Limits, _context: Context) -> list[str]:
     problems = _shape_problems(condition)
+    summaries = [s for s in promql.selectors(condition.expr) if _summary_quantile(s) is not None]
     quantiles = [promql.number_arg(call) for call in promql.calls(condition.expr, "histogram_quantile")]
+    quantiles += [_summary_quantile(s) for s in summaries]
     if not quantiles or any(q is None or q < 0.95 for q in quantiles):
-        problems.append("its histogram_quantile must be the 0.95 quantile or a higher one.")
+        problems.append("its histogram_quantile (or summary quantile) must be 0.95 or a higher one.")
     names = [s.name for s in promql.selectors(condition.expr) if _latency_histogram(s.name)]
+    names += [s.name for s in summaries]
     seconds = condition.threshold / condition.scale
-    if any("milli" in n or "_ms_" in n for n in names):
+    if any("milli" in n or "_ms_" in f"{n}_" for n in names):
         seconds /= MILLISECONDS
     if condition.complement or condition.op not in ABOVE:
         problems.append("its comparison must fire above the threshold (> or >=).")

@@ -514,6 +514,28 @@ ALERT_PASSES += [
         for policy in SIX
     ],
 ]
+SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
+ALERT_VIOLATIONS += [
+    (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),
+    (
+        LATENCY,
+        stack(prometheus_rule(latency=rule(LATENCY, expr=SUMMARY.replace("0.95", "0.5") + " > 1"))),
+        "summary median",
+    ),
+    (
+        LATENCY,
+        stack(prometheus_rule(latency=rule(LATENCY, expr='rpc_latency_ms{quantile="0.99"} > 2500'))),
+        "summary p99 in milliseconds, 2.5 s",
+    ),
+]
+ALERT_PASSES += [
+    (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 2"))), "a summary's p95 (Micrometer)"),
+    (
+        LATENCY,
+        stack(prometheus_rule(latency=rule(LATENCY, expr='rpc_latency_ms{quantile="0.99"} > 1500'))),
+        "a summary's p99 in milliseconds",
+    ),
+]
 GOOD = 'sum(rate(http_requests_total{status!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))'
 ALERT_VIOLATIONS += [
     (ERRORS, stack(prometheus_rule(errors=rule(ERRORS, expr=f"{GOOD} < 0.9"))), "success ratio below 90%"),
