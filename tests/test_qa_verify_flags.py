@@ -13,6 +13,7 @@ from agencyos_infra.cli import main
 from agencyos_infra.verify.demo import DEMO, OUTPUTS
 from agencyos_infra.verify.fixtures import silent_dns_server
 from agencyos_infra.verify.network import describe, make_resolver, parse_dns_server
+from agencyos_infra.verify.target import load_target
 
 
 def _usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -79,3 +80,12 @@ def test_a_route_for_a_host_or_port_the_verifier_never_connects_to_is_refused(
         err = _usage_error(capsys, "--outputs", str(OUTPUTS), "--dns-server", address, "--timeout", "0.5", flag, value)
     assert err.startswith(f"error: {flag} {value}: the verifier never connects to {named}"), err
     assert "agencyos.test, www.agencyos.test, api.agencyos.test" in err and "443" in err and "80" in err, err
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_outputs_saved_by_windows_powershell_are_read(tmp_path: Path, encoding: str) -> None:
+    # `pulumi stack output --json > outputs.json` in Windows PowerShell writes UTF-16 (5.1) or a BOM;
+    # JSON readers may accept a byte order mark (RFC 8259, 8.1), and the file is the same document.
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"ingressAddress": "192.0.2.10"}', encoding=encoding)
+    assert load_target(DEMO, "demo", outputs).ingress_address == "192.0.2.10"

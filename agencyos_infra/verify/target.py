@@ -110,7 +110,8 @@ def _settings(program_dir: Path, config: dict[str, str], stack_file: Path | None
 
 def _ingress_address(path: Path) -> str:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        # From bytes: json detects UTF-16/32 and skips a byte order mark, as Windows PowerShell's `>` writes.
+        document = json.loads(path.read_bytes())
     except OSError as error:
         raise VerifyUsageError(f"--outputs {path}: cannot be read ({error.strerror or error})") from None
     except (ValueError, UnicodeDecodeError) as error:
