@@ -35,7 +35,8 @@ the metrics they read:
 No looser than the checklist: the comparison is ``>``/``>=`` (``<``/``<=`` on a complement); the threshold
 is at most the stated one (a ratio or a percentage: the expression's constant factor decides which); the ``for``
 (``duration``) at most the stated duration, 0 where the checklist states none (an alert on the first
-evaluation); each averaging window (``rate`` range, ``alignmentPeriod``) at most the stated duration or
+evaluation); the group's evaluation ``interval`` at most the stated duration or Prometheus's default of a
+minute, whichever is longer; each averaging window (``rate`` range, ``alignmentPeriod``) at most the stated duration or
 four scrape intervals, whichever is longer (a shorter window has too few samples to rate). The webhook
 count is normalised to the checklist's window: ``increase(x[w]) > c`` counts ``c`` per ``w``.
 
@@ -74,7 +75,11 @@ from pulumi_policy import Severity
 
 from agencyos_policy.gcp.cloudsql import INSTANCE as SQL_INSTANCE
 from agencyos_policy.observability import promql
-from agencyos_policy.observability.provider_facts import DEFAULT_THRESHOLD_VALUE, MIN_RATE_WINDOW_SECONDS
+from agencyos_policy.observability.provider_facts import (
+    DEFAULT_EVALUATION_INTERVAL_SECONDS,
+    DEFAULT_THRESHOLD_VALUE,
+    MIN_RATE_WINDOW_SECONDS,
+)
 from agencyos_policy.observability.rules import (
     RULE_SOURCES,
     PromRule,
@@ -286,6 +291,22 @@ def _hold_problems(rule: PromRule, limit: float) -> list[str]:
         return [f"{rule.hold_path} must be absent or 0s: the checklist states no duration, so the alert fires at once."]
     if seconds > limit + EPSILON:
         return [f"{rule.hold_path} must be at most {_shown(limit)} (the checklist's duration)."]
+    return []
+
+
+def _interval_problems(rule: PromRule, limit: float) -> list[str]:
+    """A group evaluated less often than the stated duration (or Prometheus's default, if longer) alerts late."""
+    if rule.interval is ABSENT:
+        return []
+    if rule.interval is UNKNOWN:
+        return [unknown_message(rule.interval_path)]
+    seconds = promql.duration_seconds(str(rule.interval))
+    allowed = max(limit, DEFAULT_EVALUATION_INTERVAL_SECONDS)
+    if seconds is None or seconds > allowed + EPSILON:
+        return [
+            f"{rule.interval_path} must be at most {_shown(allowed)}: the rule is evaluated too rarely to alert "
+            "in time."
+        ]
     return []
 
 
@@ -635,6 +656,7 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
         for condition in promql.conditions(expr):
             if signal.promql_match(promql.selectors(condition.expr), condition.expr):
                 problems = signal.promql_judge(condition, limits, context) + _hold_problems(rule, limits.hold)
+                problems += _interval_problems(rule, limits.hold)
                 found.append((rule.urn, [p if p.startswith(rule.where) else f"{rule.where}: {p}" for p in problems]))
     for threshold in rules.thresholds:
         found += _judge_threshold(signal, threshold, limits, context, unreadable)

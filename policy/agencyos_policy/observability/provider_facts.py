@@ -13,6 +13,10 @@ from typing import Final
 # "scrapeInterval ... Default: "30s"".
 # https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.CommonPrometheusFields
 SCRAPE_INTERVAL_SECONDS: Final = 30
+# How often Prometheus evaluates rules when neither the rule group (interval) nor the global configuration sets it:
+# "evaluation_interval: How frequently to evaluate rules. [ default = 1m ]".
+# https://prometheus.io/docs/prometheus/latest/configuration/configuration/
+DEFAULT_EVALUATION_INTERVAL_SECONDS: Final = 60
 # rate() and increase() need at least two samples in their window; Robust Perception advises a range of at
 # least four scrape intervals, so one missed or slow scrape does not blank the rule.
 # https://www.robustperception.io/what-range-should-i-use-with-rate/

@@ -5,8 +5,8 @@
   ``kubernetes:yaml/v2:ConfigGroup``, given as ``objs`` or as the YAML text of ``yaml``, or a group of
   kube-prometheus-stack's Helm value ``additionalPrometheusRulesMap``, or, when that map is empty, of its
   older list form ``additionalPrometheusRules`` (the chart's template renders the list only then)); its
-  ``expr`` and ``for`` (absent = 0s). Recording rules are kept by the
-  series they record, so an alert on a recorded series is read through its expression.
+  ``expr``, ``for`` (absent = 0s) and its group's ``interval`` (absent = Prometheus's global one). Recording
+  rules are kept by the series they record, so an alert on a recorded series is read through its expression.
 - Cloud Monitoring: every condition of an ``AlertPolicy``:
   ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
   ``conditionThreshold`` as a metric threshold. Other condition kinds (MQL, SQL, log match, absence) are
@@ -45,6 +45,9 @@ class PromRule:
     query: Any
     hold: Any
     hold_path: str
+    interval: Any = ABSENT
+    """How often the rule's group is evaluated (``interval``; ``evaluationInterval`` in Cloud Monitoring)."""
+    interval_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,10 @@ def _groups(rules: Rules, urn: str, props: Any, path: tuple[str | int, ...], pre
                     rules.records[record] = expr
                 continue
             where = prefix + dotted(*path, g, "rules", r)
-            rules.prometheus.append(PromRule(urn, where, lookup(rule, "expr"), lookup(rule, "for"), f"{where}.for"))
+            interval = (lookup(group, "interval"), prefix + dotted(*path, g, "interval"))
+            rules.prometheus.append(
+                PromRule(urn, where, lookup(rule, "expr"), lookup(rule, "for"), f"{where}.for", *interval)
+            )
 
 
 def _conditions(rules: Rules, urn: str, props: Any) -> None:
@@ -199,8 +205,9 @@ def _conditions(rules: Rules, urn: str, props: Any) -> None:
             rules.unreadable.append((urn, where))
         elif promql is not ABSENT:
             base = f"{where}.conditionPrometheusQueryLanguage"
+            interval = (lookup(promql, "evaluationInterval"), f"{base}.evaluationInterval")
             rules.prometheus.append(
-                PromRule(urn, base, lookup(promql, "query"), lookup(promql, "duration"), f"{base}.duration")
+                PromRule(urn, base, lookup(promql, "query"), lookup(promql, "duration"), f"{base}.duration", *interval)
             )
         elif threshold is not ABSENT:
             rules.thresholds.append(ThresholdRule(urn, f"{where}.conditionThreshold", threshold))

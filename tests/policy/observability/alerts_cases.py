@@ -514,6 +514,31 @@ ALERT_PASSES += [
         for policy in SIX
     ],
 ]
+
+
+def grouped(interval: Any, policy: str | None = None) -> dict[str, Any]:
+    """The baseline rules, with ``policy``'s rule (or all) in a group of its own evaluated every ``interval``."""
+    kind, props = prometheus_rule()
+    props = copy.deepcopy(props)
+    if policy is None:
+        props["spec"]["groups"][0]["interval"] = interval
+    else:
+        props["spec"]["groups"][0]["rules"].remove(RULES[policy])
+        props["spec"]["groups"].append({"name": "slow", "interval": interval, "rules": [RULES[policy]]})
+    return stack((kind, props))
+
+
+ALERT_VIOLATIONS += [
+    (ERRORS, grouped("2m", ERRORS), "the error-rate rule evaluated every 2m"),
+    (CPU, grouped("10m", CPU), "the CPU rule evaluated every 10m"),
+    (WEBHOOKS, grouped("5m", WEBHOOKS), "the webhook rule evaluated every 5m"),
+    (CPU, grouped(UNKNOWN, CPU), "an evaluation interval unknown at preview"),
+]
+ALERT_PASSES += [
+    *[(policy, grouped("30s"), "a group evaluated every 30s") for policy in SIX],
+    *[(policy, grouped("1m"), "every minute (Prometheus's default)") for policy in SIX],
+    (CPU, grouped("5m", CPU), "CPU evaluated every 5m: its stated duration"),
+]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
 ALERT_VIOLATIONS += [
     (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),
