@@ -127,12 +127,24 @@ class CoverageError(Exception):
     """The coverage file cannot be read or does not validate; the message names the item and field."""
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one: where, then what (its context and problem)."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return f"({' '.join(str(error).split())})"
+    mark = error.problem_mark or error.context_mark
+    where = f"at line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+    what = "; ".join(part for part in (error.context, error.problem) if part)
+    return f"{where}: {what or type(error).__name__}; fix it and rerun"
+
+
 def load_records(path: Path = COVERAGE_FILE) -> dict[str, Record]:
     """The records by item id, validated; one error lists every bad field by item id and path."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CoverageError(f"{path}: {error}") from None
+    except OSError as error:
+        raise CoverageError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except yaml.YAMLError as error:
+        raise CoverageError(f"{path}: not valid YAML {_yaml_problem(error)}") from None
     if not isinstance(document, dict):
         raise CoverageError(f"{path}: expected a mapping of checklist item id to record")
     records, problems = {}, []
