@@ -201,6 +201,7 @@ def _check_writable(path: Path | None, flag: str = "--output") -> None:
 
 def _write_report(path: Path, document: str) -> None:
     """The whole report or none: a failed write (a full disk) leaves no partial file and keeps the old one."""
+    path = path.resolve()  # through a symlink, as `>` writes: the link stays, its target gets the report
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(document, encoding="utf-8")  # created with the umask's mode, as `path` would be

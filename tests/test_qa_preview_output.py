@@ -42,3 +42,14 @@ def test_a_failed_write_keeps_the_previous_report_and_leaves_no_partial_file(tmp
     _write_report(report, "new run\n")
     assert report.read_text() == "new run\n"
     assert [p.name for p in tmp_path.iterdir()] == ["preview.sarif"]
+
+
+def test_a_report_path_that_is_a_symlink_is_written_through(tmp_path: Path) -> None:
+    # As `>` and write_text do: the link stays, its target gets the report.
+    (tmp_path / "reports").mkdir()
+    target = tmp_path / "reports" / "preview.sarif"
+    link = tmp_path / "preview.sarif"
+    link.symlink_to(target)
+    _write_report(link, "report\n")
+    assert link.is_symlink() and target.read_text() == "report\n"
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["preview.sarif"]
