@@ -655,7 +655,11 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
             continue
         for condition in promql.conditions(expr):
             if signal.promql_match(promql.selectors(condition.expr), condition.expr):
-                problems = signal.promql_judge(condition, limits, context) + _hold_problems(rule, limits.hold)
+                if abs(condition.scale) < EPSILON:
+                    problems = ["it multiplies what it measures by zero, so it never crosses the threshold."]
+                else:
+                    problems = signal.promql_judge(condition, limits, context)
+                problems += _hold_problems(rule, limits.hold)
                 problems += _interval_problems(rule, limits.hold)
                 found.append((rule.urn, [p if p.startswith(rule.where) else f"{rule.where}: {p}" for p in problems]))
     for threshold in rules.thresholds:

@@ -539,6 +539,13 @@ ALERT_PASSES += [
     *[(policy, grouped("1m"), "every minute (Prometheus's default)") for policy in SIX],
     (CPU, grouped("5m", CPU), "CPU evaluated every 5m: its stated duration"),
 ]
+ALERT_VIOLATIONS += [
+    (
+        CPU,
+        stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "* 0 > 80")))),
+        "multiplied by zero: never fires (and no crash)",
+    ),
+]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
 ALERT_VIOLATIONS += [
     (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),
