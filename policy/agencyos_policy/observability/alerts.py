@@ -5,9 +5,9 @@ checks only) must have a rule for each signal, no looser than the checklist; a s
 judged (its alerting lives elsewhere). Rules are read as ``observability.rules`` describes, and recognised by
 the metrics they read:
 
-- CPU: ``container_cpu_usage_seconds_total``, ``node_cpu_seconds_total`` (``mode="idle"`` read as its
-  complement), ``process_cpu_seconds_total``; Cloud Monitoring ``kubernetes.io/{container,node}/cpu/*``
-  utilisation and ``compute.googleapis.com/instance/cpu/utilization`` (ratios).
+- CPU: ``container_cpu_usage_seconds_total`` (cores: divided by a limit or request), ``node_cpu_seconds_total``
+  (``mode="idle"`` read as its complement), ``process_cpu_seconds_total``; Cloud Monitoring
+  ``kubernetes.io/{container,node}/cpu/*`` utilisation and ``compute.googleapis.com/instance/cpu/utilization`` (ratios).
 - Memory: ``container_memory_working_set_bytes``, ``container_memory_usage_bytes``, ``container_memory_rss``,
   ``node_memory_MemAvailable_bytes`` (a complement), divided by a limit or total; Cloud Monitoring
   ``kubernetes.io/{container,node}/memory/*`` utilisation (ratios).
@@ -351,6 +351,16 @@ def _percent_judge(needs_ratio: bool) -> Callable[[promql.Condition, Limits, Con
     return judge
 
 
+def _cpu_judge(condition: promql.Condition, limits: Limits, context: Context) -> list[str]:
+    """Container CPU is counted in cores: only over the limit (or request) is it a percentage. Node CPU by mode
+    and a process's CPU time already are fractions of a core."""
+    problems = _percent_judge(False)(condition, limits, context)
+    cores = any(s.name == "container_cpu_usage_seconds_total" for s in promql.selectors(condition.expr))
+    if cores and not promql.divides_vectors(condition.expr):
+        problems.append("it must divide container CPU (cores) by the CPU limit or request, to be a percentage.")
+    return problems
+
+
 def _ratio(limits: Limits) -> str:
     return f"{limits.threshold / PERCENT:g}"
 
@@ -550,7 +560,7 @@ CPU = Signal(
     "CPU usage",
     ALERT_CPU_PERCENT,
     _named("container_cpu_usage_seconds_total", "node_cpu_seconds_total", "process_cpu_seconds_total"),
-    _percent_judge(False),
+    _cpu_judge,
     _cm_named(
         "kubernetes.io/container/cpu/limit_utilization",
         "kubernetes.io/container/cpu/request_utilization",

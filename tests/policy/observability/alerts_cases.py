@@ -542,8 +542,28 @@ ALERT_PASSES += [
 ALERT_VIOLATIONS += [
     (
         CPU,
+        stack(prometheus_rule(cpu=rule(CPU, expr="sum by (pod) (rate(container_cpu_usage_seconds_total[5m])) > 0.8"))),
+        "container CPU in cores, not over its limit",
+    ),
+    (
+        CPU,
         stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "* 0 > 80")))),
         "multiplied by zero: never fires (and no crash)",
+    ),
+]
+ALERT_PASSES += [
+    (
+        CPU,
+        stack(
+            prometheus_rule(
+                cpu=rule(
+                    CPU,
+                    expr="sum by (pod) (rate(container_cpu_usage_seconds_total[5m])) / sum by (pod) "
+                    '(kube_pod_container_resource_requests{resource="cpu"}) >= 0.8',
+                )
+            )
+        ),
+        "container CPU over its request",
     ),
 ]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
