@@ -896,11 +896,17 @@ def _json_kind(value: Any) -> str:
 
 
 def _env_seconds(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
+    """A timeout from the environment; a value that is not a positive number of seconds is refused, not ignored."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
         return default
-    return value if value > 0 else default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise PolicyPackError(f"{name}={raw!r}: must be a positive number of seconds, e.g. {name}={default:g}")
+    return value
 
 
 def _one_line(error: BaseException) -> str:

@@ -518,13 +518,18 @@ class _Project:
                 raise StackConfigError(f"{where}: items are nested too deeply")
 
     def main_path(self) -> Path:
-        if not self.main:
-            return self.dir.resolve()
-        main = (self.dir / self.main).resolve()
+        main = (self.dir / self.main).resolve() if self.main else self.dir.resolve()
         if not main.exists():
             raise StackConfigError(
                 f"{self.file}: project 'main' could not be read: {main} does not exist; fix `main:` "
                 "(a directory or file relative to Pulumi.yaml) or remove it"
+            )
+        if main.is_dir() and not (main / "__main__.py").is_file():
+            # The Python language host runs a directory's __main__.py; without one it fails with
+            # "can't find '__main__' module", which names neither the file nor the fix.
+            raise StackConfigError(
+                f"{self.file}: no __main__.py in {main}: add the program there, or set `main:` to the program's "
+                "file or directory"
             )
         return main
 

@@ -283,6 +283,14 @@ def test_a_pack_that_never_starts_times_out_with_its_stderr(tmp_path: Path) -> N
     assert result.returncode == 2 and "did not start within 3 s" in output and "stuck importing" in output
 
 
+@pytest.mark.parametrize("variable", ["AGENCYOS_POLICY_PACK_START_TIMEOUT", "AGENCYOS_POLICY_PACK_CALL_TIMEOUT"])
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "inf"])
+def test_a_bad_timeout_variable_is_refused_naming_it(tmp_path: Path, variable: str, value: str) -> None:
+    result = _preview(_program(tmp_path, NONCOMPLIANT_SQL), env={**os.environ, variable: value})
+    output = _clean(result)
+    assert result.returncode == 2 and f"{variable}={value!r}: must be a positive number of seconds" in output
+
+
 def test_a_pack_that_fails_to_import_shows_its_stderr(tmp_path: Path) -> None:
     pack = _pack(tmp_path, "import no_such_module_here\n")
     result = _preview(_program(tmp_path, NONCOMPLIANT_SQL), "--policy-pack", str(pack))

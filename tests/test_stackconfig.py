@@ -424,7 +424,16 @@ def test_a_config_string_is_the_stack_config_directory(tmp_path: Path) -> None:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\nconfig: stacks\n")
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  proj:a: b\n")
+    (tmp_path / "__main__.py").write_text("")
     assert load_stack_config(tmp_path, "dev").config == {"proj:a": "b"}
+
+
+@pytest.mark.parametrize("main", [None, "src"])
+def test_a_program_directory_without_main_py_names_the_fix(tmp_path: Path, main: str | None) -> None:
+    (tmp_path / "src").mkdir()
+    project = "name: proj\nruntime: python\n" + (f"main: {main}\n" if main else "")
+    with pytest.raises(StackConfigError, match=r"Pulumi\.yaml: no __main__\.py in .*set `main:`"):
+        load_stack_config(_write(tmp_path, project, "", main=None), "dev")
 
 
 def test_a_missing_stack_names_the_existing_ones(tmp_path: Path) -> None:
