@@ -16,6 +16,7 @@ is already one, so ``available / total < 0.15`` alerts at a use of 0.85.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def duration_seconds(text: str) -> float | None:
 
 
 def _number(node: Any) -> float | None:
-    """A literal number (``-x`` of one, and parentheses, included)."""
+    """A literal number (``-x`` of one, parentheses, and arithmetic of literals such as ``80 / 100`` included)."""
     if isinstance(node, pp.NumberLiteral):
         return float(node.val)
     if isinstance(node, pp.ParenExpr):
@@ -103,7 +104,15 @@ def _number(node: Any) -> float | None:
     if isinstance(node, pp.UnaryExpr):
         inner = _number(node.expr)
         return None if inner is None else -inner
+    if isinstance(node, pp.BinaryExpr) and str(node.op).strip() in _ARITHMETIC:
+        left, right = _number(node.lhs), _number(node.rhs)
+        if left is None or right is None or (str(node.op).strip() == "/" and right == 0):
+            return None
+        return float(_ARITHMETIC[str(node.op).strip()](left, right))
     return None
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 def conditions(expr: Any) -> list[Condition]:

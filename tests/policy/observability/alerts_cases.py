@@ -566,6 +566,12 @@ ALERT_PASSES += [
         "container CPU over its request",
     ),
 ]
+ALERT_PASSES += [
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 160 / 2")))), "80 as 160/2"),
+]
+ALERT_VIOLATIONS += [
+    (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 90 + 5")))), "95 as 90+5"),
+]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
 ALERT_VIOLATIONS += [
     (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),

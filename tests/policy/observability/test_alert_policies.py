@@ -93,6 +93,7 @@ def test_an_expression_that_does_not_parse_cannot_stand_for_a_missing_rule() -> 
         ("node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes * 100", 100, True),
         ("sum(rate(x[5m])) * 300", 300, False),
         ("x / 1000", 0.001, False),
+        ("x * (60 * 5)", 300, False),
     ],
 )
 def test_the_scale_and_complement_of_an_expression(query: str, scale: float, complement: bool) -> None:
@@ -101,6 +102,8 @@ def test_the_scale_and_complement_of_an_expression(query: str, scale: float, com
 
 def test_conditions_of_or_are_each_a_condition_and_durations_parse() -> None:
     assert [c.threshold for c in promql.conditions(promql.parse("a > 1 or b > 2"))] == [1, 2]
+    assert [c.threshold for c in promql.conditions(promql.parse("a / b > 80 / 100"))] == [pytest.approx(0.8)]
+    assert promql.conditions(promql.parse("a > 1 / 0")) == []
     assert promql.conditions(promql.parse("sum(a)")) == []
     assert [promql.duration_seconds(d) for d in ("5m", "1m30s", "300s", "0", "1h")] == [300, 90, 300, 0, 3600]
     assert promql.duration_seconds("5 minutes") is None
