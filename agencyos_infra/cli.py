@@ -272,7 +272,7 @@ def preview(args: argparse.Namespace) -> int:
 
     with pack:
         from agencyos_infra.engine import run_program
-        from agencyos_infra.report import render_text, unknown_policy_warnings
+        from agencyos_infra.report import render_text, shown_resources, unknown_policy_warnings
 
         try:
             session = pack.session(policy_config, stack.secret_keys, stack.tags)
@@ -295,10 +295,12 @@ def preview(args: argparse.Namespace) -> int:
         source_root = args.source_root.resolve() if args.source_root else None
         if run.error is not None:
             # What was registered before the failure, where the reader looks; no report file for a failed run.
-            print(
-                render_text(run, report, source_root),
-                file=sys.stdout if output or report_format == "text" else sys.stderr,
-            )
+            # A program stopped before its first resource (bad settings, say) has nothing to show but the error.
+            if any(resource.type != "pulumi:pulumi:Stack" for resource in shown_resources(run)):
+                print(
+                    render_text(run, report, source_root),
+                    file=sys.stdout if output or report_format == "text" else sys.stderr,
+                )
             return _fail(f"the program failed:\n{run.error}")
         levels = {name: entry.enforcement_level for name, entry in session.config.items()}
 

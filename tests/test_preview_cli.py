@@ -153,3 +153,17 @@ def test_policy_config_for_a_policy_the_pack_lacks_is_passed_on_with_a_warning(t
     result = run_cli("preview", "--policy-config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning: policy config names 'no-such-policy'" in result.stderr
+
+
+def test_bad_settings_stop_the_program_before_any_resource_with_one_message(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(stack_file.read_text().replace("diskSizeGb: 100", "diskSizeGb: 10"))
+    (tmp_path / "__main__.py").write_text(
+        f"import runpy, sys\nsys.path.insert(0, {str(REPO)!r})\nrunpy.run_path({str(REPO / '__main__.py')!r})\n"
+    )
+    result = run_cli("preview", "--program", str(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""  # nothing was registered: no tree, no report
+    assert "agencyos-infra:database.diskSizeGb (integer)" in result.stderr and "Traceback" not in result.stderr
