@@ -32,6 +32,11 @@ the metrics they read:
   value, such as ``status="failed"``, or a 5xx matcher on a requests counter), counted
   by ``increase``/``rate`` (Cloud Monitoring: aligned with ``ALIGN_DELTA``/``ALIGN_SUM``/``ALIGN_RATE``).
 
+Cloud Monitoring's own metrics read the same in a PromQL condition under their PromQL names
+(``kubernetes_io:container_cpu_limit_utilization``, ``loadbalancing_googleapis_com:https_request_count`` with
+``response_code_class="500"``, ``..._total_latencies_bucket`` in milliseconds,
+``cloudsql_googleapis_com:database_postgresql_num_backends``).
+
 No looser than the checklist: the comparison is ``>``/``>=`` (``<``/``<=`` on a complement); the threshold
 is at most the stated one (a ratio or a percentage: the expression's constant factor decides which); the ``for``
 (``duration``) at most the stated duration, 0 where the checklist states none (an alert on the first
@@ -155,6 +160,35 @@ class Signal:
     hint: str
 
 
+# Cloud Monitoring metrics each signal reads (filters name them; PromQL as promql_name writes them).
+CM_CPU = (
+    "kubernetes.io/container/cpu/limit_utilization",
+    "kubernetes.io/container/cpu/request_utilization",
+    "kubernetes.io/node/cpu/allocatable_utilization",
+    "compute.googleapis.com/instance/cpu/utilization",
+)
+CM_MEMORY = (
+    "kubernetes.io/container/memory/limit_utilization",
+    "kubernetes.io/container/memory/request_utilization",
+    "kubernetes.io/node/memory/allocatable_utilization",
+)
+CM_BACKENDS = "cloudsql.googleapis.com/database/postgresql/num_backends"
+CM_LB_REQUESTS = "loadbalancing.googleapis.com/https/request_count"
+# The load balancer's latency distributions, in milliseconds.
+CM_LB_LATENCIES = (
+    "loadbalancing.googleapis.com/https/total_latencies",
+    "loadbalancing.googleapis.com/https/backend_latencies",
+)
+
+
+def promql_name(metric_type: str) -> str:
+    """A Cloud Monitoring metric type as PromQL names it (Cloud Monitoring's PromQL conditions, Managed Service for
+    Prometheus): the first ``/`` becomes ``:``, every other ``/`` and ``.`` ``_``
+    (https://cloud.google.com/monitoring/promql/promql-mapping)."""
+    domain, _, path = metric_type.partition("/")
+    return re.sub(r"[^a-zA-Z0-9_]", "_", domain) + ":" + re.sub(r"[^a-zA-Z0-9_]", "_", path)
+
+
 # --- recognising the signals --------------------------------------------------------------------------------
 
 
@@ -174,6 +208,8 @@ def _is_5xx(selector: promql.Selector) -> bool:
                     return True
             except re.error:
                 continue
+    if selector.name == promql_name(CM_LB_REQUESTS) and "500" in selector.label_values("response_code_class", "="):
+        return True
     return "SERVER_ERROR" in selector.label_values("outcome", "=")
 
 
@@ -182,6 +218,7 @@ def _requests(selector: promql.Selector) -> bool:
         "http_requests_total",
         "http_server_requests_seconds_count",
         "nginx_ingress_controller_requests",
+        promql_name(CM_LB_REQUESTS),
     ) or selector.name.endswith("requests_total")
 
 
@@ -225,7 +262,10 @@ def _error_judge(condition: promql.Condition, limits: Limits, context: Context) 
 
 
 def _latency_histogram(name: str) -> bool:
-    return name.endswith("_bucket") and ("duration" in name or "latency" in name)
+    return name.endswith("_bucket") and ("duration" in name or "latency" in name or name in _LB_LATENCY_BUCKETS)
+
+
+_LB_LATENCY_BUCKETS = frozenset(promql_name(metric) + "_bucket" for metric in CM_LB_LATENCIES)
 
 
 def _summary_quantile(selector: promql.Selector) -> float | None:
@@ -268,7 +308,12 @@ DB_POOL_METRICS = ("db_pool_connections_in_use", "db_pool_connections_max")
 # HikariCP through Micrometer (hikaricp.connections.active / .max) and OpenTelemetry's database semantic
 # conventions (db.client.connections.usage / .max up to v1.24, db.client.connection.count / .max / .limit since).
 DB_POOL_PREFIXES = ("db_pool", "sqlalchemy_pool", "hikaricp_connections", "db_client_connection")
-DB_SERVER_METRICS = ("pg_stat_activity_count", "pg_stat_database_numbackends", "pg_settings_max_connections")
+DB_SERVER_METRICS = (
+    "pg_stat_activity_count",
+    "pg_stat_database_numbackends",
+    "pg_settings_max_connections",
+    promql_name(CM_BACKENDS),
+)
 
 
 def _db_match(selectors: list[promql.Selector], _expr: Any) -> bool:
@@ -344,7 +389,8 @@ def _percent_judge(needs_ratio: bool) -> Callable[[promql.Condition, Limits, Con
             problems.append("its comparison must fire above the threshold (> or >=).")
         elif usage > limits.threshold + EPSILON:
             problems.append(f"its threshold must be at most {limits.threshold:g}% (or the ratio {_ratio(limits)}).")
-        if needs_ratio and not promql.divides_vectors(condition.expr):
+        ratio_metric = any(s.name in _CM_RATIOS for s in promql.selectors(condition.expr))
+        if needs_ratio and not promql.divides_vectors(condition.expr) and not ratio_metric:
             problems.append("it must be a ratio (divide by the total), not an absolute amount.")
         return problems + _windows_problems(condition.expr, limits)
 
@@ -361,6 +407,10 @@ def _cpu_judge(condition: promql.Condition, limits: Limits, context: Context) ->
     return problems
 
 
+_CM_RATIOS = frozenset(promql_name(metric) for metric in (*CM_CPU, *CM_MEMORY))
+"""Cloud Monitoring's utilisation metrics in PromQL: already ratios."""
+
+
 def _ratio(limits: Limits) -> str:
     return f"{limits.threshold / PERCENT:g}"
 
@@ -375,7 +425,7 @@ def _latency_judge(condition: promql.Condition, limits: Limits, _context: Contex
     names = [s.name for s in promql.selectors(condition.expr) if _latency_histogram(s.name)]
     names += [s.name for s in summaries]
     seconds = condition.threshold / condition.scale
-    if any("milli" in n or "_ms_" in f"{n}_" for n in names):
+    if any("milli" in n or "_ms_" in f"{n}_" or n in _LB_LATENCY_BUCKETS for n in names):
         seconds /= MILLISECONDS
     if condition.complement or condition.op not in ABOVE:
         problems.append("its comparison must fire above the threshold (> or >=).")
@@ -559,14 +609,14 @@ CPU = Signal(
     "cpu",
     "CPU usage",
     ALERT_CPU_PERCENT,
-    _named("container_cpu_usage_seconds_total", "node_cpu_seconds_total", "process_cpu_seconds_total"),
-    _cpu_judge,
-    _cm_named(
-        "kubernetes.io/container/cpu/limit_utilization",
-        "kubernetes.io/container/cpu/request_utilization",
-        "kubernetes.io/node/cpu/allocatable_utilization",
-        "compute.googleapis.com/instance/cpu/utilization",
+    _named(
+        "container_cpu_usage_seconds_total",
+        "node_cpu_seconds_total",
+        "process_cpu_seconds_total",
+        *map(promql_name, CM_CPU),
     ),
+    _cpu_judge,
+    _cm_named(*CM_CPU),
     _cm_percent(False),
     "rate(container_cpu_usage_seconds_total[...]) over the CPU limit",
 )
@@ -579,13 +629,10 @@ MEMORY = Signal(
         "container_memory_usage_bytes",
         "container_memory_rss",
         "node_memory_MemAvailable_bytes",
+        *map(promql_name, CM_MEMORY),
     ),
     _percent_judge(True),
-    _cm_named(
-        "kubernetes.io/container/memory/limit_utilization",
-        "kubernetes.io/container/memory/request_utilization",
-        "kubernetes.io/node/memory/allocatable_utilization",
-    ),
+    _cm_named(*CM_MEMORY),
     _cm_percent(False),
     "container_memory_working_set_bytes over the memory limit",
 )
@@ -615,7 +662,7 @@ DATABASE = Signal(
     ALERT_DB_POOL_PERCENT,
     _db_match,
     _db_judge,
-    _cm_named("cloudsql.googleapis.com/database/postgresql/num_backends"),
+    _cm_named(CM_BACKENDS),
     _cm_db,
     "db_pool_connections_in_use over db_pool_connections_max",
 )

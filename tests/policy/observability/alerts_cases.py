@@ -572,6 +572,44 @@ ALERT_PASSES += [
 ALERT_VIOLATIONS += [
     (CPU, stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 90 + 5")))), "95 as 90+5"),
 ]
+# Cloud Monitoring's PromQL conditions on its own metrics (https://cloud.google.com/monitoring/promql/promql-mapping).
+LB_REQUESTS = "loadbalancing_googleapis_com:https_request_count"
+GMP: dict[str, tuple[str, str]] = {
+    CPU: ("avg by (pod_name) (kubernetes_io:container_cpu_limit_utilization) > 0.8", "300s"),
+    MEMORY: ("max by (pod_name) (kubernetes_io:container_memory_limit_utilization) * 100 >= 85", "300s"),
+    ERRORS: (
+        f'sum(rate({LB_REQUESTS}{{response_code_class="500"}}[1m])) / sum(rate({LB_REQUESTS}[1m])) > 0.05',
+        "60s",
+    ),
+    LATENCY: (
+        "histogram_quantile(0.95, sum by (le) (rate(loadbalancing_googleapis_com:https_total_latencies_bucket[5m])))"
+        " > 2000",
+        "300s",
+    ),
+    DATABASE: ("max(cloudsql_googleapis_com:database_postgresql_num_backends) > 90", "0s"),
+    WEBHOOKS: ("sum(increase(logging_googleapis_com:user_payment_webhook_failures[5m])) > 10", "0s"),
+}
+
+
+def gmp_stack(**changes: tuple[str, str]) -> dict[str, Any]:
+    """The six rules as Cloud Monitoring PromQL conditions on Cloud Monitoring metrics; ``changes`` by policy."""
+    chosen = {**GMP, **changes}
+    return stack(
+        *(
+            alert_policy({"conditionPrometheusQueryLanguage": {"query": query, "duration": duration}})
+            for query, duration in chosen.values()
+        )
+    )
+
+
+ALERT_PASSES += [(policy, gmp_stack(), "Cloud Monitoring metrics in PromQL conditions") for policy in SIX]
+ALERT_VIOLATIONS += [
+    (CPU, gmp_stack(**{CPU: (GMP[CPU][0].replace("0.8", "0.9"), "300s")}), "PromQL: CPU utilisation at 90%"),
+    (MEMORY, gmp_stack(**{MEMORY: (GMP[MEMORY][0], "600s")}), "PromQL: memory for 10 minutes"),
+    (ERRORS, gmp_stack(**{ERRORS: (GMP[ERRORS][0].replace("0.05", "0.1"), "60s")}), "PromQL: 10% of 5xx"),
+    (LATENCY, gmp_stack(**{LATENCY: (GMP[LATENCY][0].replace("2000", "2500"), "300s")}), "PromQL: 2.5 s in ms"),
+    (DATABASE, gmp_stack(**{DATABASE: (GMP[DATABASE][0].replace("90", "95"), "0s")}), "PromQL: 95 backends"),
+]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
 ALERT_VIOLATIONS += [
     (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),
