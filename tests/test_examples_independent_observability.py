@@ -3,7 +3,8 @@
 Each program was written from the checklist and the provider docs, in the styles other teams use:
 `independent-observability-cloud-monitoring` (Cloud Monitoring and Cloud Logging only, typed *Args, ratios by
 denominator filters, a log-based webhook metric and sink destinations computed from other resources' outputs),
-`independent-observability-prometheus` (kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML text,
+`independent-observability-cloud-promql` (the six as Cloud Monitoring PromQL conditions on Cloud Monitoring's own
+metrics), `independent-observability-prometheus` (kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML text,
 recording rules, `>=`, stricter `for`), `independent-observability-no-alerting` (metrics and logs, no alerting:
 never judged on alerts), `independent-observability-uptime-only` (uptime checks and their alerts alone: judged on
 uptime, not on the six alerting rules) and `independent-observability-variants`, one program whose stack files
@@ -79,6 +80,7 @@ def test_every_variant_has_its_stack_file() -> None:
         "independent-observability-prometheus",
         "independent-observability-no-alerting",
         "independent-observability-uptime-only",
+        "independent-observability-cloud-promql",
     ],
 )
 def test_an_independent_compliant_program_passes(program: str, mode: list[str]) -> None:
