@@ -1,15 +1,17 @@
 """End to end: monitoring programs written independently of this repository's components, judged by the pack.
 
 Each program was written from the checklist and the provider docs, in the styles other teams use:
-`independent-observability-cloud-monitoring` (Cloud Monitoring and Cloud Logging only, typed *Args, ratios by
-denominator filters, a log-based webhook metric and sink destinations computed from other resources' outputs),
-`independent-observability-cloud-promql` (the six as Cloud Monitoring PromQL conditions on Cloud Monitoring's own
-metrics), `independent-observability-prometheus` (kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML text,
-recording rules, `>=`, stricter `for`), `independent-observability-no-alerting` (metrics and logs, no alerting:
-never judged on alerts), `independent-observability-uptime-only` (uptime checks and their alerts alone: judged on
-uptime, not on the six alerting rules) and `independent-observability-variants`, one program whose stack files
-pick a variant: the baseline (`dev`) and stricter settings pass, each broken variant fails exactly the policies
-that rule belongs to, and each value a mandatory rule depends on that is computed at preview fails the preview.
+
+- `independent-observability-cloud-monitoring`: Cloud Monitoring and Cloud Logging only, typed *Args, ratios by
+  denominator filters, a log-based webhook metric, sink destinations computed from other resources' outputs;
+- `independent-observability-cloud-promql`: the six as Cloud Monitoring PromQL conditions on its own metrics;
+- `independent-observability-prometheus`: kube-prometheus-stack rules in Helm values and a ConfigGroup's YAML
+  text, recording rules, `>=`, a stricter `for`;
+- `independent-observability-no-alerting`: metrics and logs, no alerting, so never judged on alerts;
+- `independent-observability-uptime-only`: uptime checks and their alerts alone, judged on uptime only;
+- `independent-observability-variants`: one program whose stack files pick a variant: the baseline (`dev`) and
+  stricter settings pass, each broken variant fails exactly the policies of the rule it breaks, and each value a
+  mandatory rule depends on that is computed at preview fails the preview.
 """
 
 from __future__ import annotations
