@@ -16,8 +16,8 @@ subtracted, so an exclusion never lowers what a bucket is judged for):
   ``audit`` (``logName:"cloudaudit.googleapis.com"``, ``protoPayload.@type=...AuditLog``, an
   application's ``category="audit"``);
 - **security**: otherwise a term mentioning ``security`` (Cloud Armor's ``enforcedSecurityPolicy``,
-  Security Command Center), ``firewall``, ``auth`` (authentication events, 8.compliance-auditing.3.1),
-  ``ids.googleapis.com`` or ``iap.googleapis.com``;
+  Security Command Center), ``firewall``, ``auth`` (authentication and authorisation events,
+  8.compliance-auditing.3.1; not ``author``), ``ids.googleapis.com`` or ``iap.googleapis.com``;
 - **application**: any other filter. An empty filter routes everything, audit logs included; a filter
   unknown at preview is judged as audit (the longest retention), so it cannot pass on less.
 
@@ -100,7 +100,10 @@ DATA_SERVICES = {
     STORAGE_BUCKET: "storage.googleapis.com",
     SECRET: "secretmanager.googleapis.com",
 }
-SECURITY_TERMS = ("security", "firewall", "auth", "ids.googleapis.com", "iap.googleapis.com")
+SECURITY_TERMS = ("security", "firewall", "ids.googleapis.com", "iap.googleapis.com")
+# Authentication and authorisation (auth, authn, authz, authentication, authorization, oauth), not words that only
+# begin the same way (author, authority, authoring).
+_AUTH = re.compile(r"auth(?:n|z|entic|oriz|(?![a-z]))")
 _DESTINATION = re.compile(
     r"^logging\.googleapis\.com/(?P<parent>.+)/locations/(?P<location>[^/]+)/buckets/(?P<id>[^/]+)$"
 )
@@ -154,7 +157,7 @@ def log_class(filter_: Any) -> str:
     selected = [term.lower() for term, negated in _terms(filter_) if not negated]
     if any("audit" in term for term in selected):
         return AUDIT
-    if any(word in term for term in selected for word in SECURITY_TERMS):
+    if any(word in term for term in selected for word in SECURITY_TERMS) or any(_AUTH.search(t) for t in selected):
         return SECURITY
     return APPLICATION
 

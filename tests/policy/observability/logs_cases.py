@@ -108,7 +108,13 @@ RETENTION_VIOLATIONS += [
     (stack(*APP, *SECURITY, *archive(UNKNOWN), *AUDITED), "an archive whose retention is unknown at preview"),
     (stack(*APP, *SECURITY, *archive(365, UNKNOWN), *AUDITED), "an archive whose lock is unknown at preview"),
 ]
+AUTHORS_FILTER = 'resource.type="k8s_container" AND resource.labels.container_name="authors-api"'
+RETENTION_VIOLATIONS += [
+    (stack(bucket("auth", 30), sink("auth", "auth", 'jsonPayload.event="authentication_failed"')), "logins, 30 days"),
+    (stack(bucket("oauth", 30), sink("oauth", "oauth", 'httpRequest.requestUrl:"/oauth/callback"')), "OAuth, 30 days"),
+]
 RETENTION_PASSES: list[tuple[dict[str, Any], str]] = [
+    (stack(bucket("authors", 30), sink("authors", "authors", AUTHORS_FILTER)), "an authors service is an application"),
     (stack(*APP, *SECURITY, *archive(365), *AUDITED), "Data Access logs archived to a locked Cloud Storage bucket"),
     (stack(*APP, *SECURITY, *archive(400), *AUDITED), "Data Access logs archived 400 days"),
     (BASE, "application 30, security 90, audit 365"),
