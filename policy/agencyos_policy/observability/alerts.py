@@ -355,6 +355,15 @@ def _interval_problems(rule: PromRule, limit: float) -> list[str]:
     return []
 
 
+def _combined_problems(combined: Any, where: str) -> list[str]:
+    """A condition ANDed with the policy's others fires only when they hold too."""
+    if combined is UNKNOWN:
+        return [unknown_message("combiner")]
+    if combined:
+        return [f"{where} is combined with AND, so it fires only when the policy's other conditions hold too."]
+    return []
+
+
 def _shown(seconds: float) -> str:
     return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
@@ -717,7 +726,7 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
                 else:
                     problems = signal.promql_judge(condition, limits, context)
                 problems += _hold_problems(rule, limits.hold)
-                problems += _interval_problems(rule, limits.hold)
+                problems += _interval_problems(rule, limits.hold) + _combined_problems(rule.combined, rule.where)
                 found.append((rule.urn, [p if p.startswith(rule.where) else f"{rule.where}: {p}" for p in problems]))
     for threshold in rules.thresholds:
         found += _judge_threshold(signal, threshold, limits, context, unreadable)
@@ -749,7 +758,7 @@ def _judge_threshold(
     problems = signal.metric_judge(rule.props, rule.where, limits, context) + _trigger_problems(rule.props, rule.where)
     hold = lookup(rule.props, "duration")
     problems += _hold_problems(PromRule(rule.urn, rule.where, None, hold, f"{rule.where}.duration"), limits.hold)
-    return [(rule.urn, problems)]
+    return [(rule.urn, problems + _combined_problems(rule.combined, rule.where))]
 
 
 # --- the policies ---------------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@
   rules are kept by the series they record, so an alert on a recorded series is read through its expression.
 - Cloud Monitoring: every condition of an ``AlertPolicy``:
   ``conditionPrometheusQueryLanguage`` (``query``, ``duration``) reads as a Prometheus rule,
-  ``conditionThreshold`` as a metric threshold. Other condition kinds (MQL, SQL, log match, absence) are
-  not threshold rules the checks can read. ``enabled`` is not read here: stack rules see outputs, which an
-  offline run invents for absent properties; ``gcp-monitoring-alertpolicy-notification-channels`` judges it
-  on the inputs (a disabled policy notifies nobody).
+  ``conditionThreshold`` as a metric threshold; under a ``combiner`` of ``AND`` (or
+  ``AND_WITH_MATCHING_RESOURCE``) with other conditions, a condition fires only when they hold too. Other
+  condition kinds (MQL, SQL, log match, absence) are not threshold rules the checks can read. ``enabled`` is not
+  read here: stack rules see outputs, which an offline run invents for absent properties;
+  ``gcp-monitoring-alertpolicy-notification-channels`` judges it on the inputs (a disabled policy notifies
+  nobody).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
 ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
 MONITORING_GROUP = "monitoring.coreos.com"
+# Combiners under which a condition opens an incident only together with the policy's other conditions.
+AND_COMBINERS = ("AND", "AND_WITH_MATCHING_RESOURCE")
 UPTIME_METRICS = "monitoring.googleapis.com/uptime_check/"
 RULE_SOURCES = (PROMETHEUS_RULE, CONFIG_GROUP, ALERT_POLICY, HELM_RELEASE, HELM_CHART)
 
@@ -48,6 +52,8 @@ class PromRule:
     interval: Any = ABSENT
     """How often the rule's group is evaluated (``interval``; ``evaluationInterval`` in Cloud Monitoring)."""
     interval_path: str = ""
+    combined: Any = False
+    """Whether its alert policy fires only when other conditions hold too (``combiner`` AND); UNKNOWN if computed."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class ThresholdRule:
     urn: str
     where: str
     props: Any
+    combined: Any = False
+    """As :attr:`PromRule.combined`."""
 
 
 @dataclass
@@ -197,7 +205,10 @@ def _conditions(rules: Rules, urn: str, props: Any) -> None:
     if conditions is UNKNOWN:
         rules.unreadable.append((urn, "conditions"))
         return
-    for index, condition in enumerate(conditions if isinstance(conditions, list) else []):
+    listed = conditions if isinstance(conditions, list) else []
+    combiner = lookup(props, "combiner")
+    combined = UNKNOWN if combiner is UNKNOWN else len(listed) > 1 and combiner in AND_COMBINERS
+    for index, condition in enumerate(listed):
         promql = lookup(condition, "conditionPrometheusQueryLanguage")
         threshold = lookup(condition, "conditionThreshold")
         where = f"conditions[{index}]"
@@ -206,11 +217,10 @@ def _conditions(rules: Rules, urn: str, props: Any) -> None:
         elif promql is not ABSENT:
             base = f"{where}.conditionPrometheusQueryLanguage"
             interval = (lookup(promql, "evaluationInterval"), f"{base}.evaluationInterval")
-            rules.prometheus.append(
-                PromRule(urn, base, lookup(promql, "query"), lookup(promql, "duration"), f"{base}.duration", *interval)
-            )
+            query, hold = lookup(promql, "query"), lookup(promql, "duration")
+            rules.prometheus.append(PromRule(urn, base, query, hold, f"{base}.duration", *interval, combined))
         elif threshold is not ABSENT:
-            rules.thresholds.append(ThresholdRule(urn, f"{where}.conditionThreshold", threshold))
+            rules.thresholds.append(ThresholdRule(urn, f"{where}.conditionThreshold", threshold, combined))
 
 
 def unreadable_messages(rules: Rules) -> Iterator[tuple[str, str]]:

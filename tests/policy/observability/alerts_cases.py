@@ -610,6 +610,30 @@ ALERT_VIOLATIONS += [
     (LATENCY, gmp_stack(**{LATENCY: (GMP[LATENCY][0].replace("2000", "2500"), "300s")}), "PromQL: 2.5 s in ms"),
     (DATABASE, gmp_stack(**{DATABASE: (GMP[DATABASE][0].replace("90", "95"), "0s")}), "PromQL: 95 backends"),
 ]
+
+
+def combined_policy(combiner: Any, together: tuple[str, ...] = (CPU, MEMORY)) -> dict[str, Any]:
+    """The Cloud Monitoring baseline with the conditions of ``together`` in one policy under ``combiner``."""
+    others = [alert_policy(c) for name, c in CM.items() if name not in together]
+    joined = alert_policy(*(CM[name] for name in together))
+    return stack(*others, (joined[0], {**joined[1], "combiner": combiner}))
+
+
+ALERT_PASSES += [
+    *[(policy, combined_policy("OR"), "CPU and memory in one policy, either opens an incident") for policy in SIX],
+    *[(policy, combined_policy("AND", (CPU,)), "AND over a single condition") for policy in SIX],
+]
+COMBINED_FAILING = [
+    *[
+        Case(policy, STACK, combined_policy("AND"), note="CPU and memory ANDed: neither fires alone")
+        for policy in (CPU, MEMORY)
+    ],
+    *[
+        Case(policy, STACK, combined_policy("AND_WITH_MATCHING_RESOURCE"), note="ANDed on the same resource")
+        for policy in (CPU, MEMORY)
+    ],
+    *[Case(policy, STACK, combined_policy(UNKNOWN), note="combiner unknown at preview") for policy in (CPU, MEMORY)],
+]
 SUMMARY = 'max by (uri) (http_server_requests_seconds{quantile="0.95", uri!~"/health|/ready"})'
 ALERT_VIOLATIONS += [
     (LATENCY, stack(prometheus_rule(latency=rule(LATENCY, expr=f"{SUMMARY} > 3"))), "summary p95 over 3 s"),
@@ -798,6 +822,7 @@ UPTIME_ONLY_FAILING = [
 
 FAILING = [
     *UPTIME_ONLY_FAILING,
+    *COMBINED_FAILING,
     *[Case(policy, STACK, props, note=note) for policy, props, note in ALERT_VIOLATIONS],
     *[Case(policy, STACK, STACK_UNKNOWN, note="rule groups unknown at preview") for policy in SIX],
     *[Case(UPTIME, STACK, props, note=note) for props, note in UPTIME_VIOLATIONS],
