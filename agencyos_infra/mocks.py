@@ -3,8 +3,10 @@
 In preview mode (the default, as in ``pulumi preview``) a new resource's outputs are the inputs the
 engine echoes back; everything the provider computes is unknown. In up mode every output property
 the resource's SDK class declares gets a value of its declared type (a string, number, list or
-nested object), the inputs win where given, and a few values follow the providers' shapes (names
-autonamed ``<name>-<7 hex>``, IP addresses, links) so derived values look real. Data-source calls
+nested object), the inputs win where given, scalar inputs left out stay absent (the provider's default,
+which no SDK declares; names, project and region excepted, which providers fill), and a few values
+follow the providers' shapes (names autonamed ``<name>-<7 hex>``, IP addresses, links) so derived values
+look real. Data-source calls
 (invokes) answer with a value of their declared result type in both modes, as the engine runs
 them for real during a preview. Values are derived from names, so runs are reproducible.
 """
@@ -48,6 +50,7 @@ class RealisticMocks(Mocks):
         self.preview = preview
         self._lock = threading.Lock()
         self._resource_fields: dict[str, dict[str, Any] | None] = {}
+        self._input_fields: dict[str, dict[str, Any] | None] = {}
         self._result_fields: dict[str, dict[str, Any] | None] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
@@ -57,7 +60,17 @@ class RealisticMocks(Mocks):
         name = str(_plain(inputs, "name") or f"{args.name}-{_digest(args.typ, args.name)[:7]}")
         resource_id = f"{name}" if "name" in inputs else f"{args.name}-{_digest(args.typ, args.name)[:8]}"
         fields = self._fields(self._resource_fields, args.typ, _resource_class)
-        computed = _object_value(fields or {}, _Context(args.name, name, resource_id, inputs, self), 0)
+        # A scalar input the program left out takes the provider's default, which no SDK declares: it stays
+        # absent (as policies read an absent property) rather than a made-up False, 1 or "<name>-<key>".
+        # Kept: what providers fill from their config or assign (names, project, addresses, links), and
+        # object inputs, often computed in full by the provider (a cluster's masterAuth).
+        settable = self._fields(self._input_fields, args.typ, _args_class) or {}
+        fields = {
+            key: kind
+            for key, kind in (fields or {}).items()
+            if key not in settable or not _is_scalar(kind) or _provider_assigned(key)
+        }
+        computed = _object_value(fields, _Context(args.name, name, resource_id, inputs, self), 0)
         return resource_id, {**computed, **inputs}
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
@@ -103,6 +116,13 @@ def _resource_class(token: str) -> type | None:
     return getattr(importlib.import_module(info["fqn"]), info["classes"][token], None)
 
 
+def _args_class(token: str) -> type | None:
+    """The ``<Resource>Args`` class of a resource type: the properties a program may set."""
+    cls = _resource_class(token)
+    found = getattr(sys.modules.get(cls.__module__), f"{cls.__name__}Args", None) if cls is not None else None
+    return found if inspect.isclass(found) else None
+
+
 def _result_class(token: str) -> type | None:
     """The result class of a data-source function, e.g. gcp:organizations/getProject:getProject.
 
@@ -144,6 +164,14 @@ def _declared_fields(cls: type) -> dict[str, Any]:
     return fields
 
 
+def _is_scalar(annotation: Any) -> bool:
+    """A bool, number or string type, through Optional, Input and Output wrappers."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Union or origin is types.UnionType or getattr(origin, "__name__", "") in ("Output", "Input"):
+        return any(_is_scalar(arg) for arg in args if arg is not type(None))
+    return annotation in (bool, int, float, str)
+
+
 def _object_value(fields: Mapping[str, Any], context: _Context, depth: int) -> Outputs:
     return {wire_name: _value(annotation, wire_name, context, depth) for wire_name, annotation in fields.items()}
 
@@ -177,6 +205,19 @@ def _value(annotation: Any, wire_name: str, context: _Context, depth: int) -> An
     return None
 
 
+_ASSIGNED = re.compile(
+    r"^(id|name|project|region|zone|location|address|host|number|connectionname)$"
+    r"|ipaddress|ip$|selflink$|url$|uri$|email(address)?$",
+    re.ASCII,
+)
+
+
+def _provider_assigned(wire_name: str) -> bool:
+    """Whether a provider fills this property when a program leaves it out: an autoname, its configured
+    project, region or zone, an address it reserves, a link or number it assigns (``_string``'s shapes)."""
+    return bool(_ASSIGNED.search(wire_name.lower()))
+
+
 def _string(wire_name: str, context: _Context) -> str:
     """A string shaped like what providers return for a property of this name."""
     lowered = wire_name.lower()
@@ -191,7 +232,7 @@ def _string(wire_name: str, context: _Context) -> str:
         return context.mocks.gcp_region(context.inputs)
     if lowered in ("result", "hex", "b64std", "b64url") and "length" in context.inputs:
         return (digest * 8)[: int(_plain(context.inputs, "length", 16))]
-    if "ipaddress" in lowered or lowered.endswith("ip") or lowered == "host":
+    if "ipaddress" in lowered or lowered.endswith("ip") or lowered in ("host", "address"):
         return f"10.{int(digest[0:2], 16) % 250}.{int(digest[2:4], 16) % 250}.{int(digest[4:6], 16) % 250 + 2}"
     if lowered == "connectionname":
         project, region = context.mocks.gcp_project(context.inputs), context.mocks.gcp_region(context.inputs)

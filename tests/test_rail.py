@@ -456,9 +456,10 @@ def _declared_kind(annotation: object) -> type:
 
 
 def test_up_mode_gives_every_declared_output_a_value_of_its_type(tmp_path: Path) -> None:
+    # Except a scalar input the program left out: the provider's default, which no SDK declares, stays absent.
     import pulumi_gcp as gcp
 
-    from agencyos_infra.mocks import _declared_fields
+    from agencyos_infra.mocks import _args_class, _declared_fields, _is_scalar, _provider_assigned
 
     body = """
     import pulumi_gcp as gcp
@@ -473,7 +474,19 @@ def test_up_mode_gives_every_declared_output_a_value_of_its_type(tmp_path: Path)
     ):
         [captured] = run.of_type(token)
         outputs = captured.outputs.plain
+        settable = _declared_fields(_args_class(token) or object)
+        defaulted = {
+            wire_name
+            for wire_name, annotation in _declared_fields(cls).items()
+            if wire_name in settable
+            and wire_name not in captured.inputs.plain
+            and _is_scalar(annotation)
+            and not _provider_assigned(wire_name)
+        }
+        assert defaulted and not defaulted & set(outputs), (captured.urn, defaulted & set(outputs))
         for wire_name, annotation in _declared_fields(cls).items():
+            if wire_name in defaulted:
+                continue
             kind = _declared_kind(annotation)
             value = outputs.get(wire_name)
             assert value is not None, (captured.urn, wire_name)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT
 from agencyos_infra.verify.render import FORMATS
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -61,16 +62,16 @@ def add_parser(commands: Any) -> None:
         metavar="HOST:PORT:ADDR",
         action="append",
         default=[],
-        help="connect to ADDR for HOST:PORT (as curl; HOST one of the stack's hosts, PORT 443 or 80); SNI and "
-        "Host stay HOST. Repeatable",
+        help=f"connect to ADDR for HOST:PORT (as curl; HOST one of the stack's hosts, PORT {HTTPS_PORT} or "
+        f"{HTTP_PORT}); SNI and Host stay HOST. Repeatable",
     )
     verify.add_argument(
         "--connect-to",
         metavar="HOST:PORT:ADDR:PORT2",
         action="append",
         default=[],
-        help="connect to ADDR:PORT2 for HOST:PORT (as curl; HOST one of the stack's hosts, PORT 443 or 80); SNI "
-        "and Host stay HOST. Repeatable",
+        help=f"connect to ADDR:PORT2 for HOST:PORT (as curl; HOST one of the stack's hosts, PORT {HTTPS_PORT} or "
+        f"{HTTP_PORT}); SNI and Host stay HOST. Repeatable",
     )
     verify.add_argument(
         "--probe-rate-limit",

@@ -96,7 +96,7 @@ def duration_seconds(text: str) -> float | None:
 
 
 def _number(node: Any) -> float | None:
-    """A literal number (``-x`` of one, parentheses, and arithmetic of literals such as ``80 / 100`` included)."""
+    """A literal number (``-x`` of one, parentheses, and arithmetic of literals such as ``4 / 5`` included)."""
     if isinstance(node, pp.NumberLiteral):
         return float(node.val)
     if isinstance(node, pp.ParenExpr):

@@ -13,9 +13,11 @@ Ingress or a load balancer whose hosts are judged here. For each host:
   ``metric.label.check_id``, or neither, or the policy depends on the check) and names a notification
   channel.
 
-Judged where the stack monitors (it defines an uptime check, an AlertPolicy or a PrometheusRule): a stack
-that defines none, like one without alerting for the alert rules, leaves monitoring to another stack.
-Hosts, filters and channel lists unknown at preview cannot pass.
+Judged where the stack defines uptime checks: external uptime monitoring may live in another stack or
+outside Pulumi altogether (the checklist itself suggests UptimeRobot or Pingdom), so a stack with alerting
+but no uptime check, like one without alerting for the alert rules, leaves it to them. A stack that does
+check uptime must check every public host it defines. Hosts, filters and channel lists unknown at
+preview cannot pass.
 """
 
 from __future__ import annotations
@@ -111,7 +113,8 @@ def _covers(policy: Any, check: Any, host: Any) -> Any:
     item="6.uptime-monitoring.2",
     level=MANDATORY,
     severity=Severity.HIGH,
-    description="Every public host (Ingress rule hosts, uptime-checked hosts) has an HTTPS uptime check on /health "
+    description="In a stack that checks uptime, every public host (Ingress rule hosts, uptime-checked hosts) has an "
+    "HTTPS uptime check on /health "
     f"every {UPTIME_CHECK_PERIOD.value} at most and an alert policy on that check that notifies a channel.",
     remediation="Add a monitoring UptimeCheckConfig per host (monitoredResource uptime_url, labels.host the host, "
     "httpCheck {path /health, useSsl true}, period 300s or less) and an AlertPolicy on "
@@ -122,8 +125,8 @@ def _covers(policy: Any, check: Any, host: Any) -> Any:
 )
 def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     checks = subject.of_type(UPTIME_CHECK)
-    if not checks and not subject.of_type(ALERT_POLICY, PROMETHEUS_RULE):
-        return
+    if not checks:
+        return  # uptime monitoring lives elsewhere (another stack, a third-party service)
     hosts = list(_ingress_hosts(subject))
     max_period = duration_seconds(subject.config["maxPeriod"]) or 0.0
     alerts = subject.of_type(ALERT_POLICY)  # disabled ones: gcp-monitoring-alertpolicy-notification-channels

@@ -739,7 +739,15 @@ def _with(props: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 UPTIME_VIOLATIONS: list[tuple[dict[str, Any], str]] = [
-    (stack((INGRESS, INGRESS_PROPS), UPTIME_ALERT), "an Ingress host without a check"),
+    (
+        stack(
+            (INGRESS, INGRESS_PROPS),
+            (INGRESS, _with(INGRESS_PROPS, metadata__name="api", spec__rules=[{"host": "api.example.com"}])),
+            (UPTIME_CHECK, CHECK_PROPS),
+            UPTIME_ALERT,
+        ),
+        "an Ingress host without a check, in a stack that checks another",
+    ),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__path="/")), UPTIME_ALERT), "on /"),
     (stack((INGRESS, INGRESS_PROPS), (UPTIME_CHECK, _with(CHECK_PROPS, period="600s")), UPTIME_ALERT), "600s"),
     (stack((UPTIME_CHECK, _with(CHECK_PROPS, httpCheck__useSsl=False)), UPTIME_ALERT), "a host checked over HTTP only"),
@@ -793,6 +801,10 @@ UPTIME_PASSES: list[tuple[dict[str, Any], str]] = [
         "an alert on the host",
     ),
     (stack((INGRESS, INGRESS_PROPS)), "no monitoring in the stack: not judged"),
+    (
+        stack((INGRESS, INGRESS_PROPS), UPTIME_ALERT),
+        "alerting but no uptime check: uptime monitored elsewhere (another stack, a third-party service)",
+    ),
     (
         stack((INGRESS, _with(INGRESS_PROPS, spec__ingressClassName="gce-internal")), UPTIME_ALERT),
         "an internal Ingress is not public",
