@@ -91,8 +91,8 @@ def run(program_dir: Path, stack: str) -> int:
             self.created[args.typ] += 1
             return f"{args.name}-id", args.inputs
 
-        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-            return {}, None
+        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+            return {}, []
 
     class CountingMonitor(MockMonitor):
         """The stock mock monitor; counts RegisterResource calls, the stack's included."""
