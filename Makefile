@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test preview lint bench clean
+.PHONY: install test preview bench clean verify-demo
 
 $(STAMP): pyproject.toml requirements.txt policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]" -r policy/requirements.txt
 	touch $(STAMP)
+
+# The virtualenv with the program, the offline tools and the pack's requirements (what `test` installs first).
+install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
