@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -114,124 +115,77 @@ class NetworkPolicies(pulumi.ComponentResource):
             ip_block=k8s.networking.v1.IPBlockArgs(cidr=args.data_tier_cidr)
         )
 
+        def allow_in(
+            role: str, namespace: str, ports: list[k8s.networking.v1.NetworkPolicyPortArgs], pods: Any = everyone
+        ) -> pulumi.Output[str]:
+            rule = k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[from_namespace(namespace)], ports=ports)
+            return policy(
+                role,
+                k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=pods, policy_types=["Ingress"], ingress=[rule]),
+            )
+
+        def allow_out(role: str, *rules: k8s.networking.v1.NetworkPolicyEgressRuleArgs) -> pulumi.Output[str]:
+            return policy(
+                role,
+                k8s.networking.v1.NetworkPolicySpecArgs(
+                    pod_selector=everyone, policy_types=["Egress"], egress=list(rules)
+                ),
+            )
+
+        kube_dns = k8s.networking.v1.NetworkPolicyPeerArgs(
+            namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: "kube-system"}),
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}),
+        )
+        solver_pods = k8s.meta.v1.LabelSelectorArgs(match_labels=dict([ACME_HTTP01_SOLVER_LABEL]))
         self.names = [
             policy(
                 "default-deny-all",
                 k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=everyone, policy_types=["Ingress", "Egress"]),
             ),
-            policy(
-                "allow-ingress-controller",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=everyone,
-                    policy_types=["Ingress"],
-                    ingress=[
-                        k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                            from_=[from_namespace(args.ingress_namespace)],
-                            ports=workload_ports,
-                        )
-                    ],
-                ),
-            ),
-            policy(
-                "allow-acme-http01-solver",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict([ACME_HTTP01_SOLVER_LABEL])),
-                    policy_types=["Ingress"],
-                    ingress=[
-                        k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                            from_=[from_namespace(args.ingress_namespace)], ports=tcp(ACME_HTTP01_SOLVER_PORT)
-                        )
-                    ],
-                ),
-            ),
+            allow_in("allow-ingress-controller", args.ingress_namespace, workload_ports),
+            allow_in("allow-acme-http01-solver", args.ingress_namespace, tcp(ACME_HTTP01_SOLVER_PORT), solver_pods),
             *(
-                [
-                    policy(
-                        "allow-metrics-scrape",
-                        k8s.networking.v1.NetworkPolicySpecArgs(
-                            pod_selector=everyone,
-                            policy_types=["Ingress"],
-                            ingress=[
-                                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                                    from_=[from_namespace(args.metrics_namespace)], ports=workload_ports
-                                )
-                            ],
-                        ),
-                    )
-                ]
+                [allow_in("allow-metrics-scrape", args.metrics_namespace, workload_ports)]
                 if args.metrics_namespace
                 else []
             ),
-            policy(
+            allow_out(
                 "allow-dns",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=everyone,
-                    policy_types=["Egress"],
-                    egress=[
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                            to=[
-                                k8s.networking.v1.NetworkPolicyPeerArgs(
-                                    namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                        match_labels={NAMESPACE_NAME_LABEL: "kube-system"}
-                                    ),
-                                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}),
-                                )
-                            ],
-                            ports=[
-                                k8s.networking.v1.NetworkPolicyPortArgs(protocol=protocol, port=DNS_PORT)
-                                for protocol in ("UDP", "TCP")
-                            ],
-                        )
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                    to=[kube_dns],
+                    ports=[
+                        k8s.networking.v1.NetworkPolicyPortArgs(protocol=protocol, port=DNS_PORT)
+                        for protocol in ("UDP", "TCP")
                     ],
                 ),
             ),
-            policy(
+            allow_out(
                 "allow-data-tier",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=everyone,
-                    policy_types=["Egress"],
-                    egress=[
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(POSTGRES_PORT)),
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(*REDIS_PORTS)),
-                    ],
-                ),
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(POSTGRES_PORT)),
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[data_tier], ports=tcp(*REDIS_PORTS)),
             ),
-            policy(
+            allow_out(
                 "allow-metadata-server",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=everyone,
-                    policy_types=["Egress"],
-                    egress=[
-                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                            to=[
-                                k8s.networking.v1.NetworkPolicyPeerArgs(
-                                    ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
-                                )
-                            ],
-                            ports=tcp(port),
-                        )
-                        for cidr, port in METADATA_SERVER
-                    ],
+                *(
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr))],
+                        ports=tcp(port),
+                    )
+                    for cidr, port in METADATA_SERVER
                 ),
             ),
-            policy(
-                "allow-https-egress",
-                k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=everyone,
-                    policy_types=["Egress"],
-                    egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(HTTPS_PORT))],
-                ),
+            allow_out(
+                "allow-https-egress", k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(HTTPS_PORT))
+            ),
+            *(
+                [
+                    allow_out(
+                        "allow-smtp-egress",
+                        k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(args.smtp_port)),
+                    )
+                ]
+                if args.smtp_port is not None
+                else []
             ),
         ]
-        if args.smtp_port is not None:
-            self.names.append(
-                policy(
-                    "allow-smtp-egress",
-                    k8s.networking.v1.NetworkPolicySpecArgs(
-                        pod_selector=everyone,
-                        policy_types=["Egress"],
-                        egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[public], ports=tcp(args.smtp_port))],
-                    ),
-                )
-            )
         self.register_outputs({"names": self.names})
