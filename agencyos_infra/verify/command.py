@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import ssl
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agencyos_infra.verify.provider_facts import HTTP_PORT, HTTPS_PORT
 from agencyos_infra.verify.render import FORMATS
+
+if TYPE_CHECKING:
+    from agencyos_infra.verify.network import Connector, ZoneRouter
+    from agencyos_infra.verify.result import Check
+    from agencyos_infra.verify.target import Target
+    from agencyos_infra.verify.waiting import Group
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -21,6 +29,15 @@ def _positive_seconds(text: str) -> float:
     if not 0 < value <= 600:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 600 seconds")
     return value
+
+
+def _duration(text: str) -> float:
+    from agencyos_infra.verify.waiting import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_parser(commands: Any) -> None:
@@ -52,7 +69,22 @@ def add_parser(commands: Any) -> None:
         metavar="HOST:PORT",
         default=None,
         help="ask this DNS server (an IP address, port 53 by default) instead of the system resolver; the "
-        "hosts' addresses for TLS and HTTP come from it too",
+        "hosts' addresses for TLS and HTTP come from it too. Only the zone's names are asked there",
+    )
+    verify.add_argument(
+        "--resolver",
+        metavar="HOST:PORT",
+        default=None,
+        help="the recursive resolver for names outside the zone (SPF includes, CNAME targets; default: the "
+        "system's); a name it cannot resolve leaves the checks that need it not tested",
+    )
+    verify.add_argument(
+        "--wait",
+        metavar="DURATION",
+        type=_duration,
+        default=None,
+        help="right after a deploy: run failing checks again, with backoff, until they pass or DURATION "
+        "(e.g. 90s, 20m, 1h) has passed; a progress line per round on stderr",
     )
     verify.add_argument(
         "--ca-bundle", type=Path, default=None, help="PEM file of extra trusted CA certificates (system trust kept)"
@@ -92,11 +124,12 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from agencyos_infra.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, UsageError, _default_program
-    from agencyos_infra.verify.dns_checks import check_reachable, dns_checks
-    from agencyos_infra.verify.http_checks import http_checks, rate_limit_checks
+    from agencyos_infra.verify.dns_checks import check_reachable
+    from agencyos_infra.verify.http_checks import rate_limit_checks
     from agencyos_infra.verify.network import (
         Connector,
         VerifyUsageError,
+        ZoneRouter,
         make_resolver,
         parse_connect_to,
         parse_dns_server,
@@ -104,31 +137,54 @@ def run(args: argparse.Namespace) -> int:
     )
     from agencyos_infra.verify.render import render, verdict
     from agencyos_infra.verify.target import load_target
-    from agencyos_infra.verify.tls_checks import tls_checks, unverified_context, verifying_context
+    from agencyos_infra.verify.tls_checks import unverified_context, verifying_context
+    from agencyos_infra.verify.waiting import Progress, converge
 
     try:
         given = [("--resolve", value, *parse_resolve(value)) for value in args.resolve]
         given += [("--connect-to", value, *parse_connect_to(value)) for value in args.connect_to]
         routes = {where: route for _, _, where, route in given}
         server = parse_dns_server(args.dns_server) if args.dns_server is not None else None
+        recursive = parse_dns_server(args.resolver, "--resolver") if args.resolver is not None else None
         verifying = verifying_context(args.ca_bundle)
         target = load_target(args.program or _default_program(), args.stack, args.outputs)
         _refuse_unused_routes(given, target.hosts)
-        resolver = make_resolver(server, args.timeout)
-        check_reachable(resolver, target.domain)
+        zone = make_resolver(server, args.timeout) if server is not None else None
+        router = ZoneRouter(target.domain, zone, make_resolver(recursive, args.timeout), args.timeout)
+        # The zone's own server must answer; a recursive resolver that does not only leaves checks not tested.
+        check_reachable(router.resolver_for(target.domain), target.domain)
     except (VerifyUsageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
 
-    connector = Connector(routes, resolver if server is not None else None, args.timeout)
-    checks = dns_checks(target, resolver)
-    checks += tls_checks(target, connector, verifying)
-    with connector.http_client(unverified_context()) as client:
-        checks += http_checks(target, client)
-        if args.probe_rate_limit:
-            checks += rate_limit_checks(target, client)
+    connector = Connector(routes, router if server is not None else None, args.timeout)
+    outcome = converge(_groups(target, router, connector, verifying), args.wait, Progress(sys.stderr))
+    checks = outcome.checks
+    if args.probe_rate_limit:
+        # Once, last, after the wait: it leaves this address limited for up to a minute.
+        with connector.http_client(unverified_context()) as client:
+            checks = [*checks, *rate_limit_checks(target, client)]
     print(render(target, checks, args.format))
     return EXIT_VIOLATIONS if verdict(checks) == "fail" else EXIT_OK
+
+
+def _groups(target: Target, router: ZoneRouter, connector: Connector, verifying: ssl.SSLContext) -> list[Group]:
+    """DNS, then TLS (a host whose name failed is that failure's), then HTTP (a host without TLS is TLS's)."""
+    from agencyos_infra.verify.dns_checks import dns_checks
+    from agencyos_infra.verify.http_checks import http_checks
+    from agencyos_infra.verify.result import Status
+    from agencyos_infra.verify.tls_checks import https_blockers, tls_checks, unverified_context
+    from agencyos_infra.verify.waiting import Group
+
+    def tls(done: Mapping[str, Sequence[Check]]) -> list[Check]:
+        names = frozenset(c.target for c in done["dns"] if c.name == "dns-address" and c.status is Status.FAIL)
+        return tls_checks(target, connector, verifying, names)
+
+    def http(done: Mapping[str, Sequence[Check]]) -> list[Check]:
+        with connector.http_client(unverified_context()) as client:
+            return http_checks(target, client, https_blockers(list(done["tls"])))
+
+    return [Group("dns", lambda _: dns_checks(target, router)), Group("tls", tls), Group("http", http)]
 
 
 def _refuse_unused_routes(given: list[tuple[str, str, tuple[str, int], Any]], hosts: tuple[str, ...]) -> None:

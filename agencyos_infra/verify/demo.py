@@ -2,8 +2,8 @@
 
 Starts the fixtures (a DNS server for agencyos.test, HTTPS and HTTP servers with a trustme CA) and runs
 ``agencyos-infra verify --stack demo`` at them, as an operator would run it against the live platform:
-``--dns-server`` instead of the public resolvers, ``--connect-to`` because the servers listen on free
-loopback ports, ``--ca-bundle`` for the test CA. Prints the command (ports vary) and the report.
+``--dns-server`` for the zone's names and ``--resolver`` for the others, ``--connect-to`` because the
+servers listen on free loopback ports, ``--ca-bundle`` for the test CA. Prints the command (ports vary) and the report.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def run(argv: list[str]) -> int:
         routes = f"HOST:{HTTPS_PORT}:127.0.0.1:{endpoints.https_port} (and :{HTTP_PORT} to {endpoints.http_port})"
         rest = " ".join(["--probe-rate-limit", *argv])
         print(
-            f"$ agencyos-infra {shown} --dns-server {endpoints.dns_server} --ca-bundle CA.pem "
+            f"$ agencyos-infra {shown} --dns-server {endpoints.dns_server} --resolver {endpoints.resolver} "
+            "--ca-bundle CA.pem "
             f"--connect-to {routes} for each host {rest}",
             flush=True,
         )

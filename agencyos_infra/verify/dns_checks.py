@@ -10,18 +10,23 @@ Email (4.domain-setup.3, .4): MX present and the stack's hosts and priorities; S
 through the same resolver (its includes followed, at most 10 DNS lookups, ending in ``-all``/``~all``);
 every DKIM selector of the stack has a key (a TXT with ``p=``, CNAMEs followed); DMARC ``p=quarantine`` or
 ``p=reject`` (checkdmarc's parser).
+
+Every query goes through a :class:`ZoneRouter`: the zone's names to ``--dns-server``, the others (an SPF
+include such as ``_spf.google.com``, a CNAME target outside the zone) to ``--resolver``. A check that needed
+a name outside the zone the resolver could not resolve is "not tested", with the name and the reason.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import dns.exception
 import dns.resolver
 
-from agencyos_infra.verify.network import VerifyUsageError, describe, dns_reason
+from agencyos_infra.verify.network import VerifyUsageError, ZoneRouter, describe, dns_reason
 from agencyos_infra.verify.result import Check, failed, judged, not_tested, passed
 from agencyos_infra.verify.target import Target
 
@@ -44,22 +49,36 @@ def check_reachable(resolver: dns.resolver.Resolver, domain: str) -> None:
     except (dns.exception.Timeout, dns.resolver.NoNameservers) as error:
         raise VerifyUsageError(
             f"the DNS resolver ({describe(resolver)}) did not answer within {resolver.lifetime:g} s: "
-            f"{dns_reason(error)}; check --dns-server (or the system resolver) and the network, or raise --timeout"
+            f"{dns_reason(error)}; check --dns-server (or --resolver, or the system resolver) and the network, "
+            "or raise --timeout"
         ) from None
     except dns.exception.DNSException as error:
         raise VerifyUsageError(f"the DNS resolver ({describe(resolver)}) failed: {dns_reason(error)}") from None
 
 
-def dns_checks(target: Target, resolver: dns.resolver.Resolver) -> list[Check]:
+def dns_checks(target: Target, resolver: ZoneRouter) -> list[Check]:
     import checkdmarc.utils
 
     # checkdmarc caches answers by name for the whole process, whatever the resolver: start clean.
     checkdmarc.utils.DNS_CACHE.clear()
-    checks = [_address_check(target, name, resolver) for name in target.dns_names]
-    checks += [_mx_check(target, resolver), _spf_check(target, resolver)]
-    checks += [_dkim_check(target, selector, resolver) for selector in target.dkim_selectors]
-    checks.append(_dmarc_check(target, resolver))
-    return checks
+    resolver.unresolved.clear()
+    runs: list[Callable[[], Check]] = [partial(_address_check, target, name, resolver) for name in target.dns_names]
+    runs += [partial(_mx_check, target, resolver), partial(_spf_check, target, resolver)]
+    runs += [partial(_dkim_check, target, selector, resolver) for selector in target.dkim_selectors]
+    runs.append(partial(_dmarc_check, target, resolver))
+    return [_unless_unresolved(resolver, run) for run in runs]
+
+
+def _unless_unresolved(resolver: ZoneRouter, run: Callable[[], Check]) -> Check:
+    """The check's result, or "not tested" when it needed a name outside the zone that did not resolve."""
+    before = set(resolver.unresolved)
+    check = run()
+    missed = [reason for name, reason in resolver.unresolved.items() if name not in before]
+    if not missed:
+        return check
+    return not_tested(
+        check.name, check.target, check.item, f"needs names outside the zone the resolver did not answer: {missed[0]}"
+    )
 
 
 def _lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> list[Any]:

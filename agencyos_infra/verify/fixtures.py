@@ -4,8 +4,11 @@ The tests and ``make verify-demo`` run the verifier against them; nothing here t
 ``Platform`` starts a compliant platform for a :class:`Target`; ``Zone`` and ``Site`` fields break one
 property at a time (a zone without MX, SPF ``+all``, an expired certificate, HSTS missing...).
 
-The DNS server answers authoritatively for the names it holds, following CNAMEs inside the zone, and
-NXDOMAIN for the others. One HTTPS server answers for every host (its one certificate names them all); the
+Two DNS servers, as on the internet: the zone's own (authoritative: it answers for the zone's names, follows
+CNAMEs inside the zone, answers a CNAME out of the zone alone and refuses names outside it) and a recursive
+one that answers for every name of the fixture's world (the zone and the names it refers to: SPF includes,
+CNAME targets). A ``Zone`` holds the world's records; ``later`` swaps them while the servers run, as
+propagation does after a deploy. One HTTPS server answers for every host (its one certificate names them all); the
 verifier reaches it through ``--connect-to HOST:<https port>:127.0.0.1:PORT`` and the plain HTTP server
 through ``HOST:<http port>:...``, as curl would.
 """
@@ -95,8 +98,14 @@ def spf_with_lookups(domain: str, count: int) -> tuple[str, dict[str, str]]:
 
 
 class _ZoneResolver:
-    def __init__(self, zone: Zone) -> None:
+    """Answers from ``zone``; with ``authority`` (a domain) only for that domain's names, as its server does."""
+
+    def __init__(self, zone: Zone, authority: str | None = None) -> None:
         self.zone = zone
+        self.authority = authority
+
+    def _inside(self, name: str) -> bool:
+        return self.authority is None or name == self.authority or name.endswith(f".{self.authority}")
 
     def resolve(self, request: Any, handler: Any) -> Any:
         from dnslib import QTYPE, RCODE
@@ -104,8 +113,13 @@ class _ZoneResolver:
         reply = request.reply()
         name = str(request.q.qname).rstrip(".").lower()
         qtype = QTYPE[request.q.qtype]
+        if not self._inside(name):
+            reply.header.rcode = RCODE.REFUSED  # not its zone: an authoritative server does not recurse
+            return reply
         records = self.zone.records
-        for _ in range(8):  # CNAME chains inside the zone, as an authoritative server answers them
+        for _ in range(8):  # CNAME chains (inside the zone only, for an authoritative server)
+            if not self._inside(name):
+                break
             if (name, qtype) in records:
                 reply.add_answer(*(_rr(name, qtype, value) for value in records[(name, qtype)]))
                 break
@@ -115,7 +129,7 @@ class _ZoneResolver:
                 name = target
                 continue
             break
-        if not reply.rr and not any(key[0] == name for key in records):
+        if not reply.rr and self._inside(name) and not any(key[0] == name for key in records):
             reply.header.rcode = RCODE.NXDOMAIN
         return reply
 
@@ -140,17 +154,37 @@ def _rr(name: str, rtype: str, value: str) -> Any:
 
 
 @contextlib.contextmanager
-def dns_server(zone: Zone) -> Iterator[str]:
-    """A UDP DNS server for ``zone`` on a free loopback port; yields ``127.0.0.1:PORT``."""
+def dns_server(zone: Zone, authority: str | None = None, later: Later | None = None) -> Iterator[str]:
+    """A UDP DNS server for ``zone`` on a free loopback port; yields ``127.0.0.1:PORT``.
+
+    With ``authority`` it is that domain's authoritative server, else a recursive resolver for every name.
+    """
     from dnslib.server import DNSLogger, DNSServer
 
-    server = DNSServer(_ZoneResolver(zone), address=LOOPBACK, port=0, logger=DNSLogger(logf=lambda _: None))
+    answers = _ZoneResolver(zone, authority)
+    server = DNSServer(answers, address=LOOPBACK, port=0, logger=DNSLogger(logf=lambda _: None))
     server.start_thread()
+    timer = None
+    if later is not None and later.zone is not None:
+        timer = threading.Timer(later.after, setattr, (answers, "zone", later.zone))
+        timer.daemon = True
+        timer.start()
     try:
         yield f"{LOOPBACK}:{server.server.server_address[1]}"
     finally:
+        if timer is not None:
+            timer.cancel()
         server.stop()
         server.server.server_close()
+
+
+@dataclass(frozen=True)
+class Later:
+    """What the platform becomes ``after`` seconds (records propagated, a certificate issued, pods ready)."""
+
+    after: float
+    zone: Zone | None = None
+    site: Site | None = None
 
 
 @contextlib.contextmanager
@@ -226,7 +260,14 @@ class _Limiter:
             return count < limit
 
 
-def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHTTPRequestHandler]:
+@dataclass
+class _Live:
+    """The site the servers behave as now (``Later`` replaces it while they run)."""
+
+    site: Site
+
+
+def _https_handler(live: _Live, target: Target, limiter: _Limiter) -> type[BaseHTTPRequestHandler]:
     allowed_origins = {f"https://{host}" for host in target.frontend_hosts}
 
     class Handler(BaseHTTPRequestHandler):
@@ -235,17 +276,17 @@ def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHT
 
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
-            if site.rate_limited:
+            if live.site.rate_limited:
                 auth = any(path.startswith(prefix) for prefix in target.auth_paths)
                 key, limit = ("auth", AUTH_RATE_LIMIT_RPM.value) if auth else ("global", GLOBAL_RATE_LIMIT_RPM.value)
                 if not limiter.allow(key, limit):
-                    self._send(site.limit_status, b"slow down\n")
+                    self._send(live.site.limit_status, b"slow down\n")
                     return
             status = 200
             if path == LIVENESS_PATH.value:
-                status = site.health_status
+                status = live.site.health_status
             elif path == READINESS_PATH.value:
-                time.sleep(site.ready_delay)
+                time.sleep(live.site.ready_delay)
             self._send(status, b"ok\n" if status == 200 else b"unhealthy\n")
 
         def do_OPTIONS(self) -> None:
@@ -255,15 +296,15 @@ def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHT
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
-            if site.hsts is not None:
-                self.send_header("Strict-Transport-Security", site.hsts)
-            for name, value in site.headers:
+            if live.site.hsts is not None:
+                self.send_header("Strict-Transport-Security", live.site.hsts)
+            for name, value in live.site.headers:
                 self.send_header(name, value)
             origin = self.headers.get("Origin")
-            if origin and site.cors is Cors.WILDCARD:
+            if origin and live.site.cors is Cors.WILDCARD:
                 self.send_header("Access-Control-Allow-Origin", "*")
                 self.send_header("Access-Control-Allow-Credentials", "true")
-            elif origin and (site.cors is Cors.REFLECT or origin in allowed_origins):
+            elif origin and (live.site.cors is Cors.REFLECT or origin in allowed_origins):
                 self.send_header("Access-Control-Allow-Origin", origin)
                 self.send_header("Access-Control-Allow-Credentials", "true")
                 self.send_header("Vary", "Origin")
@@ -276,16 +317,16 @@ def _https_handler(site: Site, target: Target, limiter: _Limiter) -> type[BaseHT
     return Handler
 
 
-def _redirect_handler(site: Site) -> type[BaseHTTPRequestHandler]:
+def _redirect_handler(live: _Live) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # one response, several writes: no 40 ms delayed-ACK stalls
 
         def do_GET(self) -> None:
             host = (self.headers.get("Host") or "").split(":")[0]
-            body = b"" if site.redirect else b"plain http\n"
-            self.send_response(308 if site.redirect else 200)
-            if site.redirect:
+            body = b"" if live.site.redirect else b"plain http\n"
+            self.send_response(308 if live.site.redirect else 200)
+            if live.site.redirect:
                 self.send_header("Location", f"https://{host}{self.path}")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -362,6 +403,9 @@ class Endpoints:
     """Where a running Platform listens, and the verifier flags that reach it."""
 
     dns_server: str
+    """The zone's authoritative server (``--dns-server``)."""
+    resolver: str
+    """The recursive resolver (``--resolver``)."""
     https_port: int
     http_port: int
     ca_bundle: Path
@@ -376,28 +420,51 @@ class Endpoints:
         ]
 
     def cli_args(self) -> list[str]:
-        args = ["--dns-server", self.dns_server, "--ca-bundle", str(self.ca_bundle)]
+        args = ["--dns-server", self.dns_server, "--resolver", self.resolver, "--ca-bundle", str(self.ca_bundle)]
         for value in self.connect_to():
             args += ["--connect-to", value]
         return args
 
 
 @contextlib.contextmanager
-def platform(target: Target, zone: Zone | None = None, site: Site | None = None) -> Iterator[Endpoints]:
-    """DNS, HTTPS and HTTP servers for ``target`` on loopback ports, compliant unless ``zone``/``site`` break it."""
+def platform(
+    target: Target, zone: Zone | None = None, site: Site | None = None, later: Later | None = None
+) -> Iterator[Endpoints]:
+    """DNS, HTTPS and HTTP servers for ``target`` on loopback ports, compliant unless ``zone``/``site`` break it.
+
+    ``later`` replaces the zone and/or the site after a delay, as a platform converges after ``pulumi up``.
+    """
     import trustme
 
-    site = site or Site()
+    live = _Live(site or Site())
+    world = zone or compliant_zone(target)
     ca = trustme.CA()
-    https = _Server((LOOPBACK, 0), _https_handler(site, target, _Limiter()))
-    https.tls = _server_context(site, target, ca)
-    http = _Server((LOOPBACK, 0), _redirect_handler(site))
+    https = _Server((LOOPBACK, 0), _https_handler(live, target, _Limiter()))
+    https.tls = _server_context(live.site, target, ca)
+    http = _Server((LOOPBACK, 0), _redirect_handler(live))
+    timer = None
+    if later is not None and later.site is not None:
+        changed = later.site
+        # The next handshake gets the new certificate; the next request the new behaviour.
+        timer = threading.Timer(later.after, _become, (live, https, changed, _server_context(changed, target, ca)))
+        timer.daemon = True
+        timer.start()
     with (
         tempfile.TemporaryDirectory(prefix="verify-ca-") as directory,
-        dns_server(zone or compliant_zone(target)) as dns_address,
+        dns_server(world, target.domain, later) as zone_address,
+        dns_server(world, None, later) as resolver_address,
         _serve(https) as https_port,
         _serve(http) as http_port,
     ):
         bundle = Path(directory) / "ca.pem"
         ca.cert_pem.write_to_path(str(bundle))
-        yield Endpoints(dns_address, https_port, http_port, bundle, target.hosts)
+        try:
+            yield Endpoints(zone_address, resolver_address, https_port, http_port, bundle, target.hosts)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def _become(live: _Live, https: _Server, site: Site, context: ssl.SSLContext) -> None:
+    https.tls = context
+    live.site = site

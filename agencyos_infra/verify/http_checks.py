@@ -14,12 +14,14 @@
   at the first 429; it runs last, since it leaves the verifier's address limited for up to a minute.
 
 HTTPS requests do not verify the chain (``tls-certificate`` does): a bad certificate fails that check only.
+A host without a TLS connection (``blockers``, from the TLS checks) gets its HTTPS checks "not tested: <the
+failed check> failed"; when ``/`` does not answer, ``http-hsts`` fails and ``http-headers`` is not tested.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 import httpx
@@ -35,7 +37,7 @@ from agencyos_checklist.numbers import (
     seconds,
 )
 
-from agencyos_infra.verify.result import Check, failed, judged, passed
+from agencyos_infra.verify.result import Check, blocked, failed, judged, passed
 from agencyos_infra.verify.target import Target
 
 ITEM_REDIRECT = "8.application-security.1.2"
@@ -52,23 +54,31 @@ FOREIGN_ORIGIN = "https://verify-probe.invalid"
 PROBE_COOKIE = "agencyos_verify_probe=1"
 
 
-def http_checks(target: Target, client: httpx.Client) -> list[Check]:
+def http_checks(target: Target, client: httpx.Client, blockers: Mapping[str, str] | None = None) -> list[Check]:
+    """Every host's checks; ``blockers``: host -> the failed check that leaves it without a TLS connection."""
     checks: list[Check] = []
     for host in target.hosts:
-        checks.append(_guarded("http-redirect", f"http://{host}/", ITEM_REDIRECT, partial(_redirect, client, host)))
         home = f"https://{host}/"
+        health = [f"https://{host}{path}" for path in (LIVENESS_PATH.value, READINESS_PATH.value)]
+        by = (blockers or {}).get(host)
+        if by == "dns-address":
+            checks.append(blocked("http-redirect", f"http://{host}/", ITEM_REDIRECT, by))
+        else:
+            redirect = partial(_redirect, client, host)
+            checks.append(_guarded("http-redirect", f"http://{host}/", ITEM_REDIRECT, redirect))
+        if by is not None:
+            checks += [blocked("http-hsts", home, ITEM_HSTS, by), blocked("http-headers", home, ITEM_HEADERS, by)]
+            checks += [blocked("http-health", url, ITEM_HEALTH, by) for url in health]
+            checks.append(blocked("http-cors", home, ITEM_CORS, by))
+            continue
         try:
             response = client.get(home)
         except httpx.HTTPError as error:
-            checks += [
-                failed(name, home, item, f"no response: {_reason(error)}")
-                for name, item in (("http-hsts", ITEM_HSTS), ("http-headers", ITEM_HEADERS))
-            ]
+            checks.append(failed("http-hsts", home, ITEM_HSTS, f"no response: {_reason(error)}"))
+            checks.append(blocked("http-headers", home, ITEM_HEADERS, "http-hsts"))
         else:
             checks += [_hsts(home, response), _headers(home, response)]
-        for path in (LIVENESS_PATH.value, READINESS_PATH.value):
-            url = f"https://{host}{path}"
-            checks.append(_guarded("http-health", url, ITEM_HEALTH, partial(_health, client, url)))
+        checks += [_guarded("http-health", url, ITEM_HEALTH, partial(_health, client, url)) for url in health]
         checks.append(_guarded("http-cors", home, ITEM_CORS, partial(_cors, client, home)))
     return checks
 

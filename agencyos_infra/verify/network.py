@@ -18,6 +18,7 @@ from typing import Any
 
 import dns.exception
 import dns.nameserver
+import dns.rdatatype
 import dns.resolver
 import httpcore
 import httpx
@@ -82,7 +83,7 @@ def parse_connect_to(text: str) -> tuple[tuple[str, int], Route]:
     return (host.lower().rstrip("."), _port(port, "--connect-to", text)), route
 
 
-def parse_dns_server(text: str) -> tuple[str, int]:
+def parse_dns_server(text: str, option: str = "--dns-server") -> tuple[str, int]:
     """``HOST:PORT``, ``[V6]:PORT`` or a bare address (port 53); HOST must be an IP address."""
     try:
         return str(ipaddress.ip_address(text)), DNS_PORT
@@ -92,10 +93,10 @@ def parse_dns_server(text: str) -> tuple[str, int]:
     if not address or (not port and text.startswith("[") and not text.endswith(":")):
         address, port = text, str(DNS_PORT)  # a bare name, or a bracketed address without a port
     try:
-        address = _address(address, "--dns-server", text)
+        address = _address(address, option, text)
     except VerifyUsageError as error:
         raise VerifyUsageError(f"{error} (give ADDR, ADDR:PORT or [V6ADDR]:PORT, e.g. 127.0.0.1:53)") from None
-    return address, _port(port, "--dns-server", text)
+    return address, _port(port, option, text)
 
 
 def make_resolver(server: tuple[str, int] | None, timeout: float) -> dns.resolver.Resolver:
@@ -104,7 +105,9 @@ def make_resolver(server: tuple[str, int] | None, timeout: float) -> dns.resolve
         try:
             resolver = dns.resolver.Resolver()
         except dns.resolver.NoResolverConfiguration:
-            raise VerifyUsageError("no system DNS resolver is configured: pass --dns-server HOST:PORT") from None
+            raise VerifyUsageError(
+                "no system DNS resolver is configured: pass --resolver HOST:PORT (and --dns-server for the zone)"
+            ) from None
     else:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [dns.nameserver.Do53Nameserver(server[0], server[1])]
@@ -123,6 +126,78 @@ def describe(resolver: dns.resolver.Resolver) -> str:
         for ns in resolver.nameservers
     ]
     return ", ".join(servers) or "the system resolver"
+
+
+class OutsideUnresolved(dns.exception.DNSException):
+    """A name outside the zone that the recursive resolver could not resolve: no verdict on what needs it."""
+
+
+class ZoneRouter(dns.resolver.Resolver):
+    """The zone's names asked at its own server (fresh records, before the world's caches), every other name
+    (SPF includes, CNAME targets outside the zone) at the recursive resolver.
+
+    A dnspython resolver itself, so checkdmarc follows SPF includes through it. A CNAME out of the zone, which an
+    authoritative server answers alone, is followed at the recursive resolver, as a resolver would. A name outside
+    the zone that the recursive resolver does not answer for (a timeout, no server) is recorded in ``unresolved``
+    with the reason, so the checks that needed it say "not tested" instead of failing.
+    """
+
+    def __init__(
+        self, domain: str, zone: dns.resolver.Resolver | None, recursive: dns.resolver.Resolver, timeout: float
+    ) -> None:
+        super().__init__(configure=False)
+        self.zone_domain = domain.lower().rstrip(".")
+        self.zone = zone
+        self.recursive = recursive
+        self.nameservers = (zone or recursive).nameservers
+        self.lifetime = self.timeout = timeout
+        self.cache = None
+        self.unresolved: dict[str, str] = {}
+
+    def in_zone(self, name: str) -> bool:
+        name = name.lower().rstrip(".")
+        return name == self.zone_domain or name.endswith(f".{self.zone_domain}")
+
+    def resolver_for(self, name: str) -> dns.resolver.Resolver:
+        return self.zone if self.zone is not None and self.in_zone(name) else self.recursive
+
+    def resolve(  # type: ignore[override]
+        self, qname: Any, rdtype: Any = "A", *args: Any, raise_on_no_answer: bool = True, **kwargs: Any
+    ) -> dns.resolver.Answer:
+        name = str(qname).lower().rstrip(".")
+        for _ in range(_MAX_CNAME_HOPS):
+            inner = self.resolver_for(name)
+            try:
+                answer = inner.resolve(name, rdtype, raise_on_no_answer=False, lifetime=self.lifetime)
+            except (dns.exception.Timeout, dns.resolver.NoNameservers) as error:
+                if inner is self.zone:
+                    raise
+                self.unresolved.setdefault(name, f"{name}: {dns_reason(error)} from {describe(self.recursive)}")
+                raise OutsideUnresolved(self.unresolved[name]) from None
+            target = _cname_target(answer) if answer.rrset is None else None
+            if target is not None and inner is self.zone and not self.in_zone(target):
+                name = target
+                continue
+            if answer.rrset is None and raise_on_no_answer:
+                raise dns.resolver.NoAnswer(response=answer.response)
+            return answer
+        raise dns.resolver.NoAnswer()
+
+
+_MAX_CNAME_HOPS = 8
+
+
+def _cname_target(answer: dns.resolver.Answer) -> str | None:
+    """Where the CNAME chain of an answer without the asked records ends, if it has one."""
+    target = None
+    for rrset in answer.response.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            target = str(next(iter(rrset)).target).lower().rstrip(".")
+    return target
+
+
+class Unresolved(OSError):
+    """A host with no address: the dns-address check says why, the checks needing a connection are blocked."""
 
 
 class Connector:
@@ -147,7 +222,7 @@ class Connector:
         try:
             answer = self.resolver.resolve(host, "A")
         except dns.exception.DNSException as error:
-            raise OSError(f"{host} does not resolve ({dns_reason(error)})") from None
+            raise Unresolved(f"{host} does not resolve ({dns_reason(error)})") from None
         return Route(str(next(iter(answer))), port)
 
     def connect(self, host: str, port: int) -> socket.socket:

@@ -9,7 +9,10 @@
   cannot even offer one of them, the check says "not tested" and why: it never passes on a guess.
 
 The protocol and expiry probes do not verify the chain (that is ``tls-certificate``'s job), so one broken
-property fails one check.
+property fails one check: an expired certificate fails ``tls-expiry`` alone (``tls-certificate`` is "not
+tested: tls-expiry failed", the expiry being the only reason its chain does not verify). A host with no TLS
+connection at all fails ``tls-certificate`` and its other checks are not tested; when its DNS name failed
+(``dns-address``), or it does not resolve, that failure is the one that counts.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agencyos_infra.verify.network import Connector, VerifyUsageError
+from agencyos_infra.verify.network import Connector, Unresolved, VerifyUsageError
 from agencyos_infra.verify.provider_facts import HTTPS_PORT
-from agencyos_infra.verify.result import Check, failed, judged, not_tested, passed
+from agencyos_infra.verify.result import Check, Status, blocked, failed, judged, not_tested, passed
 from agencyos_infra.verify.target import Target
 
 EXPIRY_MARGIN_DAYS = 14
@@ -31,6 +34,10 @@ ITEM_CERTIFICATE = "10.security-verification.1"
 ITEM_PROTOCOLS = "8.application-security.1"
 
 
+# OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED: the verify error that is tls-expiry's to report.
+CERT_HAS_EXPIRED = 10
+NO_CONNECTION = "no TLS connection"
+DNS_CHECK = "dns-address"
 MODERN = {"TLS 1.2": "TLSv1_2", "TLS 1.3": "TLSv1_3"}
 LEGACY = {"TLS 1.0": "TLSv1", "TLS 1.1": "TLSv1_1"}
 
@@ -76,16 +83,39 @@ def cannot_offer(version: str) -> str | None:
     return None
 
 
-def tls_checks(target: Target, connector: Connector, verifying: ssl.SSLContext) -> list[Check]:
+def tls_checks(
+    target: Target, connector: Connector, verifying: ssl.SSLContext, dns_failed: frozenset[str] = frozenset()
+) -> list[Check]:
+    """The four checks of every host; ``dns_failed``: hosts whose ``dns-address`` failed (a connection failure
+    there is that check's fault, not another failed check)."""
     checks = []
     for host in target.hosts:
-        checks += [
-            _certificate(host, connector, verifying),
-            _expiry(host, connector),
-            _modern(host, connector),
-            _legacy(host, connector),
-        ]
+        certificate = _certificate(host, connector, verifying, host in dns_failed)
+        if certificate.status is not Status.PASS and (
+            certificate.blocked_by == DNS_CHECK or certificate.detail.startswith(NO_CONNECTION)
+        ):
+            by = certificate.blocked_by or certificate.name
+            checks += [certificate, *(blocked(n, host, i, by) for n, i in _AFTER_CERTIFICATE)]
+            continue
+        expiry = _expiry(host, connector)
+        if certificate.status is Status.FAIL and certificate.detail.endswith(_EXPIRED_REASON):
+            certificate = blocked(certificate.name, host, ITEM_CERTIFICATE, expiry.name)
+        checks += [certificate, expiry, _modern(host, connector), _legacy(host, connector)]
     return checks
+
+
+_AFTER_CERTIFICATE = (("tls-expiry", ITEM_CERTIFICATE), ("tls-modern", ITEM_PROTOCOLS), ("tls-legacy", ITEM_PROTOCOLS))
+_EXPIRED_REASON = "(certificate has expired)"
+
+
+def https_blockers(checks: list[Check]) -> dict[str, str]:
+    """Hosts without a TLS connection -> the failed check that says so: their HTTPS checks are not tested."""
+    return {
+        c.target: c.blocked_by or c.name
+        for c in checks
+        if c.name == "tls-certificate"
+        and (c.blocked_by == DNS_CHECK or (c.status is Status.FAIL and c.detail.startswith(NO_CONNECTION)))
+    }
 
 
 def _handshake(host: str, connector: Connector, context: ssl.SSLContext, use: Callable[[ssl.SSLSocket], Any]) -> Any:
@@ -95,13 +125,18 @@ def _handshake(host: str, connector: Connector, context: ssl.SSLContext, use: Ca
         return use(tls)
 
 
-def _certificate(host: str, connector: Connector, context: ssl.SSLContext) -> Check:
+def _certificate(host: str, connector: Connector, context: ssl.SSLContext, dns_failed: bool) -> Check:
     try:
         issuer = _handshake(host, connector, context, lambda tls: _issuer(tls.getpeercert() or {}))
     except ssl.SSLCertVerificationError as error:
-        return failed("tls-certificate", host, ITEM_CERTIFICATE, f"not trusted: {error.verify_message}")
+        reason = " (certificate has expired)" if error.verify_code == CERT_HAS_EXPIRED else ""
+        return failed("tls-certificate", host, ITEM_CERTIFICATE, f"not trusted: {error.verify_message}{reason}")
+    except Unresolved:
+        return blocked("tls-certificate", host, ITEM_CERTIFICATE, DNS_CHECK)
     except (OSError, ssl.SSLError) as error:
-        return failed("tls-certificate", host, ITEM_CERTIFICATE, f"no TLS connection: {_reason(error)}")
+        if dns_failed:
+            return blocked("tls-certificate", host, ITEM_CERTIFICATE, DNS_CHECK)
+        return failed("tls-certificate", host, ITEM_CERTIFICATE, f"{NO_CONNECTION}: {_reason(error)}")
     return passed("tls-certificate", host, ITEM_CERTIFICATE, f"chain valid for {host} (issuer {issuer})")
 
 
@@ -111,7 +146,7 @@ def _expiry(host: str, connector: Connector) -> Check:
     try:
         der = _handshake(host, connector, unverified_context(), lambda tls: tls.getpeercert(binary_form=True))
     except (OSError, ssl.SSLError) as error:
-        return failed("tls-expiry", host, ITEM_CERTIFICATE, f"no TLS connection: {_reason(error)}")
+        return failed("tls-expiry", host, ITEM_CERTIFICATE, f"{NO_CONNECTION}: {_reason(error)}")
     not_after = x509.load_der_x509_certificate(der).not_valid_after_utc
     left = not_after - datetime.datetime.now(datetime.UTC)
     days = left.days

@@ -169,3 +169,85 @@ def test_the_repositorys_prod_stack_is_read() -> None:
 
     prod = load_target(REPOSITORY, "prod", None)
     assert prod.proxied and prod.proxy_cidrs and prod.hosts == (prod.domain, f"www.{prod.domain}", f"api.{prod.domain}")
+
+
+def _stack_with_spf(tmp_path: Path, spf: str) -> Path:
+    """The demo stack, its SPF including a name outside the zone (as real zones include their mail provider's)."""
+    (tmp_path / "Pulumi.yaml").write_text(
+        (DEMO / "Pulumi.yaml").read_text().replace("main: ../..", f"main: {DEMO.parent.parent}")
+    )
+    stack = (DEMO / "Pulumi.demo.yaml").read_text().replace("include:spf.mail.agencyos.test", spf)
+    (tmp_path / "Pulumi.demo.yaml").write_text(stack)
+    return tmp_path
+
+
+def test_names_outside_the_zone_go_to_the_resolver_not_the_zones_server(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The zone's server refuses _spf.mail-provider.test; the recursive resolver answers it: SPF passes."""
+    program = _stack_with_spf(tmp_path, "include:_spf.mail-provider.test")
+    from agencyos_infra.verify.target import load_target
+
+    target = load_target(program, "demo", OUTPUTS)
+    with platform(target) as endpoints:
+        argv = ["verify", "--stack", "demo", "--program", str(program), "--outputs", str(OUTPUTS)]
+        code, out, err = verify(capsys, *argv, *endpoints.cli_args(), "--format", "json")
+    assert (code, err) == (0, ""), out
+    [spf] = [c for c in json.loads(out)["checks"] if c["check"] == "dns-spf"]
+    assert spf["result"] == "pass" and "1 DNS lookup(s)" in spf["detail"], spf
+
+
+def test_an_unreachable_recursive_resolver_leaves_what_needs_it_not_tested(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    program = _stack_with_spf(tmp_path, "include:_spf.mail-provider.test")
+    from agencyos_infra.verify.target import load_target
+
+    target = load_target(program, "demo", OUTPUTS)
+    with platform(target) as endpoints, silent_dns_server() as silent:
+        args = endpoints.cli_args()
+        args[args.index("--resolver") + 1] = silent
+        argv = ["verify", "--stack", "demo", "--program", str(program), "--outputs", str(OUTPUTS), "--timeout", "0.5"]
+        code, out, err = verify(capsys, *argv, *args, "--format", "json")
+    assert (code, err) == (0, ""), out  # not tested is never a failure, nor a pass
+    report = json.loads(out)
+    assert report["counts"]["fail"] == 0 and report["counts"]["not tested"] == 1, report["counts"]
+    [spf] = [c for c in report["checks"] if c["result"] == "not tested"]
+    assert spf["check"] == "dns-spf" and "_spf.mail-provider.test" in spf["detail"] and silent in spf["detail"]
+
+
+def test_wait_passes_once_the_platform_converges_and_without_it_the_first_round_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agencyos_infra.verify.fixtures import Certificate, Later
+
+    # Right after `pulumi up`: www not yet in DNS, the certificate not yet issued (an expired one served).
+    zone = compliant_zone(DEMO_TARGET).set("www.agencyos.test", "A")
+    converged = Later(after=1.5, zone=compliant_zone(DEMO_TARGET), site=Site())
+    with platform(DEMO_TARGET, zone=zone, site=Site(certificate=Certificate.EXPIRED), later=converged) as endpoints:
+        code, out, err = verify(capsys, *demo_args([*endpoints.cli_args(), "--timeout", "1", "--format", "json"]))
+        assert code == 1 and err == ""
+        failing = {(c["check"], c["target"]) for c in json.loads(out)["checks"] if c["result"] == "fail"}
+        assert ("dns-address", "www.agencyos.test") in failing and ("tls-expiry", "agencyos.test") in failing
+        code, out, err = verify(capsys, *demo_args([*endpoints.cli_args(), "--timeout", "1", "--wait", "20s"]))
+    assert code == 0, out + err
+    assert out.rstrip().endswith("0 failed, 0 not tested")
+    rounds = err.strip().splitlines()
+    assert len(rounds) >= 2 and rounds[0].startswith("verify --wait: round 1: ") and "failing" in rounds[0], err
+    assert "next round in 1s" in rounds[0] and rounds[-1].startswith("verify --wait: round "), err
+    assert rounds[-1].split(": ")[2].startswith("none failing"), err
+
+
+def test_wait_reports_what_still_fails_at_the_deadline(capsys: pytest.CaptureFixture[str]) -> None:
+    with platform(DEMO_TARGET, site=Site(hsts=None)) as endpoints:
+        code, out, err = verify(capsys, *demo_args([*endpoints.cli_args(), "--wait", "2s"]))
+    assert code == 1
+    assert "verify --wait: deadline 2s reached after" in err and "3 failing (http-hsts x3)" in err, err
+    assert "3 failed" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "3h", "-5s"])
+def test_a_bad_wait_is_a_usage_error(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--stack", "demo", "--wait", value])
+    assert exited.value.code == 2 and "--wait" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from agencyos_infra.verify.fixtures import (
     silent_dns_server,
     spf_with_lookups,
 )
-from agencyos_infra.verify.network import VerifyUsageError, make_resolver, parse_dns_server
+from agencyos_infra.verify.network import VerifyUsageError, ZoneRouter, make_resolver, parse_dns_server
 from agencyos_infra.verify.result import Check, Status
 from agencyos_infra.verify.target import Target
 from tests.verify.demo_target import DEMO_TARGET
@@ -26,10 +26,16 @@ TIMEOUT = 3.0
 
 
 def run(target: Target, zone: Zone) -> list[Check]:
-    with dns_server(zone) as address:
-        resolver = make_resolver(parse_dns_server(address), TIMEOUT)
-        check_reachable(resolver, target.domain)
-        return dns_checks(target, resolver)
+    """The zone's authoritative server and a recursive resolver over the same world, as on the internet."""
+    with dns_server(zone, target.domain) as zone_address, dns_server(zone) as resolver_address:
+        router = ZoneRouter(
+            target.domain,
+            make_resolver(parse_dns_server(zone_address), TIMEOUT),
+            make_resolver(parse_dns_server(resolver_address), TIMEOUT),
+            TIMEOUT,
+        )
+        check_reachable(router.resolver_for(target.domain), target.domain)
+        return dns_checks(target, router)
 
 
 def failures(checks: list[Check]) -> list[Check]:

@@ -68,7 +68,8 @@ def test_a_compliant_site_passes_every_check_on_every_host() -> None:
 
 # break: (site, failing check names on every host, words of the first failure's detail)
 BREAKS: dict[str, tuple[Site, set[str], str]] = {
-    "expired certificate": (Site(certificate=Certificate.EXPIRED), {"tls-certificate", "tls-expiry"}, "expired"),
+    # One fault, one failed check: the chain fails only for its expiry, so tls-certificate is not tested.
+    "expired certificate": (Site(certificate=Certificate.EXPIRED), {"tls-expiry"}, "expired"),
     "certificate expiring in 5 days": (Site(certificate=Certificate.EXPIRING), {"tls-expiry"}, "within 14 days"),
     "certificate for another name": (Site(certificate=Certificate.WRONG_NAME), {"tls-certificate"}, "mismatch"),
     "TLS 1.3 refused": (Site(accept_tls13=False), {"tls-modern"}, "TLS 1.3 refused"),
@@ -91,9 +92,11 @@ BREAKS: dict[str, tuple[Site, set[str], str]] = {
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_each_break_fails_its_check_on_every_host(name: str) -> None:
     site, expected, words = BREAKS[name]
-    failing = failures(run(site))
+    checks = run(site)
+    failing = [c for c in checks if c.status is Status.FAIL]
     assert {c.name for c in failing} == expected, failing
-    assert {c.status for c in failing} == {Status.FAIL}
+    blocked = [c for c in failures(checks) if c.status is not Status.FAIL]
+    assert all(c.blocked_by in expected for c in blocked), blocked
     assert {h for h in HOSTS if any(h in c.target for c in failing)} == set(HOSTS)
     assert words in failing[0].detail, failing[0].detail
 
@@ -165,3 +168,26 @@ def test_routes_keep_sni_and_host_as_curls_resolve_does() -> None:
             pass
         with other.http_client(tls.verifying_context(endpoints.ca_bundle)) as client, pytest.raises(httpx.ConnectError):
             client.get(f"https://other.invalid:{endpoints.https_port}/")
+
+
+def test_an_expired_certificate_is_one_failure_per_host_and_its_chain_is_not_tested() -> None:
+    checks = run(Site(certificate=Certificate.EXPIRED))
+    chain = [c for c in checks if c.name == "tls-certificate"]
+    assert {(c.status, c.detail) for c in chain} == {(Status.NOT_TESTED, "tls-expiry failed")}
+    # The protocol versions still run against a certificate that does not verify.
+    assert {c.status for c in checks if c.name in ("tls-modern", "tls-legacy")} <= {Status.PASS, Status.NOT_TESTED}
+    assert {c.status for c in checks if c.name == "tls-modern"} == {Status.PASS}
+
+
+def test_a_host_without_tls_fails_once_and_its_https_checks_are_not_tested() -> None:
+    with platform(DEMO_TARGET) as endpoints:
+        routes = connector(endpoints)
+    # The servers are gone: nothing listens on the routed ports any more.
+    checks = tls.tls_checks(DEMO_TARGET, routes, tls.verifying_context(None))
+    with routes.http_client(tls.unverified_context()) as client:
+        checks += http_checks(DEMO_TARGET, client, tls.https_blockers(checks))
+    host = HOSTS[0]
+    mine = [c for c in checks if host == c.target or f"//{host}/" in c.target]
+    failed = [c.name for c in mine if c.status is Status.FAIL]
+    assert failed == ["tls-certificate", "http-redirect"], mine  # port 443 and port 80: two faults
+    assert {c.detail for c in mine if c.status is Status.NOT_TESTED} == {"tls-certificate failed"}
