@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agencyos_infra import processes
+
 if TYPE_CHECKING:
     import grpc
     from google.protobuf import struct_pb2
@@ -160,15 +162,6 @@ class PackManifest:
         return sys.executable
 
 
-_LIVE_PACKS: set[PolicyPackProcess] = set()
-
-
-def kill_live_packs() -> None:
-    """Kill every pack still running (an interrupted preview must not leave servers behind)."""
-    for pack in list(_LIVE_PACKS):
-        pack.kill()
-
-
 class PolicyPackProcess:
     """A running policy pack. Start it early: it boots while the program runs."""
 
@@ -203,7 +196,8 @@ class PolicyPackProcess:
         # stderr goes to a file: whatever the pack writes there, it never blocks on a full pipe.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # lives as long as the pack, closed in close()
         try:
-            self._process = subprocess.Popen(
+            # Its own process group, ended with the pack (a helper it starts too), dying with this process.
+            self._process = processes.spawn(
                 [self.manifest.python(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
                 cwd=self.pack_dir,
                 env=env,
@@ -215,7 +209,6 @@ class PolicyPackProcess:
             self._engine_socket.close()
             self._stderr.close()
             raise PolicyPackError(_spawn_failure(error, self.pack_dir, self.config)) from None
-        _LIVE_PACKS.add(self)
         self._port: str | None = None
         self._port_seen = threading.Event()
         self._stdout_tail: collections.deque[bytes] = collections.deque()
@@ -269,15 +262,14 @@ class PolicyPackProcess:
         if self._stub is not None:
             return self._stub
         if not self._port_seen.wait(self.start_timeout):
-            self._process.kill()
+            processes.end(self._process)
             raise PolicyPackError(
                 f"the policy pack in {self.pack_dir} did not start within {self.start_timeout:g} s "
                 f"(it never printed its port; set {START_TIMEOUT_ENV} to wait longer)" + self._stderr_suffix()
             )
         port = self._port or ""
         if not port.isdigit():
-            self._process.kill()
-            self._process.wait()
+            processes.end(self._process)
             reason = (
                 f"exited with code {self._process.returncode} before it started"
                 if not port
@@ -303,15 +295,13 @@ class PolicyPackProcess:
         return f"\npolicy pack stderr (last lines):\n{tail}" if tail else ""
 
     def kill(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
+        processes.end(self._process)
 
     def close(self) -> None:
         # The pack goes first: closing a channel to a live server waits for it (~0.2 s); the CLI
-        # also just kills the analyzer plugin when it is done.
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
+        # also just kills the analyzer plugin when it is done. Its whole group goes, so a child it
+        # started cannot hold its stdout open and keep the reader below waiting.
+        processes.end(self._process)
         if self._channel is not None:
             self._channel.close()
         if self._process.stdout is not None:
@@ -319,7 +309,6 @@ class PolicyPackProcess:
         self._reader.join(timeout=5)
         self._stderr.close()
         self._engine_socket.close()
-        _LIVE_PACKS.discard(self)
 
     def __enter__(self) -> PolicyPackProcess:
         return self

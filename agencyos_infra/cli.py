@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+_EXIT_BROKEN_PIPE = 128 + 13  # as a tool killed by SIGPIPE when its reader goes away
 GC_THRESHOLD = 200_000
 
 
@@ -120,6 +121,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="same as --format json --output FILE: resources (secrets redacted) and violations",
     )
+    preview.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="another stack's outputs for the program's StackReference(NAME), from `pulumi stack output --json` "
+        "(repeatable; without it that stack's outputs are unknown)",
+    )
+    preview.add_argument(
+        "--program-dry-run",
+        choices=("true", "false"),
+        default="true",
+        help="what the program's pulumi.runtime.is_dry_run() says (default true, in both modes, so code a "
+        "program runs only in a real update never runs offline; false in --mode up runs it, with your "
+        "credentials)",
+    )
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
     preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     from agencyos_infra.verify.command import add_parser as add_verify_parser
@@ -150,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # the reader went away: ``run`` ends quietly
     except Exception as error:  # the one guard: anything unexpected is one line, not a traceback
         if args.debug:
             traceback.print_exc()
@@ -166,18 +185,47 @@ def _one_line(error: BaseException) -> str:
 
 
 def _read_policy_config(path: Path | None) -> Any:
-    if path is None:
-        return None
+    return None if path is None else _read_json(path, "--policy-config")
+
+
+def _read_json(path: Path, flag: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"--policy-config {path}: cannot be read ({_one_line(error)})") from None
+        raise UsageError(f"{flag} {path}: cannot be read ({_one_line(error)})") from None
     if not text.strip():
         return None  # the CLI accepts an empty file as no config
     try:
         return json.loads(text)
     except ValueError as error:
-        raise UsageError(f"--policy-config {path}: not valid JSON ({error})") from None
+        raise UsageError(f"{flag} {path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise UsageError(f"{flag} {path}: nested too deeply to be read as JSON") from None
+
+
+def _project_file(program: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.yml"):
+        if (program / name).is_file():
+            return program / name
+    return program / "Pulumi.yaml"
+
+
+def _read_stack_outputs(entries: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``NAME=FILE`` pairs: each FILE a JSON object of a stack's outputs (``pulumi stack output --json``)."""
+    outputs: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        name, separator, file = entry.partition("=")
+        if not separator or not name or not file:
+            raise UsageError(f"--stack-outputs {entry!r}: give NAME=FILE, e.g. acme/network/prod=network-outputs.json")
+        if name.count("/") > 2:
+            raise UsageError(f"--stack-outputs {entry!r}: a stack name is STACK, PROJECT/STACK or ORG/PROJECT/STACK")
+        document = _read_json(Path(file), f"--stack-outputs {name}")
+        if not isinstance(document, dict):
+            raise UsageError(
+                f"--stack-outputs {name}: {file} must hold a JSON object of outputs (`pulumi stack output --json`)"
+            )
+        outputs[name] = document
+    return outputs
 
 
 def _check_writable(path: Path | None, flag: str = "--output") -> None:
@@ -242,6 +290,8 @@ def _report_target(args: argparse.Namespace) -> tuple[str, Path | None, str]:
 
 def preview(args: argparse.Namespace) -> int:
     from agencyos_infra.analyzer import PolicyPackError, PolicyPackProcess, parse_policy_config
+    from agencyos_infra.engine import program_timeout
+    from agencyos_infra.interpreter import InterpreterError, program_python
     from agencyos_infra.stackconfig import StackConfigError, load_stack_config
 
     dry_run = args.mode == "preview"
@@ -260,6 +310,12 @@ def preview(args: argparse.Namespace) -> int:
             except KubernetesCheckError as error:
                 raise UsageError(str(error)) from None
         stack = load_stack_config(program, args.stack)
+        python, interpreter_warning = program_python(_project_file(program), stack.program_dir)
+        timeout = program_timeout()
+        stack_outputs = _read_stack_outputs(args.stack_outputs)
+        program_dry_run = args.program_dry_run == "true"
+        if not program_dry_run and dry_run:
+            raise UsageError("--program-dry-run false needs --mode up (a preview's program always sees a dry run)")
         policy_config = _read_policy_config(args.policy_config)
         if policy_config is not None:
             parse_policy_config(policy_config)  # its shape, before anything starts
@@ -267,8 +323,14 @@ def preview(args: argparse.Namespace) -> int:
         pack = PolicyPackProcess(
             pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=dry_run
         )
-    except (UsageError, StackConfigError, PolicyPackError) as error:
+    except (UsageError, StackConfigError, PolicyPackError, InterpreterError, ValueError) as error:
         return _fail(str(error))
+    if not program_dry_run:
+        print(
+            "warning: --program-dry-run false: the program sees a real update (is_dry_run() is false), so "
+            "whatever it does only on `pulumi up` runs now, with this machine's credentials",
+            file=sys.stderr,
+        )
 
     with pack:
         from agencyos_infra.engine import run_program
@@ -287,6 +349,10 @@ def preview(args: argparse.Namespace) -> int:
                     sink=session,
                     kubernetes_version=args.kubernetes_version,
                     main=stack.main,
+                    python=python,
+                    timeout=timeout,
+                    stack_outputs=stack_outputs,
+                    program_dry_run=program_dry_run,
                 )
             # Every resource registered before a failure or an exit is judged, as by the engine.
             report = session.finish(run)
@@ -304,7 +370,7 @@ def preview(args: argparse.Namespace) -> int:
             return _fail(f"the program failed:\n{run.error}")
         levels = {name: entry.enforcement_level for name, entry in session.config.items()}
 
-    for warning in stack.warnings:
+    for warning in [*stack.warnings, *([interpreter_warning] if interpreter_warning else []), *run.warnings]:
         print(f"warning: {warning}", file=sys.stderr)
     for key in stack.undecrypted_keys:
         print(
@@ -352,37 +418,55 @@ def _render(report_format: str, run: Any, report: Any, source_root: Path | None,
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def _stop(signum: int, _frame: object) -> None:
-    """Ctrl-C or a termination request: stop now, whatever thread the program is running in.
+# Signals that end a process by default: each ends this one only after its children (program, pack).
+_ENDING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM")
 
-    The program runs on the SDK's worker threads, which no KeyboardInterrupt reaches, so the
-    process ends here, after killing the policy pack it started.
+
+def _stop(signum: int, _frame: object) -> None:
+    """Ctrl-C or a termination request: stop now, whatever thread is working, children first.
+
+    The program and the pack run in process groups of their own (``agencyos_infra.processes``), which
+    the terminal's Ctrl-C does not reach: they end here, with whatever they started.
     """
-    analyzer = sys.modules.get("agencyos_infra.analyzer")
-    if analyzer is not None:
-        analyzer.kill_live_packs()
-    print("\ninterrupted", file=sys.stderr)
-    sys.stderr.flush()
-    sys.stdout.flush()
+    from agencyos_infra import processes
+
+    processes.end_all()
+    with contextlib.suppress(OSError, ValueError):
+        print("\ninterrupted", file=sys.stderr)
+        sys.stderr.flush()
     os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum)
 
 
 def handle_interrupts() -> None:
     """From now on Ctrl-C or a termination request ends the process at once (``_stop``), 130 for Ctrl-C."""
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    for name in _ENDING_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
 
 
 def run() -> None:
     """Console entry point: ``main``, then exit without tearing the interpreter down.
 
     A finished preview holds nothing that needs cleaning up (the pack is killed, files are closed),
-    and finalizing the provider SDKs' large modules costs a fifth of a second at exit.
+    and finalizing the provider SDKs' large modules costs a fifth of a second at exit. A reader that
+    stops reading (``| head``) ends the run quietly, as other command-line tools end.
     """
+    from agencyos_infra import processes
+
     handle_interrupts()
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _EXIT_BROKEN_PIPE
+    finally:
+        processes.end_all()
+    if code == _EXIT_BROKEN_PIPE:
+        # Python would complain again flushing stdout at exit: point it at nothing first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     os._exit(code)
 
 

@@ -23,25 +23,28 @@ import re
 import runpy
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi import RunError
-from pulumi.runtime import set_all_config
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime._callbacks import _CallbackServicer
-from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, MockSettings
-from pulumi.runtime.proto import engine_pb2, provider_pb2, resource_pb2
-from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import callback_pb2, engine_pb2, provider_pb2, resource_pb2
 
 from agencyos_infra import kubernetes_check
+from agencyos_infra.langhost import program_position as _program_position
 from agencyos_infra.mocks import RealisticMocks
 from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret, to_struct
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+LANGHOST = Path(__file__).resolve().parent / "langhost.py"
+"""The program side of an isolated run, executed by the program's interpreter (it imports no agencyos_infra)."""
+PROGRAM_TIMEOUT_ENV = "AGENCYOS_PROGRAM_TIMEOUT"
+_DEFAULT_PROGRAM_TIMEOUT_S = 600.0
+_SDK_MISSING_EXIT = 3  # langhost.py's exit code when the interpreter has no Pulumi SDK
 PROVIDER_PREFIX = "pulumi:providers:"
 # The collector's default thresholds make it walk the SDK's large, long-lived object graphs every
 # few hundred allocations (about 40 % of a 1,000-resource run). The engine's language host runs a
@@ -92,6 +95,8 @@ class CapturedResource:
     custom_timeouts: dict[str, float] = field(default_factory=dict)
     """Seconds for create, update and delete, as the engine passes them to analyzers."""
     source: SourcePosition | None = None
+    external: bool = False
+    """Read (``Resource.get``, a stack reference), not managed: in the tree and AnalyzeStack, never Analyzed."""
 
     @property
     def provider_urn(self) -> str:
@@ -118,6 +123,8 @@ class ProgramRun:
     error: str | None = None
     log: list[LogEntry] = field(default_factory=list)
     program_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the engine could not do as the CLI would (another stack's outputs it was not given)."""
 
     def by_urn(self) -> dict[str, CapturedResource]:
         return {resource.urn: resource for resource in self.resources}
@@ -167,9 +174,19 @@ class CapturingMonitor(MockMonitor):
         secret_keys: Sequence[str] = (),
         sink: ResourceSink | None = None,
         kubernetes_version: str | None = None,
+        *,
+        project: str,
+        stack: str,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(mocks)
+        self.project, self.stack = project, stack
         self.kubernetes_version = kubernetes_version
+        self.stack_outputs_given = dict(stack_outputs or {})
+        self.referenced_stacks: list[str] = []
+        # How a transform registered by the program is run: over gRPC to the program's callback server.
+        self.invoke_callback: Callable[[Any, bytes], bytes | None] = self._callback_over_grpc
+        self._callback_stubs: dict[str, Any] = {}
         self.preview = preview
         self.config = config
         self.secret_keys = set(secret_keys)
@@ -177,7 +194,6 @@ class CapturingMonitor(MockMonitor):
         self.captured: list[CapturedResource] = []
         self.stack_outputs = Properties()
         self.errors: list[str] = []
-        self.loop: asyncio.AbstractEventLoop | None = None
         self._stack_transforms: list[Any] = []  # Callback messages, run on every resource
         self._transforms_by_urn: dict[str, list[Any]] = {}  # a resource's own, which its children inherit
         self._by_urn: dict[str, CapturedResource] = {}
@@ -186,7 +202,11 @@ class CapturingMonitor(MockMonitor):
         self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        return _urn(runtime_settings.get_stack(), runtime_settings.get_project(), parent, type_, name)
+        return _urn(self.stack, self.project, parent, type_, name)
+
+    def SupportsFeature(self, request: Any) -> Any:
+        # As the SDK's mock monitor (and GetDeploymentInfo): Output values stay resolved in inputs.
+        return resource_pb2.SupportsFeatureResponse(hasSupport=request.id != "outputValues")
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -205,7 +225,7 @@ class CapturingMonitor(MockMonitor):
         # Custom resources without an explicit provider get the engine's default one; providers do not.
         needs_default = request.custom and not request.type.startswith(PROVIDER_PREFIX)
         provider = request.provider or (self._default_provider(request) if needs_default else "")
-        resource = _captured(request, urn, provider)
+        resource = _captured(request, urn, provider, self.stack, self.project)
         if self.sink is not None and self.sink.remediates:
             remediated = self.sink.remediate(resource)
             if remediated is not None:
@@ -238,6 +258,82 @@ class CapturingMonitor(MockMonitor):
         self._capture(resource)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
 
+    def ReadResource(self, request: Any) -> Any:
+        """``Resource.get`` and stack references: the engine reads the resource's state, at preview too."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            if urn in self._by_urn:
+                message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+                self.errors.append(message)
+                raise DuplicateUrnError(message)
+            self._by_urn[urn] = None  # type: ignore[assignment]  # reserved until captured below
+        inputs = Properties.from_struct(request.properties)
+        if request.type == STACK_REFERENCE_TYPE:
+            state = self._stack_reference_state(request.id or str(inputs.plain.get("name") or request.name))
+        else:
+            # A read returns the provider's state of an existing resource: typed, known values in both modes.
+            reader = RealisticMocks(self.config, preview=False)
+            found_id, state = reader.new_resource(
+                MockResourceArgs(
+                    typ=request.type,
+                    name=request.name,
+                    inputs=inputs.analyzer,
+                    provider=request.provider,
+                    resource_id=request.id,
+                    custom=True,
+                )
+            )
+            state = {**state, "id": request.id or found_id}
+        state_struct = to_struct(state)
+        outputs = Properties.from_struct(state_struct)
+        resource = CapturedResource(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            custom=True,
+            parent=request.parent,
+            inputs=outputs,
+            outputs=outputs,
+            id=request.id,
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            version=request.version,
+            external=True,
+            source=_source_position(request),
+        )
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, {})
+        with self._lock:
+            self._by_urn[urn] = resource
+            self.captured.append(resource)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=state_struct)
+
+    def _stack_reference_state(self, name: str) -> dict[str, Any]:
+        """Another stack's outputs, from ``--stack-outputs NAME=FILE``; unknown without them, as in a preview."""
+        with self._lock:
+            if name not in self.referenced_stacks:
+                self.referenced_stacks.append(name)
+        given = self.stack_outputs_given.get(name)
+        if given is None:
+            return {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
+        # `pulumi stack output --json` prints a secret as "[secret]" unless --show-secrets: still a secret.
+        secret_names = sorted(key for key, value in given.items() if value == "[secret]")
+        outputs = {key: secret(value) if key in secret_names else value for key, value in given.items()}
+        return {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
+
+    def _callback_over_grpc(self, callback: Any, request: bytes) -> bytes | None:
+        """Run a program's callback (a transform) on its callback server, as the engine does."""
+        import grpc
+        from pulumi.runtime.proto import callback_pb2_grpc
+
+        with self._lock:
+            stub = self._callback_stubs.get(callback.target)
+            if stub is None:
+                stub = self._callback_stubs[callback.target] = callback_pb2_grpc.CallbacksStub(
+                    grpc.insecure_channel(callback.target)
+                )
+        response = stub.Invoke(callback_pb2.CallbackInvokeRequest(token=callback.token, request=request))
+        return bytes(response.response)
+
     def RegisterStackTransform(self, request: Any) -> Any:
         self._stack_transforms.append(request)
         return empty_pb2.Empty()
@@ -253,18 +349,10 @@ class CapturingMonitor(MockMonitor):
             own_and_inherited = [*request.transforms, *self._transforms_by_urn.get(request.parent, [])]
             self._transforms_by_urn[urn] = own_and_inherited
             chain = [*own_and_inherited, *self._stack_transforms]
-        if not chain or self.loop is None:
+        if not chain:
             return request
-        callbacks = {
-            token: function
-            for servicer in _CallbackServicer._servicers
-            for token, function in servicer._callbacks.items()
-        }
         properties, options = request.object, _transform_options(request)
         for callback in chain:
-            function = callbacks.get(callback.token)
-            if function is None:
-                continue
             message = resource_pb2.TransformRequest(
                 type=request.type,
                 name=request.name,
@@ -273,8 +361,11 @@ class CapturingMonitor(MockMonitor):
                 properties=properties,
                 options=options,
             )
-            coroutine: Any = function(message.SerializeToString())
-            response: Any = asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+            answer = self.invoke_callback(callback, message.SerializeToString())
+            if answer is None:
+                continue
+            response = resource_pb2.TransformResponse()
+            response.ParseFromString(answer)
             properties = response.properties
             if response.HasField("options"):
                 options = response.options
@@ -452,11 +543,10 @@ def _mark_secret(struct: struct_pb2.Struct, keys: Sequence[str]) -> struct_pb2.S
     return marked
 
 
-def _captured(request: Any, urn: str, provider: str) -> CapturedResource:
+def _captured(request: Any, urn: str, provider: str, stack: str, project: str) -> CapturedResource:
     """A registration's whole request, kept as the engine keeps its goal state."""
     # The request is the SDK's own, never reused after the call: its Struct is kept as it is.
     inputs = Properties.from_struct(request.object)
-    stack, project = runtime_settings.get_stack(), runtime_settings.get_project()
     return CapturedResource(
         type=request.type,
         name=request.name,
@@ -479,10 +569,13 @@ def _captured(request: Any, urn: str, provider: str) -> CapturedResource:
         delete_before_replace=bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None,
         aliases=_alias_urns(request, stack, project),
         custom_timeouts=_timeouts(request),
-        source=SourcePosition(request.sourcePosition.uri, request.sourcePosition.line, request.sourcePosition.column)
-        if request.HasField("sourcePosition") and request.sourcePosition.uri
-        else None,
+        source=_source_position(request),
     )
+
+
+def _source_position(request: Any) -> SourcePosition | None:
+    position = request.sourcePosition if request.HasField("sourcePosition") else None
+    return SourcePosition(position.uri, position.line, position.column) if position and position.uri else None
 
 
 def _alias_urns(request: Any, stack: str, project: str) -> list[str]:
@@ -527,61 +620,242 @@ def run_program(
     sink: ResourceSink | None = None,
     kubernetes_version: str | None = None,
     main: Path | None = None,
+    python: str | None = None,
+    timeout: float | None = None,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    program_dry_run: bool | None = None,
+    isolated: bool = True,
 ) -> ProgramRun:
-    """Run the program in ``program_dir`` (its ``main`` file when Pulumi.yaml names one) once, in a fresh
-    runtime context, and capture it."""
-    context = contextvars.copy_context()
-    return context.run(
-        _run_in_context,
-        Path(program_dir).resolve(),
-        project,
-        stack,
-        dict(config),
-        list(secret_keys or []),
+    """Run the program in ``program_dir`` (its ``main`` file when Pulumi.yaml names one) once and capture it.
+
+    ``isolated`` (the CLI's way): the program runs in a process of its own with ``python`` (default this
+    interpreter), as the language host runs it, talking to this engine over gRPC; it is stopped after
+    ``timeout`` seconds (default ``AGENCYOS_PROGRAM_TIMEOUT``). Not isolated: in this interpreter, in a fresh
+    runtime context, as the SDK's unit-test mocks run a program (for tests of one component; fast).
+    ``program_dry_run`` is what the program's ``pulumi.runtime.is_dry_run()`` says (default: true in both
+    modes, so code a program gates on a real update never runs offline; up mode still gives known outputs).
+    """
+    mocks = RealisticMocks(config, preview)
+    monitor = CapturingMonitor(
+        mocks,
         preview,
-        organization,
+        config,
+        list(secret_keys or []),
         sink,
         kubernetes_version,
-        Path(main).resolve() if main is not None and Path(main).is_file() else None,
+        project=project,
+        stack=stack,
+        stack_outputs=stack_outputs,
+    )
+    engine = _RecordingEngine()
+    program_dir = Path(program_dir).resolve()
+    main_file = Path(main).resolve() if main is not None and Path(main).is_file() else None
+    dry_run = True if program_dry_run is None else program_dry_run
+    if isolated:
+        error = _run_isolated(
+            monitor,
+            engine,
+            program_dir,
+            main_file,
+            config,
+            list(secret_keys or []),
+            organization,
+            dry_run,
+            python or sys.executable,
+            program_timeout() if timeout is None else timeout,
+        )
+    else:
+        context = contextvars.copy_context()
+        keys = list(secret_keys or [])
+        arguments = (monitor, engine, program_dir, main_file, config, keys, organization, dry_run)
+        error = context.run(_run_in_process, *arguments)
+    if monitor.errors:
+        error = "\n".join([*monitor.errors, *([error] if error and error not in monitor.errors else [])])
+    if error is not None:
+        error = error + _stack_reference_hint(monitor, error)
+    warnings = [
+        f"the program reads stack {name}, whose outputs were not given: they are unknown "
+        f"(give --stack-outputs {name}=FILE, the output of `pulumi stack output --json --stack {name}`)"
+        for name in monitor.referenced_stacks
+        if name not in monitor.stack_outputs_given
+    ]
+    return ProgramRun(
+        project, stack, preview, monitor.captured, monitor.stack_outputs, error, engine.entries, program_dir, warnings
     )
 
 
-def _run_in_context(
+def program_timeout() -> float:
+    """Seconds a program may run: ``AGENCYOS_PROGRAM_TIMEOUT`` (default 600)."""
+    raw = os.environ.get(PROGRAM_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return _DEFAULT_PROGRAM_TIMEOUT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"{PROGRAM_TIMEOUT_ENV}={raw!r} is not a positive number of seconds; set it to e.g. 600")
+    return seconds
+
+
+def _stack_reference_hint(monitor: CapturingMonitor, error: str) -> str:
+    """A program that fails on a stack reference's output is told which stacks were read from which outputs."""
+    if not monitor.referenced_stacks or ("KeyError" not in error and "output" not in error.lower()):
+        return ""
+    given = [name for name in monitor.referenced_stacks if name in monitor.stack_outputs_given]
+    missing = [name for name in monitor.referenced_stacks if name not in monitor.stack_outputs_given]
+    parts = []
+    if given:
+        parts.append("outputs given for " + ", ".join(given))
+    if missing:
+        parts.append(f"no outputs for {', '.join(missing)} (give --stack-outputs NAME=FILE)")
+    return "\n(stack references: " + "; ".join(parts) + ")"
+
+
+def _run_isolated(
+    monitor: CapturingMonitor,
+    engine: _RecordingEngine,
     program_dir: Path,
-    project: str,
-    stack: str,
-    config: dict[str, str],
-    secret_keys: list[str],
-    preview: bool,
-    organization: str,
-    sink: ResourceSink | None,
-    kubernetes_version: str | None,
     main: Path | None,
-) -> ProgramRun:
-    mocks = RealisticMocks(config, preview)
-    monitor = CapturingMonitor(mocks, preview, config, secret_keys, sink, kubernetes_version)
-    engine = _RecordingEngine()
+    config: Mapping[str, str],
+    secret_keys: list[str],
+    organization: str,
+    dry_run: bool,
+    python: str,
+    timeout: float,
+) -> str | None:
+    """The program in its own process group; returns its failure, or None once it has finished."""
+    import json
+    import subprocess
+
+    from agencyos_infra import monitor_server, processes
+
+    with monitor_server.serving(monitor, engine) as (monitor_address, engine_address):
+        read_end, write_end = os.pipe()
+        env = {
+            **os.environ,
+            "PULUMI_CONFIG": json.dumps(dict(config)),
+            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
+            "PULUMI_PROJECT": monitor.project,
+            "PULUMI_STACK": monitor.stack,
+            "PULUMI_ORGANIZATION": organization,
+            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            "PULUMI_ROOT_DIRECTORY": str(program_dir),
+        }
+        argv = [
+            python,
+            "-u",
+            str(LANGHOST),
+            "--monitor",
+            monitor_address,
+            "--engine",
+            engine_address,
+            "--project",
+            monitor.project,
+            "--stack",
+            monitor.stack,
+            "--organization",
+            organization,
+            "--root-directory",
+            str(program_dir),
+            "--dry-run",
+            "true" if dry_run else "false",
+            "--result-fd",
+            str(write_end),
+            str(main or program_dir),
+        ]
+        try:
+            process = processes.spawn(argv, cwd=program_dir, env=env, stdin=subprocess.DEVNULL, pass_fds=(write_end,))
+        except OSError as error:
+            os.close(read_end)
+            return f"the program's interpreter {python} cannot be started ({error.strerror or error})"
+        finally:
+            os.close(write_end)
+        record: list[bytes] = []
+        reader = threading.Thread(target=_read_all, args=(read_end, record), name="program-result", daemon=True)
+        reader.start()
+        try:
+            # The record arrives when the program has finished; its process then only tears down.
+            reader.join(timeout)
+            if reader.is_alive():
+                return (
+                    f"the program did not finish within {timeout:g} s and was stopped "
+                    f"(set {PROGRAM_TIMEOUT_ENV} to allow longer)"
+                )
+            returncode = process.poll()
+        finally:
+            processes.end(process)
+    text = b"".join(record).decode("utf-8", errors="replace").strip()
+    if text:
+        try:
+            return json.loads(text.splitlines()[0]).get("error")
+        except (ValueError, AttributeError):
+            return f"the program's language host wrote an unreadable result: {text[:200]!r}"
+    # No record: the process ended on its own, early. Exit 0 (os._exit(0)) is a finished program, as for the
+    # language host; anything else is its failure.
+    if returncode is None:
+        returncode = process.returncode
+    if returncode == 0:
+        return None
+    if returncode == _SDK_MISSING_EXIT:
+        return f"the program's interpreter {python} has no Pulumi SDK: install the program's requirements into it"
+    return f"the program {processes.describe_exit(returncode)} before it finished"
+
+
+def _read_all(descriptor: int, into: list[bytes]) -> None:
+    with os.fdopen(descriptor, "rb") as stream:
+        while chunk := stream.read(65536):
+            into.append(chunk)
+
+
+def _run_in_process(
+    monitor: CapturingMonitor,
+    engine: _RecordingEngine,
+    program_dir: Path,
+    main: Path | None,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+    organization: str,
+    dry_run: bool,
+) -> str | None:
+    from pulumi.runtime import set_all_config
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime._callbacks import _CallbackServicer
+    from pulumi.runtime.mocks import MockSettings
+    from pulumi.runtime.stack import run_in_stack
+
     runtime_settings.ROOT.set(None)
     runtime_settings.configure(
         MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
             engine=engine,
-            project=project,
-            stack=stack,
-            dry_run=preview,
+            project=monitor.project,
+            stack=monitor.stack,
+            dry_run=dry_run,
             organization=organization,
             root_directory=str(program_dir),
             callbacks=None,
         )
     )
     runtime_settings.SETTINGS.outputs.clear()
-    set_all_config(config, secret_keys)
+    set_all_config(dict(config), secret_keys)
 
     error: str | None = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor.loop = loop  # transforms are the program's coroutines: they run on its loop
+
+    def in_process_callback(callback: Any, request: bytes) -> bytes | None:
+        # Transforms are the program's coroutines: they run on its loop, from the SDK's worker thread.
+        for servicer in _CallbackServicer._servicers:
+            function = servicer._callbacks.get(callback.token)
+            if function is not None:
+                coroutine: Any = function(request)
+                response: Any = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+                return response.SerializeToString()
+        return None
+
+    monitor.invoke_callback = in_process_callback
 
     def program() -> None:
         try:
@@ -618,26 +892,9 @@ def _run_in_context(
             loop.close()
             asyncio.set_event_loop(None)
             gc.set_threshold(*thresholds)
-    if monitor.errors or thread_errors:
-        error = "\n".join([*monitor.errors, *thread_errors])
-    return ProgramRun(
-        project, stack, preview, monitor.captured, monitor.stack_outputs, error, engine.entries, program_dir
-    )
-
-
-def _program_position(trace: Any, program_dir: Path) -> str:
-    """`` (at __main__.py:12)``: the innermost frame of the program's own files, or nothing."""
-    import traceback
-
-    inside = [
-        frame
-        for frame in traceback.extract_tb(trace)
-        if frame.filename.startswith(str(program_dir) + os.sep) and os.sep + ".venv" + os.sep not in frame.filename
-    ]
-    if not inside:
-        return ""
-    frame = inside[-1]
-    return f" (at {os.path.relpath(frame.filename, program_dir)}:{frame.lineno})"
+    if thread_errors:
+        error = "\n".join([*([error] if error else []), *thread_errors])
+    return error
 
 
 @contextlib.contextmanager

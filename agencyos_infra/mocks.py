@@ -110,6 +110,14 @@ def _resource_class(token: str) -> type | None:
     if len(parts) != 3:
         return None
     module = get_resource_module(parts[0], parts[1], "")
+    if module is None:
+        # The program runs in another process: this one loads the provider's SDK package (which registers
+        # its modules lazily) the first time one of its types is asked for.
+        try:
+            importlib.import_module(f"pulumi_{parts[0].replace('-', '_')}")
+        except ImportError:
+            return None
+        module = get_resource_module(parts[0], parts[1], "")
     info = getattr(module, "mod_info", None)
     if not isinstance(info, Mapping) or token not in info.get("classes", {}):
         return None
