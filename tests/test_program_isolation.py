@@ -104,7 +104,7 @@ def test_the_virtualenv_pulumi_yaml_names_runs_the_program(tmp_path: Path) -> No
 
     site = next((venv / "lib").glob("python*/site-packages"))
     (site / "tool-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    marker = "import sys\nassert sys.prefix == {!r}, sys.prefix\n".format(str(venv))
+    marker = f"import sys\nassert sys.prefix == {str(venv)!r}, sys.prefix\n"
     program = _program(tmp_path / "project", marker, project_options=f"  options:\n    virtualenv: {venv}\n")
     result = _preview(program)
     assert result.returncode == 1, result.stderr
