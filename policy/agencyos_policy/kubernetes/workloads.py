@@ -265,10 +265,10 @@ def probes(subject: Subject) -> Iterator[str]:
             if spec is UNKNOWN:
                 yield from unknown(subject, at)
                 continue
-            if spec is ABSENT or not any(lookup(spec, h) is not ABSENT for h in PROBE_HANDLERS):
-                if not patch:
-                    yield f"{dotted(*at)} must be set (httpGet, tcpSocket, exec or grpc); it is not set."
-                    continue
+            handled = spec is not ABSENT and any(lookup(spec, h) is not ABSENT for h in PROBE_HANDLERS)
+            if not handled and not patch:
+                yield f"{dotted(*at)} must be set (httpGet, tcpSocket, exec or grpc); it is not set."
+                continue
             http = lookup(spec, "httpGet", "path")
             period = lookup(spec, "periodSeconds")
             if UNKNOWN in (http, period):
