@@ -57,11 +57,13 @@ deployment(
 # kubernetes-apps-deployment-run-as-non-root
 deployment("runs-as-root", securityContext={"runAsUser": 0, "allowPrivilegeEscalation": False})
 deployment("image-user", securityContext={"allowPrivilegeEscalation": False})
+# kubernetes-apps-deployment-no-privilege-escalation (advisory: not the checklist's words)
 deployment("may-escalate", securityContext={"runAsNonRoot": True, "runAsUser": 1000})
 
 # kubernetes-apps-deployment-pinned-image
 deployment("latest-image", image="europe-west1-docker.pkg.dev/example-prod/legacy/app:latest")
 deployment("untagged-image", image="europe-west1-docker.pkg.dev/example-prod/legacy/app")
+deployment("moving-tag", image="europe-west1-docker.pkg.dev/example-prod/legacy/app:main")
 
 # kubernetes-apps-deployment-resources
 deployment("no-resources", drop=("resources",))

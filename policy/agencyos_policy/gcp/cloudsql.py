@@ -341,21 +341,23 @@ def max_connections(subject: Subject) -> Iterator[str]:
 @instance_policy(
     name="gcp-cloudsql-instance-deletion-protection",
     item="7.disaster-recovery-plan.1",
-    level=MANDATORY,
+    # No checklist line demands a deletion flag (the item asks for documented RTO/RPO): advisory.
+    level=ADVISORY,
     severity=Severity.HIGH,
-    description="Cloud SQL instances cannot be deleted by accident, with their backups.",
-    remediation="Set settings.deletionProtectionEnabled to true and do not set deletionProtection to false.",
+    description="Cloud SQL instances cannot be deleted by accident, with their backups: any one of "
+    "settings.deletionProtectionEnabled (the API), deletionProtection (Pulumi's, true when absent) or the "
+    "protect resource option is enough.",
+    remediation="Keep deletionProtection true (its default), or set settings.deletionProtectionEnabled to true, "
+    "or the protect resource option.",
 )
 def deletion_protection(subject: Subject) -> Iterator[str]:
-    yield from expect(
-        subject,
-        (*SETTINGS, "deletionProtectionEnabled"),
-        lambda enabled: enabled is True,
-        "be true so no API, console or CLI call can delete the instance",
-        default=False,
-    )
-    yield from expect(
-        subject, ("deletionProtection",), lambda enabled: enabled is not False, "not be false", default=True
+    at_api = lookup(subject.props, *SETTINGS, "deletionProtectionEnabled")
+    in_pulumi = lookup(subject.props, "deletionProtection")
+    if at_api in (True, UNKNOWN) or in_pulumi is not False or subject.opts.protect:
+        return
+    yield (
+        "the instance should be protected from deletion: deletionProtection is false, "
+        "settings.deletionProtectionEnabled is not true and the protect option is not set."
     )
 
 

@@ -220,48 +220,71 @@ def _each_container(subject: Subject, check: Any, *, init: bool = True) -> Itera
 # --- Probes (checklist 9.kubernetes-optimization.3) -------------------------------------------
 
 
+PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
+"""Kubernetes' probe mechanisms: any of them is a health check."""
+
+
+def http_path(stated: Stated[str], description: str) -> Param:
+    """An HTTP path whose default is the checklist's."""
+    return Param({"type": "string", "pattern": "^/", "default": stated.value, "description": description}, stated)
+
+
 @workload_policy(
     name="kubernetes-apps-deployment-probes",
     item=LIVENESS_PERIOD.item,
     level=MANDATORY,
     severity=Severity.HIGH,
-    description=f"Every container of a Deployment, StatefulSet or DaemonSet has an HTTP liveness probe on "
-    f"{LIVENESS_PATH.value} at most every {LIVENESS_PERIOD.value} and a readiness probe on {READINESS_PATH.value} "
-    f"at most every {READINESS_PERIOD.value}.",
-    remediation=f"Set livenessProbe.httpGet.path {LIVENESS_PATH.value} with periodSeconds "
-    f"{seconds_of(LIVENESS_PERIOD.value)} and readinessProbe.httpGet.path {READINESS_PATH.value} with periodSeconds "
-    f"{seconds_of(READINESS_PERIOD.value)} on each container.",
+    description="Liveness and readiness probes configured: every container of a Deployment, StatefulSet or "
+    f"DaemonSet has a liveness probe at most every {LIVENESS_PERIOD.value} and a readiness probe at most every "
+    f"{READINESS_PERIOD.value}, of any kind (HTTP, TCP, exec, gRPC); an HTTP probe on the configured path "
+    f"({LIVENESS_PATH.value}, {READINESS_PATH.value} by default).",
+    remediation=f"Set livenessProbe (e.g. httpGet.path {LIVENESS_PATH.value}) with periodSeconds "
+    f"{seconds_of(LIVENESS_PERIOD.value)} and readinessProbe (e.g. httpGet.path {READINESS_PATH.value}) with "
+    f"periodSeconds {seconds_of(READINESS_PERIOD.value)} on each container; a TCP or exec probe suits a data store.",
     resource_types=SERVING,
     config={
         "livenessPeriod": duration(LIVENESS_PERIOD, "Longest liveness period, <n>s."),
         "readinessPeriod": duration(READINESS_PERIOD, "Longest readiness period, <n>s."),
+        "livenessPath": http_path(LIVENESS_PATH, "The path an HTTP liveness probe must request."),
+        "readinessPath": http_path(READINESS_PATH, "The path an HTTP readiness probe must request."),
     },
 )
 def probes(subject: Subject) -> Iterator[str]:
     wanted = (
-        ("livenessProbe", LIVENESS_PATH.value, seconds_of(subject.config["livenessPeriod"])),
-        ("readinessProbe", READINESS_PATH.value, seconds_of(subject.config["readinessPeriod"])),
+        ("livenessProbe", "livenessPath", "livenessPeriod"),
+        ("readinessProbe", "readinessPath", "readinessPeriod"),
     )
-
     patch = is_patch(subject)
 
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
-        for probe, wanted_path, longest in wanted:
+        for probe, path_key, period_key in wanted:
             at = (*path, probe)
-            if patch and lookup(container, probe) is ABSENT:
+            spec = lookup(container, probe)
+            if patch and spec is ABSENT:
                 continue  # a patch leaves the probe as it is
-            http_path = lookup(container, probe, "httpGet", "path")
-            period = lookup(container, probe, "periodSeconds")
-            if UNKNOWN in (http_path, period):
+            if spec is UNKNOWN:
                 yield from unknown(subject, at)
-            elif http_path != wanted_path and not (patch and http_path is ABSENT):
-                yield f"{dotted(*at)}.httpGet.path must be {wanted_path}" + (
-                    "; the probe is not set." if lookup(container, probe) is ABSENT else "."
-                )
-            elif not (patch and period is ABSENT):
+                continue
+            handled = spec is not ABSENT and any(lookup(spec, h) is not ABSENT for h in PROBE_HANDLERS)
+            if not handled and not patch:
+                yield f"{dotted(*at)} must be set (httpGet, tcpSocket, exec or grpc); it is not set."
+                continue
+            http = lookup(spec, "httpGet", "path")
+            period = lookup(spec, "periodSeconds")
+            if UNKNOWN in (http, period):
+                yield from unknown(subject, at)
+                continue
+            wanted_path = subject.config[path_key]
+            if http is not ABSENT and http != wanted_path:
+                yield f"{dotted(*at)}.httpGet.path must be {wanted_path} (policy config {path_key})."
+            if not (patch and period is ABSENT):
+                longest = seconds_of(subject.config[period_key])
                 seconds = DEFAULT_PROBE_PERIOD_SECONDS if period is ABSENT else number(period)
                 if seconds is None or seconds > longest:
-                    yield f"{dotted(*at)}.periodSeconds must be at most {longest} (absent means 10)."
+                    yield (
+                        f"{dotted(*at)}.periodSeconds must be at most {longest} (absent means 10; "
+                        f"policy config {period_key})."
+                    )
 
     yield from _each_container(subject, check, init=False)
 
@@ -349,10 +372,9 @@ def _effective(container: Any, pod: Any, key: str) -> Any:
     item="8.infrastructure-security.4.3",
     level=MANDATORY,
     severity=Severity.HIGH,
-    description="Every container runs as a non-root user: runAsNonRoot true, or a runAsUser above 0, on the "
-    "container or its pod, and never with privilege escalation.",
-    remediation="Set securityContext.runAsNonRoot: true (pod or container) with a non-root runAsUser, and "
-    "allowPrivilegeEscalation: false on each container.",
+    description="Run containers as non-root user: runAsNonRoot true, or a runAsUser above 0, on the "
+    "container or its pod.",
+    remediation="Set securityContext.runAsNonRoot: true (pod or container) with a non-root runAsUser.",
     resource_types=ALL_PODS,
 )
 def run_as_non_root(subject: Subject) -> Iterator[str]:
@@ -360,7 +382,7 @@ def run_as_non_root(subject: Subject) -> Iterator[str]:
     pod = lookup(subject.props, *base)
     if is_patch(subject):
         yield from _patched_user(subject, base, pod)
-        yield from _each_container(subject, _patched_container)
+        yield from _each_container(subject, _patched_user)
         return
 
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
@@ -375,7 +397,25 @@ def run_as_non_root(subject: Subject) -> Iterator[str]:
                 f"{dotted(*path)}.securityContext.runAsNonRoot must be true (on the container or its pod) or "
                 "runAsUser above 0; absent means the image's user, root for most images."
             )
-        yield from _escalation(subject, path, container, patch=False)
+
+    yield from _each_container(subject, check)
+
+
+@workload_policy(
+    name="kubernetes-apps-deployment-no-privilege-escalation",
+    item="8.infrastructure-security.4.3",
+    # Good practice beside the checklist's "Run containers as non-root user", not its words: advisory.
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    description="Containers cannot gain privileges: allowPrivilegeEscalation false and not privileged.",
+    remediation="Set securityContext.allowPrivilegeEscalation: false on each container and do not set privileged.",
+    resource_types=ALL_PODS,
+)
+def no_privilege_escalation(subject: Subject) -> Iterator[str]:
+    patch = is_patch(subject)
+
+    def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
+        yield from _escalation(subject, path, container, patch=patch)
 
     yield from _each_container(subject, check)
 
@@ -387,7 +427,7 @@ def _escalation(subject: Subject, path: tuple[str | int, ...], container: Any, *
         yield from unknown(subject, (*path, "securityContext", "allowPrivilegeEscalation"))
     elif (escalation is True if patch else escalation is not False) or privileged is True:
         yield (
-            f"{dotted(*path)}.securityContext.allowPrivilegeEscalation must be false and the container not "
+            f"{dotted(*path)}.securityContext.allowPrivilegeEscalation should be false and the container not "
             "privileged" + ("." if patch else "; absent means true.")
         )
 
@@ -404,11 +444,6 @@ def _patched_user(subject: Subject, path: tuple[str | int, ...], spec: Any) -> I
             yield f"{dotted(*path)} must not run as root: runAsUser is 0 or not a number."
     elif non_root is not ABSENT and non_root is not True:
         yield f"{dotted(*path)}.securityContext.runAsNonRoot must be true (or runAsUser above 0)."
-
-
-def _patched_container(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
-    yield from _patched_user(subject, path, container)
-    yield from _escalation(subject, path, container, patch=True)
 
 
 @workload_policy(
@@ -449,15 +484,22 @@ def restricted_context(subject: Subject) -> Iterator[str]:
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$", re.ASCII)
 
 
-def image_problem(image: str) -> str | None:
-    """Why an image reference is not pinned, or None: a digest, or a tag other than latest."""
+MOVING_TAGS: tuple[str, ...] = ("latest", "main", "master", "alpine", "stable", "edge", "nightly", "dev")
+"""Tags that registries move to new builds: an image so tagged is not pinned (policy config ``movingTags``)."""
+
+
+def image_problem(image: str, moving: tuple[str, ...] | list[str] = MOVING_TAGS) -> str | None:
+    """Why an image reference is not pinned, or None: a digest, or a tag that is not a moving one."""
     if _DIGEST.search(image):
         return None
     last = image.rsplit("/", 1)[-1]
     if ":" not in last:
         return "has no tag (it means latest)"
-    if last.rsplit(":", 1)[1] in ("", "latest"):
+    tag = last.rsplit(":", 1)[1]
+    if tag in ("", "latest"):
         return "is tagged latest"
+    if tag.lower() in {str(t).lower() for t in moving}:
+        return "has a moving tag (policy config movingTags)"
     return None
 
 
@@ -466,18 +508,31 @@ def image_problem(image: str) -> str | None:
     item="post-launch-maintenance.weekly.3",
     level=MANDATORY,
     severity=Severity.HIGH,
-    description="Every container image is pinned by a version tag or a sha256 digest, never latest or untagged.",
+    description="Every container image is pinned by a version tag or a sha256 digest, never latest, untagged or "
+    "a moving tag (main, stable, alpine...: policy config movingTags).",
     remediation="Reference images as <registry>/<path>:<version> or <registry>/<path>@sha256:<digest>.",
     resource_types=ALL_PODS,
+    config={
+        "movingTags": Param(
+            {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(MOVING_TAGS),
+                "description": "Image tags that move to new builds, so never pin an image.",
+            }
+        )
+    },
 )
 def pinned_image(subject: Subject) -> Iterator[str]:
+    moving = list(subject.config["movingTags"])
+
     def check(subject: Subject, path: tuple[str | int, ...], container: Any) -> Iterator[str]:
         image = lookup(container, "image")
         if image is UNKNOWN:
             yield from unknown(subject, (*path, "image"))
         elif image is ABSENT and is_patch(subject):
             return  # left as it is
-        elif image is ABSENT or (problem := image_problem(str(image))) is not None:
+        elif image is ABSENT or (problem := image_problem(str(image), moving)) is not None:
             yield f"{dotted(*path)}.image must be pinned by tag or digest: it " + (
                 "is not set." if image is ABSENT else f"{problem}."
             )

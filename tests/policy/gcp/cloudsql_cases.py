@@ -94,9 +94,6 @@ VIOLATIONS: list[tuple[str, dict[str, Any]]] = [
         {"settings.databaseFlags": [{"name": "max_connections", "value": str(DB_MAX_CONNECTIONS.value // 2)}]},
     ),
     ("gcp-cloudsql-instance-max-connections", {"settings.databaseFlags": DELETE}),
-    ("gcp-cloudsql-instance-deletion-protection", {"settings.deletionProtectionEnabled": False}),
-    ("gcp-cloudsql-instance-deletion-protection", {"settings.deletionProtectionEnabled": DELETE}),
-    ("gcp-cloudsql-instance-deletion-protection", {"deletionProtection": False}),
     ("gcp-cloudsql-instance-maintenance-window", {"settings.maintenanceWindow": DELETE}),
     ("gcp-cloudsql-instance-query-insights", {"settings.insightsConfig": DELETE}),
 ]
@@ -126,8 +123,24 @@ COMPLIANT_CHANGES: list[dict[str, Any]] = [
 
 FAILING = [Case(policy, INSTANCE, mutate(BASELINE, changes), note=str(changes)) for policy, changes in VIOLATIONS]
 FAILING.append(Case("gcp-cloudsql-instance-pulumi-protect", INSTANCE, BASELINE, protect=False, note="protect=False"))
+# Deletion protection: any one of the API flag, Pulumi's flag (true when absent) or the protect option is enough.
+DELETION = "gcp-cloudsql-instance-deletion-protection"
+UNPROTECTED = mutate(BASELINE, {"settings.deletionProtectionEnabled": False, "deletionProtection": False})
+FAILING.append(Case(DELETION, INSTANCE, UNPROTECTED, protect=False, note="no flag and no protect option"))
+DELETION_PASSING = [
+    Case(DELETION, INSTANCE, mutate(BASELINE, {"deletionProtection": False}), note="API flag and protect option"),
+    Case(
+        DELETION,
+        INSTANCE,
+        mutate(BASELINE, {"settings.deletionProtectionEnabled": DELETE, "deletionProtection": True}),
+        protect=False,
+        note="only deletionProtection true",
+    ),
+    Case(DELETION, INSTANCE, UNPROTECTED, note="only the protect option"),
+]
 PASSING = [Case(policy, INSTANCE, BASELINE, note="baseline") for policy in CLOUDSQL] + [
     Case(policy, INSTANCE, mutate(BASELINE, changes), note=str(changes))
     for changes in COMPLIANT_CHANGES
     for policy in CLOUDSQL
 ]
+PASSING += DELETION_PASSING

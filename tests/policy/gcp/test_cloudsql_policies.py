@@ -86,7 +86,6 @@ MANDATORY_FIELDS = [
     ("gcp-cloudsql-instance-backup-retention", "settings.backupConfiguration.backupRetentionSettings.retainedBackups"),
     ("gcp-cloudsql-instance-point-in-time-recovery", "settings.backupConfiguration.pointInTimeRecoveryEnabled"),
     ("gcp-cloudsql-instance-max-connections", "settings.databaseFlags"),
-    ("gcp-cloudsql-instance-deletion-protection", "settings.deletionProtectionEnabled"),
 ]
 
 

@@ -60,7 +60,16 @@ def test_malformed_quantities_are_not_amounts(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("image", "pinned"),
-    [("a/b:1.0", True), ("a/b", False), ("a/b:latest", False), ("host:5000/a", False), ("a@sha256:" + "0" * 64, True)],
+    [
+        ("a/b:1.0", True),
+        ("a/b", False),
+        ("a/b:latest", False),
+        ("host:5000/a", False),
+        ("a@sha256:" + "0" * 64, True),
+        *[(f"a/b:{tag}", False) for tag in ("main", "master", "alpine", "stable", "edge", "nightly", "dev")],
+        ("redis:7.2-alpine", True),
+        ("postgres:16.3", True),
+    ],
 )
 def test_images(image: str, pinned: bool) -> None:
     assert (image_problem(image) is None) is pinned

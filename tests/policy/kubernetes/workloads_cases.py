@@ -27,6 +27,7 @@ PROBES = "kubernetes-apps-deployment-probes"
 STARTUP = "kubernetes-apps-deployment-startup-probe"
 RESOURCES = "kubernetes-apps-deployment-resources"
 NON_ROOT = "kubernetes-apps-deployment-run-as-non-root"
+ESCALATION = "kubernetes-apps-deployment-no-privilege-escalation"
 RESTRICTED = "kubernetes-apps-deployment-restricted-context"
 IMAGE = "kubernetes-apps-deployment-pinned-image"
 SPREAD = "kubernetes-apps-deployment-zone-spread"
@@ -165,8 +166,8 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
     (NON_ROOT, DEPLOYMENT, pod(securityContext={}), "root: nothing set"),
     (NON_ROOT, DEPLOYMENT, pod(securityContext={"runAsUser": 0}), "runAsUser 0"),
     (NON_ROOT, DEPLOYMENT, container(**{"securityContext.runAsUser": 0}), "container runs as uid 0"),
-    (NON_ROOT, DEPLOYMENT, container(**{"securityContext.allowPrivilegeEscalation": DELETE}), "escalation absent"),
-    (NON_ROOT, DEPLOYMENT, container(**{"securityContext.privileged": True}), "privileged"),
+    (ESCALATION, DEPLOYMENT, container(**{"securityContext.allowPrivilegeEscalation": DELETE}), "escalation absent"),
+    (ESCALATION, DEPLOYMENT, container(**{"securityContext.privileged": True}), "privileged"),
     (NON_ROOT, POD, {"spec": {"containers": [mutate(CONTAINER, {})]}}, "bare pod as root"),
     (
         NON_ROOT,
@@ -284,12 +285,12 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
     (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsUser": 0}}), "patch pod uid 0"),
     (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsNonRoot": False}}), "patch runAsNonRoot false"),
     (
-        NON_ROOT,
+        ESCALATION,
         DEPLOYMENT_PATCH,
         deployment_patch(**{"securityContext.allowPrivilegeEscalation": True}),
         "patch allows escalation",
     ),
-    (NON_ROOT, patch_of(DAEMON_SET), deployment_patch(**{"securityContext.privileged": True}), "daemonset patch"),
+    (ESCALATION, patch_of(DAEMON_SET), deployment_patch(**{"securityContext.privileged": True}), "daemonset patch"),
     (NON_ROOT, DEPLOYMENT_PATCH, pod_patch({"securityContext": {"runAsUser": UNKNOWN}}), "patch unknown uid"),
     (RESOURCES, DEPLOYMENT_PATCH, deployment_patch(**{"resources.requests.cpu": "100m"}), "patch lowers cpu request"),
     (RESOURCES, DEPLOYMENT_PATCH, deployment_patch(**{"resources.limits.memory": UNKNOWN}), "patch unknown limit"),
@@ -319,11 +320,41 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
 COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
     *[
         (name, DEPLOYMENT, DEPLOYMENT_PROPS, "baseline")
-        for name in (PROBES, STARTUP, RESOURCES, NON_ROOT, RESTRICTED, IMAGE, SPREAD, CREDENTIALS, PRODUCTION)
+        for name in (PROBES, STARTUP, RESOURCES, NON_ROOT, ESCALATION, RESTRICTED, IMAGE, SPREAD, CREDENTIALS)
     ],
+    (PRODUCTION, DEPLOYMENT, DEPLOYMENT_PROPS, "baseline"),
+    # runAsNonRoot with a uid is non-root; allowPrivilegeEscalation is another (advisory) policy's concern.
+    (
+        NON_ROOT,
+        DEPLOYMENT,
+        mutate(
+            container(securityContext={"readOnlyRootFilesystem": True}),
+            {"spec.template.spec.securityContext": {"runAsNonRoot": True, "runAsUser": 10001}},
+        ),
+        "non-root without allowPrivilegeEscalation",
+    ),
     (PROBES, DEPLOYMENT, container(**{"livenessProbe.periodSeconds": DELETE}), "liveness period absent means 10"),
     (PROBES, DEPLOYMENT, container(**{"readinessProbe.periodSeconds": 3}), "more frequent readiness"),
     (PROBES, JOB, JOB_PROPS, "jobs need no probes"),
+    # Any probe kind at the checklist's periods is a health check (a Redis or Postgres container).
+    (
+        PROBES,
+        STATEFUL_SET,
+        container(
+            livenessProbe={"tcpSocket": {"port": 6379}, "periodSeconds": 10},
+            readinessProbe={"exec": {"command": ["redis-cli", "ping"]}, "periodSeconds": 5},
+        ),
+        "tcp and exec probes",
+    ),
+    (
+        PROBES,
+        DEPLOYMENT,
+        container(
+            livenessProbe={"grpc": {"port": 5432}, "periodSeconds": 10},
+            readinessProbe={"tcpSocket": {"port": 5432}, "periodSeconds": 5},
+        ),
+        "grpc and tcp probes",
+    ),
     (RESOURCES, DEPLOYMENT, container(**{"resources.limits": {"cpu": "1", "memory": "1Gi"}}), "larger limits"),
     (
         RESOURCES,
@@ -462,4 +493,35 @@ COMPLIANT: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 
 FAILING = [Case(name, type_, props, note=note) for name, type_, props, note in VIOLATIONS]
+FAILING += [
+    Case(IMAGE, DEPLOYMENT, container(image=f"ghcr.io/acme/api:{tag}"), note=f"moving tag {tag}")
+    for tag in ("main", "stable", "alpine", "nightly")
+]
+FAILING.append(
+    Case(
+        IMAGE,
+        DEPLOYMENT,
+        container(image="ghcr.io/acme/api:release"),
+        config={"movingTags": ["latest", "release"]},
+        note="a team's own moving tag",
+    )
+)
+FAILING.append(
+    Case(
+        PROBES,
+        DEPLOYMENT,
+        DEPLOYMENT_PROPS,
+        config={"livenessPath": "/livez", "readinessPath": "/readyz"},
+        note="configured paths differ from the probes'",
+    )
+)
 PASSING = [Case(name, type_, props, note=note) for name, type_, props, note in COMPLIANT]
+PASSING.append(
+    Case(
+        PROBES,
+        DEPLOYMENT,
+        container(**{"livenessProbe.httpGet.path": "/livez", "readinessProbe.httpGet.path": "/readyz"}),
+        config={"livenessPath": "/livez", "readinessPath": "/readyz"},
+        note="a team's own health paths, set in policy config",
+    )
+)
