@@ -39,7 +39,8 @@ def run_repo_stack(
     loaded = load_stack_config(REPO, stack)
     config = {**loaded.config, **(overrides or {})}
     return run_program(
-        loaded.program_dir,
+        isolated=False,
+        program_dir=loaded.program_dir,
         project=loaded.project,
         stack=stack,
         config=config,

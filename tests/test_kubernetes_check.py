@@ -96,9 +96,14 @@ def test_the_version_comes_from_the_programs_gke_cluster(tmp_path: Path) -> None
                 "resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}]}]}}})
         """,
     )
-    run = run_program(program, project="k8s-probe", stack="dev", config={})
+    run = run_program(isolated=False, program_dir=program, project="k8s-probe", stack="dev", config={})
     assert run.error is not None and "Kubernetes 1.25" in run.error, run.error
-    assert run_program(program, project="k8s-probe", stack="dev", config={}, kubernetes_version="1.31").error is None
+    assert (
+        run_program(
+            isolated=False, program_dir=program, project="k8s-probe", stack="dev", config={}, kubernetes_version="1.31"
+        ).error
+        is None
+    )
 
 
 def test_a_required_field_that_is_unknown_at_preview_is_not_missing() -> None:

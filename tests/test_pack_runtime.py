@@ -31,7 +31,13 @@ def _violations(pack_dir: Path, program: Path, preview: bool) -> list[tuple[str,
     with PolicyPackProcess(pack_dir, **options) as pack:
         session = pack.session()
         run = run_program(
-            loaded.program_dir, project=loaded.project, stack=stack, config=loaded.config, preview=preview, sink=session
+            isolated=False,
+            program_dir=loaded.program_dir,
+            project=loaded.project,
+            stack=stack,
+            config=loaded.config,
+            preview=preview,
+            sink=session,
         )
         assert run.error is None, run.error
         report = session.finish(run)

@@ -100,7 +100,7 @@ def test_data_sources_answer_with_their_declared_types(tmp_path: Path) -> None:
     """
     program = _program(tmp_path, body)
     for preview in (True, False):
-        run = run_program(program, project="probe", stack="dev", config={}, preview=preview)
+        run = run_program(isolated=False, program_dir=program, project="probe", stack="dev", config={}, preview=preview)
         assert run.error is None, run.error
         outputs = run.stack_outputs.plain
         assert isinstance(outputs["number"], str) and outputs["number"].isdigit()
@@ -466,7 +466,9 @@ def test_up_mode_gives_every_declared_output_a_value_of_its_type(tmp_path: Path)
     gcp.sql.DatabaseInstance("db", database_version="POSTGRES_16", settings={"tier": "db-custom-2-4096"})
     gcp.redis.Instance("cache", memory_size_gb=1)
     """
-    run = run_program(_program(tmp_path, body), project="probe", stack="dev", config={}, preview=False)
+    run = run_program(
+        isolated=False, program_dir=_program(tmp_path, body), project="probe", stack="dev", config={}, preview=False
+    )
     assert run.error is None, run.error
     for token, cls in (
         ("gcp:sql/databaseInstance:DatabaseInstance", gcp.sql.DatabaseInstance),

@@ -237,7 +237,13 @@ def in_process() -> tuple[ProgramRun, PolicyReport]:
     ) as pack:
         session = pack.session()
         run = run_program(
-            loaded.program_dir, project=loaded.project, stack="dev", config=loaded.config, preview=True, sink=session
+            isolated=False,
+            program_dir=loaded.program_dir,
+            project=loaded.project,
+            stack="dev",
+            config=loaded.config,
+            preview=True,
+            sink=session,
         )
         report = session.finish(run)
     assert run.error is None, run.error

@@ -135,7 +135,9 @@ Cache(
 
 def test_depends_on_reaches_the_instance_and_the_network_may_be_computed(tmp_path: Path) -> None:
     (tmp_path / "__main__.py").write_text(OPTS_PROGRAM)
-    run = run_program(tmp_path, project="opts", stack="test", config={}, secret_keys=[], preview=True)
+    run = run_program(
+        isolated=False, program_dir=tmp_path, project="opts", stack="test", config={}, secret_keys=[], preview=True
+    )
     assert run.error is None, run.error
     [gate] = [r for r in run.resources if r.name == "gate"]
     instance = _instance(run)

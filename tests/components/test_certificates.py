@@ -51,7 +51,8 @@ def _run(overrides: dict[str, str] | None = None, *, secret: bool = True, previe
     token_key = f"{NAMESPACE}:cloudflareApiToken"
     secret_keys = [*loaded.secret_keys, *([token_key] if secret and overrides else [])]
     return run_program(
-        loaded.program_dir,
+        isolated=False,
+        program_dir=loaded.program_dir,
         project=loaded.project,
         stack="prod",
         config={**loaded.config, **(overrides or {})},
@@ -159,7 +160,7 @@ def test_the_contract_for_the_ingresses(tmp_path: Path) -> None:
     """Certificates.cluster_issuer, staging_issuer (plain strings) and ready (the production issuer)."""
     (tmp_path / "Pulumi.yaml").write_text("name: contract\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(CONTRACT_PROGRAM)
-    run = run_program(tmp_path, project="contract", stack="dev", config={}, preview=False)
+    run = run_program(isolated=False, program_dir=tmp_path, project="contract", stack="dev", config={}, preview=False)
     assert run.error is None, run.error
     outputs = run.stack_outputs.plain
     assert (outputs["clusterIssuer"], outputs["stagingIssuer"]) == (CLUSTER_ISSUER.value, "letsencrypt-staging")

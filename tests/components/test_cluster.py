@@ -117,7 +117,8 @@ def _run_existing(*, secret: bool) -> ProgramRun:
     loaded = load_stack_config(REPO, "prod")
     secret_keys = [*loaded.secret_keys, *([f"{NAMESPACE}:kubeconfig"] if secret else [])]
     return run_program(
-        loaded.program_dir,
+        isolated=False,
+        program_dir=loaded.program_dir,
         project=loaded.project,
         stack="prod",
         config={**loaded.config, **EXISTING},

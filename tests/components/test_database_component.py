@@ -209,7 +209,9 @@ Database(
 def test_resource_options_reach_every_child(tmp_path: Path) -> None:
     """depends_on, protect and providers travel in opts, and every child gets them; the VPC is an Output."""
     (tmp_path / "__main__.py").write_text(OPTS_PROGRAM)
-    run = run_program(tmp_path, project="opts", stack="test", config={}, secret_keys=[], preview=False)
+    run = run_program(
+        isolated=False, program_dir=tmp_path, project="opts", stack="test", config={}, secret_keys=[], preview=False
+    )
     assert run.error is None, run.error
     [gate] = [r for r in run.resources if r.name == "gate"]
     [provider] = [r for r in run.resources if r.type == "pulumi:providers:gcp" and r.name == "europe"]

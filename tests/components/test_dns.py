@@ -42,7 +42,9 @@ def _run(tmp_path: Path, **changes: Any) -> ProgramRun:
     import json
 
     (tmp_path / "__main__.py").write_text(PROGRAM.format(spec=json.dumps({**SPEC, **changes})))
-    run = run_program(tmp_path, project="dns", stack="test", config={}, secret_keys=[], preview=True)
+    run = run_program(
+        isolated=False, program_dir=tmp_path, project="dns", stack="test", config={}, secret_keys=[], preview=True
+    )
     assert run.error is None, run.error
     return run
 

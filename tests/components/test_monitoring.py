@@ -66,7 +66,8 @@ def _run(monitoring: dict[str, Any] | None = None) -> ProgramRun:
     loaded = load_stack_config(REPO, "prod")
     overrides = {} if monitoring is None else {f"{NAMESPACE}:monitoring": json.dumps(monitoring)}
     return run_program(
-        loaded.program_dir,
+        isolated=False,
+        program_dir=loaded.program_dir,
         project=loaded.project,
         stack="prod",
         config={**loaded.config, **overrides},
