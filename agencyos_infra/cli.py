@@ -13,10 +13,12 @@ import gc
 import json
 import os
 import signal
+import stat
 import sys
 import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ GC_THRESHOLD = 200_000
 
 
 FORMATS = ("text", "json", "markdown", "sarif")
+REPORT_EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "junit": "xml", "github": "txt"}
 
 
 class UsageError(Exception):
@@ -101,10 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--output",
-        type=Path,
+        action=_OutputPathAction,
         default=None,
         metavar="FILE",
-        help="write the --format report to this file; stdout keeps the text report",
+        help="write the --format report to this file (DIR/ : into that directory, named after the stack); "
+        "stdout keeps the text report",
     )
     preview.add_argument(
         "--source-root",
@@ -116,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--json",
-        type=Path,
+        action=_OutputPathAction,
         default=None,
         metavar="FILE",
         help="same as --format json --output FILE: resources (secrets redacted) and violations",
@@ -137,8 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         "program runs only in a real update never runs offline; false in --mode up runs it, with your "
         "credentials)",
     )
+    _add_baseline_option(preview)
     # Also accepted after the command; SUPPRESS keeps the subcommand from resetting the flag.
     preview.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_analyze_parser(commands)
+    # [analyze] subcommand parser above this line
+    _add_exceptions_parser(commands)
+    # [exceptions] subcommand parser above this line
     from agencyos_infra.verify.command import add_parser as add_verify_parser
 
     add_verify_parser(commands)  # its handler is the parser's `run` default
@@ -157,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "preview": preview,
+        "analyze": analyze,
+        "exceptions": lambda args: args.run(args),
         "verify": lambda args: args.run(args),
         # [verify] handler above this line
         "checklist": lambda args: args.run(args),
@@ -235,6 +246,10 @@ def _check_writable(path: Path | None, flag: str = "--output") -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UsageError(f"{flag} {path}: is a directory")
+    if _written_in_place(path):
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"{flag} {path}: not writable")
+        return
     if not directory.is_dir():
         raise UsageError(f"{flag} {path}: directory {directory} does not exist")
     if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -247,8 +262,34 @@ def _check_writable(path: Path | None, flag: str = "--output") -> None:
     os.unlink(probe)
 
 
+def _written_in_place(path: Path) -> bool:
+    """A pipe, a terminal, ``/dev/stdout``, a process substitution ``>(jq .)``: opened and written, as ``>`` does.
+
+    Replacing them by a renamed temporary file would put a regular file where the reader waits (or fail).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) or str(path).startswith(("/dev/", "/proc/"))
+
+
+def _is_stdout(path: Path) -> bool:
+    """Whether the path is this process's standard output (``/dev/stdout``, ``/dev/fd/1``, its pipe or file)."""
+    if not str(path).startswith(("/dev/", "/proc/")):
+        return False
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError):
+        return False
+
+
 def _write_report(path: Path, document: str) -> None:
     """The whole report or none: a failed write (a full disk) leaves no partial file and keeps the old one."""
+    if _written_in_place(path):
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(document)
+        return
     path = path.resolve()  # through a symlink, as `>` writes: the link stays, its target gets the report
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -280,12 +321,24 @@ def _stdout_to_stderr(active: bool) -> Iterator[None]:
 
 
 def _report_target(args: argparse.Namespace) -> tuple[str, Path | None, str]:
-    """(format, output file or None for stdout, the flag that named the file); ``--json FILE`` is an alias."""
+    """(format, output file or None for stdout, the flag that named the file); ``--json FILE`` is an alias.
+
+    ``DIR/`` (a trailing slash) names a directory: the report goes into it as ``<command>-<stack>.<ext>``.
+    """
     if args.json is None:
-        return args.format or "text", args.output, "--output"
-    if args.output is not None or args.format not in (None, "json"):
+        report_format, output, flag = args.format or "text", args.output, "--output"
+    elif args.output is not None or args.format not in (None, "json"):
         raise UsageError("--json FILE is short for --format json --output FILE: give one or the other")
-    return "json", args.json, "--json"
+    else:
+        report_format, output, flag = "json", args.json, "--json"
+    if output is not None and getattr(args, "output_is_directory", False):
+        if not output.is_dir():
+            raise UsageError(f"{flag} {output}/: directory {output} does not exist")
+        stack = getattr(args, "stack", None) or Path(getattr(args, "state", "report")).stem
+        output = output / f"{args.command}-{stack}.{REPORT_EXTENSIONS[report_format]}"
+    if output is not None and _is_stdout(output):
+        output = None  # `--output /dev/stdout`: the report alone on stdout, as without --output
+    return report_format, output, flag
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -316,9 +369,11 @@ def preview(args: argparse.Namespace) -> int:
         program_dry_run = args.program_dry_run == "true"
         if not program_dry_run and dry_run:
             raise UsageError("--program-dry-run false needs --mode up (a preview's program always sees a dry run)")
-        policy_config = _read_policy_config(args.policy_config)
+        _refuse_inputs(output, output_flag, _program_inputs(stack), args.policy_config, args.baseline)
+        policy_config, exceptions = _read_exceptions(args.policy_config, _read_policy_config(args.policy_config))
         if policy_config is not None:
             parse_policy_config(policy_config)  # its shape, before anything starts
+        baseline = _read_baseline(args.baseline, stack.project, stack.stack)
         # Spawned before the Pulumi SDK is imported here: the pack boots while this process loads.
         pack = PolicyPackProcess(
             pack_dir, project=stack.project, stack=stack.stack, config=stack.config, dry_run=dry_run
@@ -380,42 +435,258 @@ def preview(args: argparse.Namespace) -> int:
         )
     for warning in [*report.warnings, *unknown_policy_warnings(policy_config, report)]:
         print(f"warning: {warning}", file=sys.stderr)
-    if output is not None or report_format == "text":
-        print(render_text(run, report, source_root))
-    if report_format != "text" or output is not None:
-        document = _render(report_format, run, report, source_root, levels)
+    try:
+        review = _review(exceptions, baseline, report, args.policy_config)
+    except ValueError as error:
+        return _fail(str(error))
+    return _deliver(Delivery(run, report, levels, report_format, output, output_flag, source_root), review)
+
+
+# -- the pipeline: exceptions, baseline, deployed state, and every report (issue 19) ---------------------
+
+
+class _OutputPathAction(argparse.Action):
+    """A report path; a trailing slash (``reports/``) says it is a directory, which ``Path`` alone forgets."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any, _: Any = None
+    ) -> None:
+        setattr(namespace, self.dest, Path(value))
+        namespace.output_is_directory = str(value).endswith(("/", os.sep))
+
+
+def _add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an earlier JSON report or SARIF log of the same stack: its findings (same policy and URN) are "
+        "existing and do not fail the run; only new ones do; ones gone are reported fixed",
+    )
+
+
+def _add_analyze_parser(commands: Any) -> None:
+    analyze_parser = commands.add_parser(
+        "analyze",
+        help="check a deployed stack (a `pulumi stack export` file) with the policy pack",
+        description="Judges the resources of a `pulumi stack export` (deployment version 3) with the policy pack, "
+        "as `pulumi policy analyze` judges a live stack: same policy config, exceptions, baseline, formats and "
+        "exit codes as `preview`. Exit 0: no blocking violation; 1: blocking violations; 2: a bad file or pack "
+        "error; 130: interrupted.",
+    )
+    analyze_parser.add_argument(
+        "--state", type=Path, required=True, metavar="FILE", help="a `pulumi stack export` file"
+    )
+    analyze_parser.add_argument(
+        "--program",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the stack's Pulumi project: its stack file's config and tags go to the pack, and the export's "
+        "source positions resolve against it (default: none)",
+    )
+    analyze_parser.add_argument(
+        "--stack", default=None, help="stack name for --program's Pulumi.<stack>.yaml (default: the export's stack)"
+    )
+    analyze_parser.add_argument("--policy-pack", type=Path, default=None, help="policy pack directory")
+    analyze_parser.add_argument("--policy-config", type=Path, default=None, help="policy config JSON (with exceptions)")
+    analyze_parser.add_argument("--format", choices=FORMATS, default=None, help="report format, as for preview")
+    analyze_parser.add_argument("--output", action=_OutputPathAction, default=None, metavar="FILE")
+    analyze_parser.add_argument("--source-root", type=Path, default=None, metavar="DIR")
+    analyze_parser.add_argument("--json", action=_OutputPathAction, default=None, metavar="FILE")
+    _add_baseline_option(analyze_parser)
+    analyze_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _add_exceptions_parser(commands: Any) -> None:
+    from agencyos_infra.exceptions_command import add_parser
+
+    add_parser(commands)
+
+
+def _program_inputs(stack: Any) -> list[Path]:
+    """The files a report must never overwrite: the stack file, Pulumi.yaml, the program's entry point."""
+    files = [stack.stack_file, stack.project_file, stack.program_dir / "__main__.py"]
+    if stack.main is not None:
+        files.append(stack.main if stack.main.suffix == ".py" else stack.main / "__main__.py")
+    return [path for path in files if path is not None]
+
+
+def _refuse_inputs(output: Path | None, flag: str, *inputs: Any) -> None:
+    """``--output`` naming one of the run's inputs is refused before anything runs: the report would replace it."""
+    if output is None:
+        return
+    candidates: list[Path] = []
+    for given in inputs:
+        candidates += given if isinstance(given, list) else ([given] if given is not None else [])
+    for path in candidates:
+        try:
+            same = output.exists() and path.exists() and os.path.samefile(output, path)
+        except OSError:
+            same = False
+        if same or output.resolve() == path.resolve():
+            raise UsageError(f"{flag} {output}: is {path.name}, an input of this run; write the report elsewhere")
+
+
+def _read_exceptions(path: Path | None, policy_config: Any) -> tuple[Any, list[Any]]:
+    """The policy config without ``exceptions`` (the pack validates config per policy), and the exceptions."""
+    from agencyos_infra.exceptions import parse_exceptions, split_exceptions
+
+    config, document = split_exceptions(policy_config)
+    return config, parse_exceptions(document, f"--policy-config {path}")
+
+
+def _read_baseline(path: Path | None, project: str, stack: str) -> Any:
+    if path is None:
+        return None
+    from agencyos_infra.baseline import check_same_stack, load_baseline
+
+    baseline = load_baseline(path)
+    check_same_stack(baseline, project, stack)
+    return baseline
+
+
+def _review(exceptions: list[Any], baseline: Any, report: Any, config_path: Path | None) -> Any:
+    """The judgement every report renders; an exception naming a policy the pack lacks is exit 2."""
+    from agencyos_infra.exceptions import check_policy_names
+    from agencyos_infra.review import Review
+
+    check_policy_names(exceptions, report.policies, f"--policy-config {config_path}")
+    return Review(tuple(exceptions), baseline)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A finished run and where its report goes."""
+
+    run: Any
+    report: Any
+    levels: dict[str, str]
+    report_format: str
+    output: Path | None
+    output_flag: str
+    source_root: Path | None
+
+
+def _deliver(delivery: Delivery, review: Any) -> int:
+    """Prints the text report, writes the --format report, and gives the exit code: 1 only for blocking findings."""
+    from agencyos_infra.report import counts, findings, render_text, summary_sentence
+
+    run, report, output = delivery.run, delivery.report, delivery.output
+    for note in review.advisories(report.violations):
+        print(f"warning: {note}", file=sys.stderr)
+    if output is not None or delivery.report_format == "text":
+        print(render_text(run, report, delivery.source_root, review))
+    if delivery.report_format != "text" or output is not None:
+        document = _render(delivery.report_format, run, report, delivery.source_root, delivery.levels, review)
         if output is None:
             sys.stdout.write(document)
         else:
             try:
                 _write_report(output, document)
             except (OSError, ValueError) as error:
-                return _fail(f"{output_flag} {output}: {_one_line(error)}")
-    if report.mandatory:
-        print(f"\nerror: {len(report.mandatory)} mandatory policy violation(s)", file=sys.stderr)
+                return _fail(f"{delivery.output_flag} {output}: {_one_line(error)}")
+    total = counts(findings(run, report, delivery.source_root, review), review, report)
+    if total.blocking:
+        print(
+            f"\nerror: {total.blocking} blocking policy violation(s): {summary_sentence(total, review)}",
+            file=sys.stderr,
+        )
         return EXIT_VIOLATIONS
     return EXIT_OK
 
 
-def _render(report_format: str, run: Any, report: Any, source_root: Path | None, levels: dict[str, str]) -> str:
+def _render(
+    report_format: str,
+    run: Any,
+    report: Any,
+    source_root: Path | None,
+    levels: dict[str, str],
+    review: Any = None,
+) -> str:
     """The report in a --format other than the console's: json and sarif sorted, so reruns give equal files."""
     if report_format == "markdown":
         from agencyos_infra.report_markdown import render_markdown
 
-        return render_markdown(run, report, source_root=source_root)
+        return render_markdown(run, report, source_root=source_root, review=review)
     if report_format == "sarif":
         from agencyos_infra.report_sarif import render_sarif
 
-        document = render_sarif(run, report, source_root=source_root, levels=levels)
+        document = render_sarif(run, report, source_root=source_root, levels=levels, review=review)
     elif report_format == "json":
         from agencyos_infra.report import render_json
 
-        document = render_json(run, report, source_root)
+        document = render_json(run, report, source_root, review)
     else:
         from agencyos_infra.report import render_text
 
-        return render_text(run, report, source_root) + "\n"
+        return render_text(run, report, source_root, review) + "\n"
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """``analyze --state FILE``: the deployed resources of a stack export, judged as preview judges a program's."""
+    from agencyos_infra.analyzer import PolicyPackError, PolicyPackProcess, parse_policy_config
+    from agencyos_infra.stackconfig import StackConfigError, load_stack_config
+    from agencyos_infra.state import load_state
+
+    try:
+        pack_dir = (args.policy_pack or DEFAULT_PACK).resolve()
+        report_format, output, output_flag = _report_target(args)
+        _check_writable(output, output_flag)
+        if args.source_root is not None and not args.source_root.is_dir():
+            raise UsageError(f"--source-root {args.source_root}: not a directory")
+        _refuse_inputs(output, output_flag, args.state, args.policy_config, args.baseline)
+        program = args.program.resolve() if args.program else None
+        state = load_state(args.state, program)
+        run = state.run
+        stack = None
+        if program is not None:
+            stack = load_stack_config(program, args.stack or run.stack)
+            _refuse_inputs(output, output_flag, _program_inputs(stack))
+            if (stack.project, stack.stack) != (run.project, run.stack):
+                raise UsageError(
+                    f"--state {args.state}: the export is stack {run.stack!r} of project {run.project!r}, but "
+                    f"--program/--stack name stack {stack.stack!r} of project {stack.project!r}"
+                )
+        policy_config, exceptions = _read_exceptions(args.policy_config, _read_policy_config(args.policy_config))
+        if policy_config is not None:
+            parse_policy_config(policy_config)
+        baseline = _read_baseline(args.baseline, run.project, run.stack)
+        pack = PolicyPackProcess(
+            pack_dir,
+            project=run.project,
+            stack=run.stack,
+            config=stack.config if stack else {},
+            dry_run=False,  # a deployed state: every value is known
+        )
+    except (UsageError, StackConfigError, PolicyPackError, ValueError) as error:
+        return _fail(str(error))
+    for warning in state.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    with pack:
+        from agencyos_infra.report import unknown_policy_warnings
+
+        try:
+            session = pack.session(policy_config, stack.secret_keys if stack else [], stack.tags if stack else {})
+            for resource in run.resources:
+                session.submit(resource)
+            report = session.finish(run)
+        except PolicyPackError as error:
+            return _fail(str(error))
+        levels = {name: entry.enforcement_level for name, entry in session.config.items()}
+    for warning in [*report.warnings, *unknown_policy_warnings(policy_config, report)]:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        review = _review(exceptions, baseline, report, args.policy_config)
+    except ValueError as error:
+        return _fail(str(error))
+    from dataclasses import replace
+
+    review = replace(review, state_file=args.state.resolve())
+    source_root = args.source_root.resolve() if args.source_root else None
+    return _deliver(Delivery(run, report, levels, report_format, output, output_flag, source_root), review)
 
 
 # Signals that end a process by default: each ends this one only after its children (program, pack).

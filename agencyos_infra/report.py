@@ -7,6 +7,7 @@ its checklist item.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -17,8 +18,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
+from agencyos_infra import anchors
 from agencyos_infra.analyzer import PolicyReport, Violation, unknown_policy_names
+from agencyos_infra.baseline import EXISTING, NEW
 from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun, SourcePosition
+from agencyos_infra.exceptions import PolicyException
+from agencyos_infra.review import ADVISORY, EXEMPTED, FAILED, UNDETERMINED, Counts, Review, is_undetermined
 from agencyos_infra.wire import UNKNOWN
 
 NO_SOURCE_POSITION = "no source position"
@@ -99,28 +104,155 @@ def checklist_ref(checklist_item: str) -> ChecklistRef | None:
 
 @dataclass(frozen=True)
 class Finding:
-    """One violation with what a reviewer needs beside it: the resource, its source line, its checklist item."""
+    """One violation with what a reviewer needs beside it: the resource, its source line, its checklist item.
+
+    And its judgement (``agencyos_infra.review``): the exception that exempts it (or the expired one that
+    no longer does), whether it is new or in the baseline, whether the pack could not decide it.
+    """
 
     violation: Violation
     resource: CapturedResource | None
     location: Location | None
     checklist: ChecklistRef | None
+    anchor: Location | None = None
+    """Where to point without a source position: the config key's line in the stack file, the stack file,
+    or the resource's line in the stack export it was judged from."""
+    exemption: PolicyException | None = None
+    expired_exception: PolicyException | None = None
+    baseline_state: str | None = None
+    """``new`` or ``existing`` with a baseline, else None."""
+    remediation: str = ""
 
     @property
     def where(self) -> str:
-        return str(self.location) if self.location else NO_SOURCE_POSITION
+        if self.location:
+            return str(self.location)
+        return f"{self.anchor} ({NO_SOURCE_POSITION})" if self.anchor else NO_SOURCE_POSITION
+
+    @property
+    def pointed(self) -> Location | None:
+        """The line a CI shows the finding at: the source position, else the anchor."""
+        return self.location or self.anchor
+
+    @property
+    def undetermined(self) -> bool:
+        return is_undetermined(self.violation.message)
+
+    @property
+    def mandatory(self) -> bool:
+        return self.violation.enforcement_level == "mandatory"
+
+    @property
+    def outcome(self) -> str:
+        """exempted, undetermined, failed (mandatory) or advisory."""
+        if self.exemption is not None:
+            return EXEMPTED
+        if self.undetermined:
+            return UNDETERMINED
+        return FAILED if self.mandatory else ADVISORY
+
+    @property
+    def blocking(self) -> bool:
+        """Mandatory, not exempted, not already in the baseline: what makes the exit code 1."""
+        return self.mandatory and self.exemption is None and self.baseline_state != EXISTING
+
+    @property
+    def status(self) -> str:
+        """The judgement in words, for every report."""
+        parts = [self.outcome]
+        if self.outcome == UNDETERMINED:
+            parts[0] += (
+                f" ({'mandatory' if self.mandatory else 'advisory'}: a value was unknown, nothing showed it passes)"
+            )
+        if self.exemption is not None:
+            parts[0] += f" by {self.exemption.id}: {self.exemption.reason}"
+        elif self.expired_exception is not None:
+            parts.append(f"exception {self.expired_exception.id} expired on {self.expired_exception.expires_at}")
+        if self.baseline_state is not None:
+            parts.append("existing (in the baseline)" if self.baseline_state == EXISTING else "new")
+        return "; ".join(parts)
 
 
-def findings(run: ProgramRun, report: PolicyReport, source_root: Path | None = None) -> list[Finding]:
+def findings(
+    run: ProgramRun, report: PolicyReport, source_root: Path | None = None, review: Review | None = None
+) -> list[Finding]:
     """The report's violations in a stable order; paths relative to ``source_root`` (default: the program)."""
-    root = source_root or run.program_dir
+    review = review or Review()
+    root = source_root or run.program_dir or (review.state_file.parent if review.state_file else None)
     resources = run.by_urn()
+    stack_path = anchors.stack_file(run.program_dir, run.stack)
     found = []
     for violation in sorted_violations(report):
         resource = resources.get(violation.urn)
         location = source_location(resource.source if resource else None, root)
-        found.append(Finding(violation, resource, location, checklist_ref(violation.checklist_item)))
+        anchor = None
+        if location is None:
+            anchor = _anchor(violation, resource, review, stack_path, root, stack_urn(run))
+        policy = report.policies.get(violation.policy)
+        found.append(
+            Finding(
+                violation,
+                resource,
+                location,
+                checklist_ref(violation.checklist_item),
+                anchor=anchor,
+                exemption=review.exemption(violation.policy, violation.urn),
+                expired_exception=review.expired_exemption(violation.policy, violation.urn),
+                baseline_state=review.baseline_state(violation.policy, violation.urn),
+                remediation=(policy.remediation.strip() or policy.description) if policy else "",
+            )
+        )
     return found
+
+
+def _anchor(
+    violation: Violation,
+    resource: CapturedResource | None,
+    review: Review,
+    stack_path: Path | None,
+    root: Path | None,
+    fallback_urn: str,
+) -> Location | None:
+    stack_level = resource is None or resource.type == STACK_TYPE
+    if stack_path is not None and (stack_level or review.state_file is None):
+        return file_location(stack_path, anchors.config_key_line(stack_path, violation.message) or 1, root)
+    if review.state_file is not None:
+        urn = resource.urn if resource is not None else violation.urn or fallback_urn
+        return file_location(review.state_file, anchors.urn_line(review.state_file, urn) or 1, root)
+    return None
+
+
+def file_location(path: Path, line: int, root: Path | None) -> Location:
+    """A file on disk as a Location, relative to ``root`` when under it."""
+    return source_location(SourcePosition(path.resolve().as_uri(), line), root.resolve() if root else None) or Location(
+        path.as_posix(), line
+    )
+
+
+def counts(found: list[Finding], review: Review | None, report: PolicyReport) -> Counts:
+    """The summary line of every report."""
+    fixed = len(review.fixed(report.violations)) if review else 0
+    return Counts(
+        failed=sum(1 for f in found if f.outcome == FAILED),
+        undetermined=sum(1 for f in found if f.outcome == UNDETERMINED),
+        advisory=sum(1 for f in found if f.outcome == ADVISORY),
+        exempted=sum(1 for f in found if f.outcome == EXEMPTED),
+        existing=sum(1 for f in found if f.baseline_state == EXISTING),
+        new=sum(1 for f in found if f.baseline_state == NEW),
+        fixed=fixed,
+        blocking=sum(1 for f in found if f.blocking),
+    )
+
+
+def summary_sentence(total: Counts, review: Review | None) -> str:
+    """``2 blocking: 1 failed, 1 undetermined; 3 advisory, 1 exempted; 1 new, 2 existing, 1 fixed.``"""
+    sentence = (
+        f"{total.blocking} blocking: {total.failed} failed, {total.undetermined} undetermined; "
+        f"{total.advisory} advisory, {total.exempted} exempted"
+    )
+    if review is not None and review.baseline is not None:
+        sentence += f"; against the baseline {total.new} new, {total.existing} existing, {total.fixed} fixed"
+    return sentence + "."
 
 
 def _is_default_provider(resource: CapturedResource) -> bool:
@@ -132,13 +264,22 @@ def shown_resources(run: ProgramRun) -> list[CapturedResource]:
     return [resource for resource in run.resources if not _is_default_provider(resource)]
 
 
-def render_text(run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None) -> str:
-    mode = "preview: computed outputs unknown" if run.preview else "up mode: outputs known"
-    lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})", ""]
-    lines += _tree(shown_resources(run))
-    counts = Counter(r.type for r in shown_resources(run) if r.type != STACK_TYPE)
-    lines += ["", f"Resources: {sum(counts.values()) + 1} to create"]
-    lines += [f"  {count:>3} {type_}" for type_, count in sorted(counts.items())]
+def render_text(
+    run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None, review: Review | None = None
+) -> str:
+    if review is not None and review.state_file is not None:
+        lines = [
+            f"Analysing the deployed state of stack {run.stack} of project {run.project} ({review.state_file.name})"
+        ]
+        change = "deployed"
+    else:
+        mode = "preview: computed outputs unknown" if run.preview else "up mode: outputs known"
+        lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})"]
+        change = "to create"
+    lines += ["", *_tree(shown_resources(run))]
+    by_type = Counter(r.type for r in shown_resources(run) if r.type != STACK_TYPE)
+    lines += ["", f"Resources: {sum(by_type.values()) + 1} {change}"]
+    lines += [f"  {count:>3} {type_}" for type_, count in sorted(by_type.items())]
     # As the CLI without --debug: the SDK's own debug chatter is not shown.
     shown_log = [entry for entry in run.log if entry.severity != "debug"]
     if shown_log:
@@ -152,7 +293,7 @@ def render_text(run: ProgramRun, report: PolicyReport | None, source_root: Path 
             lines += [f"    {message}" for message in messages]
     if report is not None:
         lines += ["", f"Policies ({report.pack_name}@v{report.pack_version}, {len(report.policies)} policies):"]
-        every = findings(run, report, source_root)
+        every = findings(run, report, source_root, review)
         for level in ("mandatory", "advisory"):
             found = [f for f in every if f.violation.enforcement_level == level]
             lines.append(f"  {level.capitalize()} violations: {len(found)}")
@@ -163,6 +304,15 @@ def render_text(run: ProgramRun, report: PolicyReport | None, source_root: Path 
                 lines.append(f"        source: {finding.where}")
                 if violation.checklist_item:
                     lines.append(f"        checklist: {violation.checklist_item}")
+                if finding.status not in (FAILED, ADVISORY):
+                    lines.append(f"        status: {finding.status}")
+        lines.append(f"  Result: {summary_sentence(counts(every, review, report), review)}")
+        if review is not None:
+            lines += [f"  {note}" for note in review.advisories(report.violations)]
+            fixed = review.fixed(report.violations)
+            if fixed:
+                lines.append(f"  Fixed since the baseline: {len(fixed)}")
+                lines += [f"    [{entry.policy}] {entry.urn or '(stack)'}" for entry in fixed]
         if report.remediations:
             lines.append(f"  Remediations applied: {len(report.remediations)}")
             for remediation in report.remediations:
@@ -228,7 +378,9 @@ def _tree(resources: list[CapturedResource]) -> list[str]:
     return lines
 
 
-def render_json(run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None) -> dict[str, Any]:
+def render_json(
+    run: ProgramRun, report: PolicyReport | None, source_root: Path | None = None, review: Review | None = None
+) -> dict[str, Any]:
     """Resources with secrets redacted (paths listed), dependencies, outputs and violations.
 
     Each violation's ``source`` is the position of the code that created its resource (path relative
@@ -285,10 +437,35 @@ def render_json(run: ProgramRun, report: PolicyReport | None, source_root: Path 
                 "source": None
                 if f.location is None
                 else {"path": f.location.path, "line": f.location.line, "column": f.location.column or None},
+                "anchor": None if f.anchor is None else {"path": f.anchor.path, "line": f.anchor.line},
+                "outcome": f.outcome,
+                "blocking": f.blocking,
+                "exception": None if f.exemption is None else {"id": f.exemption.id, "reason": f.exemption.reason},
+                "expiredException": None if f.expired_exception is None else f.expired_exception.id,
+                "baselineState": f.baseline_state,
             }
-            for f in findings(run, report, source_root)
+            for f in findings(run, report, source_root, review)
         ],
+        "summary": None if report is None else _summary_json(run, report, source_root, review),
         "remediations": []
         if report is None
         else [{"policy": r.policy, "urn": r.urn, "description": r.description} for r in report.remediations],
+    }
+
+
+def _summary_json(
+    run: ProgramRun, report: PolicyReport, source_root: Path | None, review: Review | None
+) -> dict[str, Any]:
+    total = counts(findings(run, report, source_root, review), review, report)
+    return {
+        **dataclasses.asdict(total),
+        "fixed": []
+        if review is None
+        else [
+            {"policy": e.policy, "urn": e.urn, "enforcementLevel": e.enforcement_level}
+            for e in review.fixed(report.violations)
+        ],
+        "expiredExceptions": [] if review is None else [e.id for e in review.expired()],
+        "unmatchedExceptions": [] if review is None else [e.id for e in review.unmatched(report.violations)],
+        "stateFile": None if review is None or review.state_file is None else review.state_file.name,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 from agencyos_infra.analyzer import PolicyReport
 from agencyos_infra.engine import STACK_TYPE, ProgramRun
 from agencyos_infra.report import Finding, checklist_catalogue, findings, shown_resources
+from agencyos_infra.review import Review
 
 COMMENT_LIMIT = 65_536
 """GitHub's maximum comment body, in characters."""
@@ -22,9 +23,14 @@ NOT_MAPPED = "Not mapped to a checklist item"
 
 
 def render_markdown(
-    run: ProgramRun, report: PolicyReport, *, source_root: Path | None = None, max_chars: int = COMMENT_LIMIT
+    run: ProgramRun,
+    report: PolicyReport,
+    *,
+    source_root: Path | None = None,
+    max_chars: int = COMMENT_LIMIT,
+    review: Review | None = None,
 ) -> str:
-    every = findings(run, report, source_root)
+    every = findings(run, report, source_root, review)
     mandatory = [f for f in every if f.violation.enforcement_level == "mandatory"]
     advisory = [f for f in every if f.violation.enforcement_level != "mandatory"]
     head = _head(run, report, len(mandatory), len(advisory))

@@ -19,6 +19,7 @@ from typing import Any
 from agencyos_infra.analyzer import PolicyInfo, PolicyReport
 from agencyos_infra.engine import ProgramRun
 from agencyos_infra.report import Finding, checklist_ref, findings, stack_urn
+from agencyos_infra.review import Review
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -38,6 +39,7 @@ def render_sarif(
     *,
     source_root: Path | None = None,
     levels: Mapping[str, str] | None = None,
+    review: Review | None = None,
 ) -> dict[str, Any]:
     """The SARIF log; ``levels`` are the policies' effective enforcement levels (after policy config)."""
     levels = levels or {}
@@ -60,7 +62,7 @@ def render_sarif(
         # One category per stack, so prod's alerts are not closed by staging's upload.
         "automationDetails": {"id": f"{TOOL_NAME}/{run.project}/{run.stack}/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(run, finding, index) for finding in findings(run, report, source_root)],
+        "results": [_result(run, finding, index) for finding in findings(run, report, source_root, review)],
     }
     if root is not None:
         sarif_run["originalUriBaseIds"] = {SRCROOT: {"uri": root.resolve().as_uri() + "/"}}
