@@ -590,7 +590,7 @@ def _deliver(delivery: Delivery, review: Any) -> int:
     total = counts(findings(run, report, delivery.source_root, review), review, report)
     if total.blocking:
         print(
-            f"\nerror: {total.blocking} blocking policy violation(s): {summary_sentence(total, review)}",
+            f"\nerror: {total.blocking} mandatory policy violation(s): {summary_sentence(total, review)}",
             file=sys.stderr,
         )
         return EXIT_VIOLATIONS
