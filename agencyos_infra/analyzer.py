@@ -180,7 +180,9 @@ class PolicyPackProcess:
         self.manifest = PackManifest.read(self.pack_dir)
         self.project, self.stack, self.dry_run = project, stack, dry_run
         self.organization, self.config = organization, dict(config)
-        self.start_timeout = start_timeout or _env_seconds(START_TIMEOUT_ENV, _DEFAULT_START_TIMEOUT_S)
+        self.start_timeout = start_timeout or processes.env_seconds(
+            START_TIMEOUT_ENV, _DEFAULT_START_TIMEOUT_S, PolicyPackError
+        )
         # The engine endpoint the pack is given: a real listening address, but Python packs never
         # call it (pulumi/policy/__main__.py only parses it), so nothing is served there.
         self._engine_socket = socket.create_server(("127.0.0.1", 0))
@@ -353,7 +355,7 @@ class AnalysisSession:
 
         self._pb = analyzer_pb2
         self.pack = pack
-        self.timeout = _env_seconds(CALL_TIMEOUT_ENV, _DEFAULT_CALL_TIMEOUT_S)
+        self.timeout = processes.env_seconds(CALL_TIMEOUT_ENV, _DEFAULT_CALL_TIMEOUT_S, PolicyPackError)
         self._policy_config, self._secret_keys, self._tags = policy_config, secret_keys, tags
         self._pending: list[tuple[CapturedResource, Any, Any]] = []
         self._providers: dict[str, Any] = {}
@@ -882,20 +884,6 @@ def _exception_line(stderr: str) -> str:
 def _json_kind(value: Any) -> str:
     kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
-
-
-def _env_seconds(name: str, default: float) -> float:
-    """A timeout from the environment; a value that is not a positive number of seconds is refused, not ignored."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise PolicyPackError(f"{name}={raw!r}: must be a positive number of seconds, e.g. {name}={default:g}")
-    return value
 
 
 def _one_line(error: BaseException) -> str:

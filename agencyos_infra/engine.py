@@ -204,18 +204,22 @@ class CapturingMonitor(MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return _urn(self.stack, self.project, parent, type_, name)
 
+    def _reserve(self, urn: str) -> None:
+        """Claim a URN for a registration or a read; the engine refuses a second one in the same program."""
+        with self._lock:
+            if urn in self._by_urn:
+                message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+                self.errors.append(message)
+                raise DuplicateUrnError(message)
+            self._by_urn[urn] = None  # type: ignore[assignment]  # reserved until captured
+
     def SupportsFeature(self, request: Any) -> Any:
         # As the SDK's mock monitor (and GetDeploymentInfo): Output values stay resolved in inputs.
         return resource_pb2.SupportsFeatureResponse(hasSupport=request.id != "outputValues")
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
-        with self._lock:
-            if urn in self._by_urn:
-                message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
-                self.errors.append(message)
-                raise DuplicateUrnError(message)
-            self._by_urn[urn] = None  # type: ignore[assignment]  # reserved until captured below
+        self._reserve(urn)
         if request.type == STACK_TYPE:
             resource = CapturedResource(request.type, request.name, urn, False, "", Properties(), Properties())
             self._capture(resource)
@@ -261,12 +265,7 @@ class CapturingMonitor(MockMonitor):
     def ReadResource(self, request: Any) -> Any:
         """``Resource.get`` and stack references: the engine reads the resource's state, at preview too."""
         urn = self.make_urn(request.parent, request.type, request.name)
-        with self._lock:
-            if urn in self._by_urn:
-                message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
-                self.errors.append(message)
-                raise DuplicateUrnError(message)
-            self._by_urn[urn] = None  # type: ignore[assignment]  # reserved until captured below
+        self._reserve(urn)
         inputs = Properties.from_struct(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
             state = self._stack_reference_state(request.id or str(inputs.plain.get("name") or request.name))
@@ -686,16 +685,9 @@ def run_program(
 
 def program_timeout() -> float:
     """Seconds a program may run: ``AGENCYOS_PROGRAM_TIMEOUT`` (default 600)."""
-    raw = os.environ.get(PROGRAM_TIMEOUT_ENV)
-    if raw is None or not raw.strip():
-        return _DEFAULT_PROGRAM_TIMEOUT_S
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(f"{PROGRAM_TIMEOUT_ENV}={raw!r} is not a positive number of seconds; set it to e.g. 600")
-    return seconds
+    from agencyos_infra.processes import env_seconds
+
+    return env_seconds(PROGRAM_TIMEOUT_ENV, _DEFAULT_PROGRAM_TIMEOUT_S)
 
 
 def _stack_reference_hint(monitor: CapturingMonitor, error: str) -> str:

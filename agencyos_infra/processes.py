@@ -79,6 +79,20 @@ def end_all() -> None:
         end(process)
 
 
+def env_seconds(name: str, default: float, error: type[Exception] = ValueError) -> float:
+    """A timeout from the environment; a value that is not a positive number of seconds is refused, not ignored."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise error(f"{name}={raw!r}: must be a positive number of seconds, e.g. {name}={default:g}")
+    return value
+
+
 def describe_exit(returncode: int) -> str:
     """``exited with code 7`` or ``was killed by signal 9 (SIGKILL)``, as a reader wants to see it."""
     if returncode >= 0:
