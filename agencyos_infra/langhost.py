@@ -38,7 +38,7 @@ def program_position(trace, program_dir):
     inside = [
         frame
         for frame in traceback.extract_tb(trace)
-        if frame.filename.startswith(program_dir + os.sep) and os.sep + ".venv" + os.sep not in frame.filename
+        if frame.filename.startswith(str(program_dir) + os.sep) and os.sep + ".venv" + os.sep not in frame.filename
     ]
     if not inside:
         return ""

@@ -76,8 +76,11 @@ def test_a_noncompliant_program_is_rejected(mode: list[str]) -> None:
         "gcp-cloudsql-instance-private-network",
     ):
         assert f"[{policy}]" in result.stdout.split("Advisory violations")[0], policy
-    # No checklist line demands the deletion-protection flag: reported, as advice.
-    assert "[gcp-cloudsql-instance-deletion-protection]" in result.stdout.split("Advisory violations")[1]
+    # No checklist line demands the protect option: reported, as advice. Pulumi's own deletionProtection
+    # (true when absent) already guards the instance, so that policy has nothing to say.
+    advice = result.stdout.split("Advisory violations")[1]
+    assert "[gcp-cloudsql-instance-pulumi-protect]" in advice
+    assert "[gcp-cloudsql-instance-deletion-protection]" not in result.stdout
     assert "checklist: §8 Security Hardening" in result.stdout
     assert "mandatory policy violation(s)" in result.stderr
 
