@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from agencyos_checklist.numbers import FIREWALL_HTTP_PORT, FIREWALL_HTTPS_PORT
-from agencyos_policy.gcp.compute import FIREWALL, INSTANCE, INSTANCE_TEMPLATE, SUBNETWORK
+from agencyos_policy.gcp.compute import (
+    FIREWALL,
+    FIREWALL_POLICY_WITH_RULES,
+    INSTANCE,
+    INSTANCE_TEMPLATE,
+    NETWORK_FIREWALL_POLICY_WITH_RULES,
+    POLICY_RULES,
+    REGION_NETWORK_FIREWALL_POLICY_WITH_RULES,
+    SUBNETWORK,
+)
 from agencyos_policy.registry import REGISTRY
 
 from agencyos_infra.wire import UNKNOWN
@@ -18,6 +27,14 @@ FIREWALL_BASELINE: dict[str, Any] = {
     "direction": "INGRESS",
     "sourceRanges": ["0.0.0.0/0"],
     "allows": [{"protocol": "tcp", "ports": WEB}],
+}
+# The same, as a rule of a network firewall policy (global, regional or hierarchical).
+POLICY_RULE_BASELINE: dict[str, Any] = {
+    "firewallPolicy": "web-policy",
+    "priority": 1000,
+    "action": "allow",
+    "direction": "INGRESS",
+    "match": {"srcIpRanges": ["0.0.0.0/0"], "layer4Configs": [{"ipProtocol": "tcp", "ports": WEB}]},
 }
 INSTANCE_BASELINE: dict[str, Any] = {
     "machineType": "e2-micro",
@@ -64,6 +81,7 @@ FIREWALL_VIOLATIONS: list[tuple[set[str], dict[str, Any]]] = [
     ({ADMIN, WEB_ONLY}, {"allows": tcp("22"), "sourceTags": ["web"]}),  # ranges OR tags: still the internet
     ({DATA, WEB_ONLY}, {"allows": tcp("5432")}),
     ({DATA, WEB_ONLY}, {"allows": tcp("6379")}),
+    ({DATA, WEB_ONLY}, {"allows": tcp("3306")}),
     ({DATA, WEB_ONLY}, {"allows": tcp("5000-7000")}),
     ({ADMIN, DATA, ALL, WEB_ONLY}, {"allows": [{"protocol": "all"}]}),
     ({ADMIN, DATA, ALL, WEB_ONLY}, {"allows": [{"protocol": "TCP"}]}),  # no ports: every port
@@ -97,6 +115,94 @@ FIREWALL_COMPLIANT: list[dict[str, Any]] = [
     {"sourceRanges": UNKNOWN, "sourceTags": ["x"], "direction": "EGRESS"},  # egress: sources do not matter
 ]
 
+
+def l4(protocol: str, *ports: str) -> list[dict[str, Any]]:
+    return [{"ipProtocol": protocol, **({"ports": list(ports)} if ports else {})}]
+
+
+# (policies expected to fail, changes to the policy rule baseline)
+POLICY_RULE_VIOLATIONS: list[tuple[set[str], dict[str, Any]]] = [
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22")}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": ["::/0"]}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "action": "apply_security_profile_group"}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "direction": DELETE}),  # absent: INGRESS
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "disabled": False}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcNetworkContext": "INTERNET"}),
+    # Sources are ORed: a secure tag or a geolocation beside 0.0.0.0/0 narrows nothing.
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcRegionCodes": ["DE"]}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": DELETE}),  # no source
+    ({DATA, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "5432")}),
+    ({DATA, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "3306")}),
+    ({DATA, WEB_ONLY}, {"match.layer4Configs": l4("6", "6379")}),
+    ({ADMIN, DATA, ALL, WEB_ONLY}, {"match.layer4Configs": l4("all")}),
+    ({ADMIN, DATA, ALL, WEB_ONLY}, {"match.layer4Configs": l4("tcp")}),  # no ports: every port
+    ({ADMIN, DATA, ALL, WEB_ONLY}, {"match.layer4Configs": DELETE}),  # required; judged at its widest
+    ({WEB_ONLY}, {"match.layer4Configs": l4("tcp", "8443")}),
+    (set(FIREWALL_POLICIES), {"action": UNKNOWN}),
+    (set(FIREWALL_POLICIES), {"match.srcIpRanges": UNKNOWN}),
+    (set(FIREWALL_POLICIES), {"match.srcNetworkContext": UNKNOWN}),
+    (set(FIREWALL_POLICIES), {"match.layer4Configs": [{"ipProtocol": "tcp", "ports": UNKNOWN}]}),
+]
+POLICY_RULE_COMPLIANT: list[dict[str, Any]] = [
+    {"match.layer4Configs": l4("tcp", "443")},
+    {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": ["35.235.240.0/20"]},  # SSH through IAP
+    {"match.layer4Configs": l4("all"), "action": "deny"},  # the explicit deny-all
+    {"match.layer4Configs": l4("all"), "action": "goto_next"},
+    {"match.layer4Configs": l4("all"), "disabled": True},
+    {"match.layer4Configs": l4("all"), "direction": "EGRESS"},
+    {"match.layer4Configs": l4("tcp", "22"), "match.srcNetworkContext": "VPC_NETWORKS"},  # ANDed: no internet
+    {"match.layer4Configs": l4("tcp", "5432"), "match.srcNetworkScope": "INTRA_VPC"},
+    {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": DELETE, "match.srcAddressGroups": ["admins"]},
+    {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": DELETE, "match.srcSecureTags": [{"name": "t/1"}]},
+    {"action": UNKNOWN, "direction": "EGRESS"},  # egress: the action does not matter
+]
+# Inline rules: the first is the web baseline; the case changes the second.
+POLICY_WITH_RULES_BASELINE: dict[str, Any] = {
+    "rules": [
+        mutate(POLICY_RULE_BASELINE, {"firewallPolicy": DELETE}),
+        mutate(
+            POLICY_RULE_BASELINE, {"firewallPolicy": DELETE, "priority": 2000, "match.srcIpRanges": ["35.235.240.0/20"]}
+        ),
+    ]
+}
+
+
+def inline(changes: dict[str, Any]) -> dict[str, Any]:
+    """The inline baseline whose second rule has ``changes``."""
+    first, second = POLICY_WITH_RULES_BASELINE["rules"]
+    return {"rules": [first, mutate(second, changes)]}
+
+
+INLINE_VIOLATIONS: list[tuple[str, set[str], dict[str, Any]]] = [
+    (
+        NETWORK_FIREWALL_POLICY_WITH_RULES,
+        {ADMIN, WEB_ONLY},
+        inline({"match.srcIpRanges": ["0.0.0.0/0"], "match.layer4Configs": l4("tcp", "22")}),
+    ),
+    (
+        REGION_NETWORK_FIREWALL_POLICY_WITH_RULES,
+        {DATA, WEB_ONLY},
+        inline({"match.srcIpRanges": ["0.0.0.0/0"], "match.layer4Configs": l4("tcp", "6379")}),
+    ),
+    (
+        FIREWALL_POLICY_WITH_RULES,
+        {ADMIN, DATA, ALL, WEB_ONLY},
+        inline({"match.srcIpRanges": ["::/0"], "match.layer4Configs": l4("all")}),
+    ),
+    (NETWORK_FIREWALL_POLICY_WITH_RULES, set(FIREWALL_POLICIES), {"rules": UNKNOWN}),
+    (NETWORK_FIREWALL_POLICY_WITH_RULES, set(FIREWALL_POLICIES), inline({"match.srcIpRanges": UNKNOWN})),
+]
+INLINE_COMPLIANT: list[tuple[str, dict[str, Any]]] = [
+    (NETWORK_FIREWALL_POLICY_WITH_RULES, POLICY_WITH_RULES_BASELINE),
+    (REGION_NETWORK_FIREWALL_POLICY_WITH_RULES, POLICY_WITH_RULES_BASELINE),
+    (
+        FIREWALL_POLICY_WITH_RULES,
+        inline({"match.srcIpRanges": ["0.0.0.0/0"], "action": "deny", "match.layer4Configs": l4("all")}),
+    ),
+    (NETWORK_FIREWALL_POLICY_WITH_RULES, {"rules": []}),
+]
+
+
 INSTANCE_VIOLATIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (INSTANCE, INSTANCE_BASELINE, {"networkInterfaces": [{"subnetwork": "s", "accessConfigs": [{}]}]}),
     (INSTANCE, INSTANCE_BASELINE, {"networkInterfaces": [{"subnetwork": "s", "accessConfigs": [{"natIp": "x"}]}]}),
@@ -122,6 +228,17 @@ FAILING = [
     for policy in sorted(policies)
 ]
 FAILING += [
+    Case(policy, rule_type, mutate(POLICY_RULE_BASELINE, changes), note=f"{rule_type} {changes}")
+    for rule_type in POLICY_RULES
+    for policies, changes in POLICY_RULE_VIOLATIONS
+    for policy in sorted(policies)
+]
+FAILING += [
+    Case(policy, policy_type, props, note=f"{policy_type} {props}")
+    for policy_type, policies, props in INLINE_VIOLATIONS
+    for policy in sorted(policies)
+]
+FAILING += [
     Case("gcp-compute-instance-no-public-ip", type_, mutate(base, changes), note=f"{type_} {changes}")
     for type_, base, changes in INSTANCE_VIOLATIONS
 ]
@@ -133,6 +250,17 @@ PASSING = [Case(p, FIREWALL, FIREWALL_BASELINE, note="baseline") for p in FIREWA
 PASSING += [
     Case(policy, FIREWALL, mutate(FIREWALL_BASELINE, changes), note=str(changes))
     for changes in FIREWALL_COMPLIANT
+    for policy in FIREWALL_POLICIES
+]
+PASSING += [
+    Case(policy, rule_type, mutate(POLICY_RULE_BASELINE, changes), note=f"{rule_type} {changes}")
+    for rule_type in POLICY_RULES
+    for changes in [{}, *POLICY_RULE_COMPLIANT]
+    for policy in FIREWALL_POLICIES
+]
+PASSING += [
+    Case(policy, policy_type, props, note=f"{policy_type} {props}")
+    for policy_type, props in INLINE_COMPLIANT
     for policy in FIREWALL_POLICIES
 ]
 PASSING += [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agencyos_policy.gcp.compute import NETWORK_FIREWALL_POLICY_RULE, NETWORK_FIREWALL_POLICY_WITH_RULES
+
 from agencyos_infra.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from tests.conftest import single_resource_run, validate_in_process
 from tests.policy.cases import mutate
@@ -11,6 +13,9 @@ from tests.policy.gcp.compute_cases import (
     FIREWALL_BASELINE,
     FIREWALL_POLICIES,
     PASSING,
+    POLICY_RULE_BASELINE,
+    inline,
+    l4,
     tcp,
 )
 from tests.policy.runners import BY_NAME, PackAnalyze, ResourceCaseSuite
@@ -51,3 +56,20 @@ def test_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:
 def test_other_resource_types_are_ignored() -> None:
     for name in FIREWALL_POLICIES:
         assert validate_in_process(BY_NAME[name], {"allows": tcp("22")}, resource_type="gcp:compute/route:Route") == []
+
+
+def test_inline_rules_are_named_by_their_place_in_the_policy() -> None:
+    props = inline({"match.srcIpRanges": ["0.0.0.0/0"], "match.layer4Configs": l4("tcp", "22")})
+    assert validate_in_process(BY_NAME[ADMIN], props, resource_type=NETWORK_FIREWALL_POLICY_WITH_RULES) == [
+        "rules[1].match.layer4Configs must not open SSH (port 22) to 0.0.0.0/0 or ::/0."
+    ]
+    [message] = validate_in_process(
+        BY_NAME[ADMIN], inline({"match.srcIpRanges": UNKNOWN}), resource_type=NETWORK_FIREWALL_POLICY_WITH_RULES
+    )
+    assert message.startswith("rules[1].match.srcIpRanges is computed and unknown during preview")
+
+
+def test_a_policy_rule_behind_a_higher_priority_deny_is_still_judged() -> None:
+    # Each rule is judged on its own: priorities and associations can change without the rule changing.
+    props = mutate(POLICY_RULE_BASELINE, {"match.layer4Configs": l4("tcp", "22"), "priority": 65534})
+    assert validate_in_process(BY_NAME[ADMIN], props, resource_type=NETWORK_FIREWALL_POLICY_RULE)
