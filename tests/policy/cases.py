@@ -15,6 +15,7 @@ from typing import Any
 CASE_MODULES = (
     "tests.policy.gcp.cloudsql_cases",
     "tests.policy.gcp.compute_cases",
+    "tests.policy.gcp.serverless_cases",
     "tests.policy.gcp.iam_cases",
     # [network-iam] case modules above this line
     "tests.policy.gcp.memorystore_cases",
