@@ -9,7 +9,17 @@ listed in ``POLICY_MODULES``.
 # [runtime-cluster] policy module imports go above this line
 from agencyos_policy import stack
 from agencyos_policy.cloudflare import dns
-from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, serverless, storage
+from agencyos_policy.gcp import (
+    cloudsql,
+    compute,
+    container,
+    iam,
+    loadbalancing,
+    memorystore,
+    secretmanager,
+    serverless,
+    storage,
+)
 from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 
 # [runtime-workloads] policy module imports go above this line
@@ -56,6 +66,7 @@ POLICY_MODULES = (
     logs,
     # [obs-policies] modules above this line
     serverless,
+    loadbalancing,
 )
 ALL_POLICIES = build_policies()
 

@@ -16,6 +16,7 @@ CASE_MODULES = (
     "tests.policy.gcp.cloudsql_cases",
     "tests.policy.gcp.compute_cases",
     "tests.policy.gcp.serverless_cases",
+    "tests.policy.gcp.loadbalancing_cases",
     "tests.policy.gcp.iam_cases",
     # [network-iam] case modules above this line
     "tests.policy.gcp.memorystore_cases",
