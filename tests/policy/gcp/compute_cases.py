@@ -125,6 +125,7 @@ POLICY_RULE_VIOLATIONS: list[tuple[set[str], dict[str, Any]]] = [
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22")}),
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": ["::/0"]}),
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "action": "apply_security_profile_group"}),
+    ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "action": DELETE}),  # required; judged as allow
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "direction": DELETE}),  # absent: INGRESS
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "disabled": False}),
     ({ADMIN, WEB_ONLY}, {"match.layer4Configs": l4("tcp", "22"), "match.srcNetworkContext": "INTERNET"}),
@@ -148,6 +149,7 @@ POLICY_RULE_COMPLIANT: list[dict[str, Any]] = [
     {"match.layer4Configs": l4("tcp", "22"), "match.srcIpRanges": ["35.235.240.0/20"]},  # SSH through IAP
     {"match.layer4Configs": l4("all"), "action": "deny"},  # the explicit deny-all
     {"match.layer4Configs": l4("all"), "action": "goto_next"},
+    {"match.layer4Configs": l4("all"), "action": "DENY"},
     {"match.layer4Configs": l4("all"), "disabled": True},
     {"match.layer4Configs": l4("all"), "direction": "EGRESS"},
     {"match.layer4Configs": l4("tcp", "22"), "match.srcNetworkContext": "VPC_NETWORKS"},  # ANDed: no internet
