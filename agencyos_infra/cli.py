@@ -27,7 +27,7 @@ _EXIT_BROKEN_PIPE = 128 + 13  # as a tool killed by SIGPIPE when its reader goes
 GC_THRESHOLD = 200_000
 
 
-FORMATS = ("text", "json", "markdown", "sarif")
+FORMATS = ("text", "json", "markdown", "sarif", "junit")
 REPORT_EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "junit": "xml", "github": "txt"}
 
 
@@ -99,8 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=FORMATS,
         default=None,
-        help="report format: text (default), json, markdown (a pull-request comment) or sarif (SARIF 2.1.0 "
-        "for code scanning); to stdout, or to --output FILE",
+        help="report format: text (default), json, markdown (a pull-request comment), sarif (SARIF 2.1.0 "
+        "for code scanning) or junit (JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI); to stdout, "
+        "or to --output FILE",
     )
     preview.add_argument(
         "--output",
@@ -621,6 +622,10 @@ def _render(
         from agencyos_infra.report_markdown import render_markdown
 
         return render_markdown(run, report, source_root=source_root, review=review)
+    if report_format == "junit":
+        from agencyos_infra.report_junit import render_junit
+
+        return render_junit(run, report, source_root=source_root, levels=levels, review=review)
     if report_format == "sarif":
         from agencyos_infra.report_sarif import render_sarif
 
