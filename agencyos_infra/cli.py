@@ -27,7 +27,7 @@ _EXIT_BROKEN_PIPE = 128 + 13  # as a tool killed by SIGPIPE when its reader goes
 GC_THRESHOLD = 200_000
 
 
-FORMATS = ("text", "json", "markdown", "sarif", "junit")
+FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 REPORT_EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "junit": "xml", "github": "txt"}
 
 
@@ -100,8 +100,8 @@ def _parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         default=None,
         help="report format: text (default), json, markdown (a pull-request comment), sarif (SARIF 2.1.0 "
-        "for code scanning) or junit (JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI); to stdout, "
-        "or to --output FILE",
+        "for code scanning), junit (JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI) or github (GitHub "
+        "Actions workflow commands: annotations on the changed lines); to stdout, or to --output FILE",
     )
     preview.add_argument(
         "--output",
@@ -626,6 +626,10 @@ def _render(
         from agencyos_infra.report_junit import render_junit
 
         return render_junit(run, report, source_root=source_root, levels=levels, review=review)
+    if report_format == "github":
+        from agencyos_infra.report_github import render_github
+
+        return render_github(run, report, source_root=source_root, review=review)
     if report_format == "sarif":
         from agencyos_infra.report_sarif import render_sarif
 

@@ -121,10 +121,10 @@ PROGRAM_DIR = Path("infra") / "probe"
 """The program, relative to the repository's top level."""
 
 
-def repository(tmp_path: Path) -> tuple[Path, Path, Path]:
+def repository(tmp_path: Path, program_dir: Path = PROGRAM_DIR) -> tuple[Path, Path, Path]:
     """(repository root, program directory, pack directory): a git repository with the program in a subfolder."""
     root = tmp_path / "repo"
-    program = root / PROGRAM_DIR
+    program = root / program_dir
     program.mkdir(parents=True)
     (program / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
     (program / "Pulumi.dev.yaml").write_text(STACK_FILE)
