@@ -421,15 +421,21 @@ def test_markdown_past_the_limit_shows_what_fits_and_counts_the_rest(
     run, report = in_process
     full = render_markdown(run, report)
     total = len(report.violations)
-    for limit in (len(full) - 1, len(full) // 2, 1500):
+    whole = set(full.splitlines())
+    for limit in (len(full) - 1, len(full) // 2, 1500, 400):  # 400: not even the head fits
         cut = render_markdown(run, report, max_chars=limit)
-        assert len(cut) <= limit
+        assert len(cut.encode()) <= limit
         assert cut.splitlines()[0] == full.splitlines()[0]
-        hidden = int(re.search(rf"(\d+) of {total} violations not shown", cut)[1])  # type: ignore[index]
+        hidden = int(re.search(rf"(\d+) of {total} findings not shown", cut)[1])  # type: ignore[index]
         listed = [line for line in cut.splitlines() if line.startswith("- `")]
         assert hidden == total - len(listed) and hidden > 0
         # Mandatory violations are the last to go.
         assert "<details>" not in cut or len(listed) > len(report.mandatory)
+        # Whole lines of the full comment only (a fold's summary counts what it shows, and the note):
+        # nothing cut mid-row or mid-fold.
+        other = [line for line in cut.splitlines() if line not in whole and "findings not shown" not in line]
+        assert all(re.fullmatch(r"<details><summary>\d+ advisory violations?</summary>", line) for line in other)
+        assert cut.count("<details>") == cut.count("</details>")
 
 
 # --- text and json -------------------------------------------------------------------------------
