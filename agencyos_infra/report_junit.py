@@ -42,7 +42,8 @@ def render_junit(
     by_policy: dict[str, list[Finding]] = {}
     for finding in findings(run, report, source_root, review):
         by_policy.setdefault(finding.violation.policy, []).append(finding)
-    judged = sum(1 for resource in shown_resources(run) if resource.custom and resource.type != STACK_TYPE)
+    # What the pack's Analyze saw: custom resources the program manages (reads are not judged).
+    judged = sum(1 for r in shown_resources(run) if r.custom and not r.external and r.type != STACK_TYPE)
     root = ET.Element("testsuites", name=f"agencyos-infra {run.project}/{run.stack}")
     for name in sorted(report.policies):
         policy = report.policies[name]

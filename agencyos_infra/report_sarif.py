@@ -176,9 +176,6 @@ def _result(run: ProgramRun, finding: Finding, index: Mapping[str, int], fingerp
             "blocking": finding.blocking,
         },
     }
-    if finding.location is not None and finding.pointed is not finding.location:
-        # The library file that created it, outside the repository: said, not linked.
-        result["properties"]["createdAt"] = str(finding.location)
     if violation.policy in index:
         result["ruleIndex"] = index[violation.policy]
     if finding.checklist:

@@ -549,3 +549,32 @@ def test_sarif_rule_levels_follow_the_policy_config(tmp_path: Path) -> None:
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert "gcp-cloudsql-instance-no-public-ip" not in levels
     assert levels["gcp-cloudsql-instance-query-insights"] == "error"
+
+
+LIBRARY = """
+def database(name):
+    import pulumi_gcp as gcp
+
+    return gcp.sql.DatabaseInstance(name, database_version="POSTGRES_16", settings={"tier": "db-f1-micro"})
+"""
+
+
+def test_a_resource_created_by_a_library_outside_the_repository_points_at_the_stack_file(tmp_path: Path) -> None:
+    """Its creating line is a path of this machine (site-packages, say): code scanning gets the stack file."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "shared_components.py").write_text(LIBRARY)
+    root, program, _pack = report_packs.repository(tmp_path)
+    (program / "__main__.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(library)!r})\nimport shared_components\n"
+        'shared_components.database("orders-db")\n'
+    )
+    log = json.loads(_preview("--program", str(program), "--stack", "dev", "--format", "sarif"))
+    _validate_sarif(log)
+    _physical_everywhere(log)
+    _assert_no_machine_path(log, tmp_path)
+    results = [r for r in log["runs"][0]["results"] if r["locations"][0]["logicalLocations"][0]["name"] == "orders-db"]
+    assert results
+    for result in results:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert _physical_file(artifact, root) == program / "Pulumi.dev.yaml"
