@@ -88,7 +88,9 @@ def _urn_lines(path: Path) -> dict[str, int]:
 def default_source_root(start: Path) -> Path:
     """The git top level of ``start`` (programs live in subdirectories of a repository), else ``start``.
 
-    Code scanning and workflow annotations take paths relative to the repository's root.
+    Code scanning and workflow annotations take paths relative to the repository's root. Where git is
+    missing or refuses the checkout (another user's, in a container: "dubious ownership"), the nearest
+    directory holding ``.git`` is the top level.
     """
     import shutil
     import subprocess
@@ -107,4 +109,5 @@ def default_source_root(start: Path) -> Path:
             result = None
         if result is not None and result.returncode == 0 and result.stdout.strip():
             return Path(result.stdout.strip()).resolve()
-    return start.resolve()
+    start = start.resolve()
+    return next((directory for directory in (start, *start.parents) if (directory / ".git").exists()), start)

@@ -132,6 +132,8 @@ def repository(tmp_path: Path, program_dir: Path = PROGRAM_DIR) -> tuple[Path, P
     git = shutil.which("git")
     if git is not None:
         subprocess.run([git, "init", "-q", str(root)], check=True, timeout=30)
+    else:  # the tool finds the top level by its .git without git too
+        (root / ".git").mkdir()
     pack = tmp_path / "pack"
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\ndescription: report probe\n")

@@ -578,3 +578,21 @@ def test_a_resource_created_by_a_library_outside_the_repository_points_at_the_st
     for result in results:
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
         assert _physical_file(artifact, root) == program / "Pulumi.dev.yaml"
+
+
+def test_without_git_the_source_root_is_the_directory_holding_dot_git(tmp_path: Path) -> None:
+    """A checkout git refuses (another user's, in a container) or a machine without git."""
+    _root, program, pack = report_packs.repository(tmp_path)
+    env = {**os.environ, "PATH": str(tmp_path / "no-git-here")}  # the CLI runs by absolute interpreter path
+    result = run_cli(
+        "preview", "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), "--format", "sarif", env=env
+    )
+    assert result.returncode == 1, result.stderr
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(result.stdout)["runs"][0]["results"]
+    }
+    assert uris == {
+        f"{report_packs.PROGRAM_DIR.as_posix()}/__main__.py",
+        f"{report_packs.PROGRAM_DIR.as_posix()}/Pulumi.dev.yaml",
+    }
