@@ -3,7 +3,8 @@
 A stack policy's result (or a resource the SDK could not place) points at the stack file, at the line of
 the config key its message names (``agencyos-infra:dns.webTtl``), so it lands in the diff that changed
 it; else at the stack file's first line, or ``Pulumi.yaml``'s. A resource judged from a ``pulumi stack
-export`` points at its ``"urn"`` line in the export file.
+export`` points at its ``"urn"`` line in the export file. Paths are relative to the source root, by default
+the git top level (``default_source_root``).
 """
 
 from __future__ import annotations
@@ -82,3 +83,31 @@ def _urn_lines(path: Path) -> dict[str, int]:
         for quoted in _URN_FIELD.findall(line):
             found.setdefault(json.loads(quoted), number)
     return found
+
+
+def default_source_root(start: Path) -> Path:
+    """The git top level of ``start`` (programs live in subdirectories of a repository), else ``start``.
+
+    Code scanning and workflow annotations take paths relative to the repository's root. Where git is
+    missing or refuses the checkout (another user's, in a container: "dubious ownership"), the nearest
+    directory holding ``.git`` is the top level.
+    """
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is not None:
+        try:
+            result = subprocess.run(
+                [git, "-C", str(start), "rev-parse", "--show-toplevel"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            result = None
+        if result is not None and result.returncode == 0 and result.stdout.strip():
+            return Path(result.stdout.strip()).resolve()
+    start = start.resolve()
+    return next((directory for directory in (start, *start.parents) if (directory / ".git").exists()), start)

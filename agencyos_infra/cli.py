@@ -27,7 +27,7 @@ _EXIT_BROKEN_PIPE = 128 + 13  # as a tool killed by SIGPIPE when its reader goes
 GC_THRESHOLD = 200_000
 
 
-FORMATS = ("text", "json", "markdown", "sarif")
+FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 REPORT_EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "junit": "xml", "github": "txt"}
 
 
@@ -99,8 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=FORMATS,
         default=None,
-        help="report format: text (default), json, markdown (a pull-request comment) or sarif (SARIF 2.1.0 "
-        "for code scanning); to stdout, or to --output FILE",
+        help="report format: text (default), json, markdown (a pull-request comment), sarif (SARIF 2.1.0 "
+        "for code scanning), junit (JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI) or github (GitHub "
+        "Actions workflow commands: annotations on the changed lines); to stdout, or to --output FILE",
     )
     preview.add_argument(
         "--output",
@@ -115,8 +116,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="directory the reports' source paths are relative to (default: the program directory; "
-        "for code scanning, the repository root)",
+        help="directory the reports' source paths are relative to; it must contain the program (default: the "
+        "git top level of the program directory, else the program directory)",
     )
     preview.add_argument(
         "--json",
@@ -370,6 +371,7 @@ def preview(args: argparse.Namespace) -> int:
         if not program_dry_run and dry_run:
             raise UsageError("--program-dry-run false needs --mode up (a preview's program always sees a dry run)")
         _refuse_inputs(output, output_flag, _program_inputs(stack), args.policy_config, args.baseline)
+        source_root = _source_root(args.source_root, stack.program_dir, "the program directory")
         policy_config, exceptions = _read_exceptions(args.policy_config, _read_policy_config(args.policy_config))
         if policy_config is not None:
             parse_policy_config(policy_config)  # its shape, before anything starts
@@ -413,7 +415,6 @@ def preview(args: argparse.Namespace) -> int:
             report = session.finish(run)
         except PolicyPackError as error:
             return _fail(str(error))
-        source_root = args.source_root.resolve() if args.source_root else None
         if run.error is not None:
             # What was registered before the failure, where the reader looks; no report file for a failed run.
             # A program stopped before its first resource (bad settings, say) has nothing to show but the error.
@@ -529,6 +530,17 @@ def _refuse_inputs(output: Path | None, flag: str, *inputs: Any) -> None:
             raise UsageError(f"{flag} {output}: is {path.name}, an input of this run; write the report elsewhere")
 
 
+def _source_root(given: Path | None, judged: Path, what: str) -> Path:
+    """``--source-root`` or the git top level of ``judged``; it must contain ``judged`` (code scanning and
+    annotations take paths inside the repository, so one outside it would be a machine path)."""
+    from agencyos_infra.anchors import default_source_root
+
+    root = given.resolve() if given is not None else default_source_root(judged)
+    if not judged.resolve().is_relative_to(root):
+        raise UsageError(f"--source-root {given}: does not contain {what} {judged}; give the repository's root")
+    return root
+
+
 def _read_exceptions(path: Path | None, policy_config: Any) -> tuple[Any, list[Any]]:
     """The policy config without ``exceptions`` (the pack validates config per policy), and the exceptions."""
     from agencyos_infra.exceptions import parse_exceptions, split_exceptions
@@ -610,6 +622,14 @@ def _render(
         from agencyos_infra.report_markdown import render_markdown
 
         return render_markdown(run, report, source_root=source_root, review=review)
+    if report_format == "junit":
+        from agencyos_infra.report_junit import render_junit
+
+        return render_junit(run, report, source_root=source_root, levels=levels, review=review)
+    if report_format == "github":
+        from agencyos_infra.report_github import render_github
+
+        return render_github(run, report, source_root=source_root, review=review)
     if report_format == "sarif":
         from agencyos_infra.report_sarif import render_sarif
 
@@ -650,6 +670,10 @@ def analyze(args: argparse.Namespace) -> int:
                     f"--state {args.state}: the export is stack {run.stack!r} of project {run.project!r}, but "
                     f"--program/--stack name stack {stack.stack!r} of project {stack.project!r}"
                 )
+        judged = program if program is not None else args.state.resolve().parent
+        source_root = _source_root(
+            args.source_root, judged, "the program directory" if program else "the stack export's directory"
+        )
         policy_config, exceptions = _read_exceptions(args.policy_config, _read_policy_config(args.policy_config))
         if policy_config is not None:
             parse_policy_config(policy_config)
@@ -685,7 +709,6 @@ def analyze(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     review = replace(review, state_file=args.state.resolve())
-    source_root = args.source_root.resolve() if args.source_root else None
     return _deliver(Delivery(run, report, levels, report_format, output, output_flag, source_root), review)
 
 

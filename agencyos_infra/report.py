@@ -23,7 +23,16 @@ from agencyos_infra.analyzer import PolicyReport, Violation, unknown_policy_name
 from agencyos_infra.baseline import EXISTING, NEW
 from agencyos_infra.engine import STACK_TYPE, CapturedResource, ProgramRun, SourcePosition
 from agencyos_infra.exceptions import PolicyException
-from agencyos_infra.review import ADVISORY, EXEMPTED, FAILED, UNDETERMINED, Counts, Review, is_undetermined
+from agencyos_infra.review import (
+    ADVISORY,
+    EXEMPTED,
+    FAILED,
+    UNDETERMINED,
+    UNDETERMINED_PREFIX,
+    Counts,
+    Review,
+    is_undetermined,
+)
 from agencyos_infra.wire import UNKNOWN
 
 NO_SOURCE_POSITION = "no source position"
@@ -131,12 +140,24 @@ class Finding:
 
     @property
     def pointed(self) -> Location | None:
-        """The line a CI shows the finding at: the source position, else the anchor."""
-        return self.location or self.anchor
+        """The line a CI shows the finding at: the source position inside the source root, else the anchor."""
+        if self.location is not None and (self.location.relative or self.anchor is None):
+            return self.location
+        return self.anchor or self.location
 
     @property
     def undetermined(self) -> bool:
         return is_undetermined(self.violation.message)
+
+    @property
+    def message(self) -> str:
+        """The violation's message on one line; an undetermined result's starts with ``Undetermined: ``
+        (the SDK puts the policy's description before the pack's mark)."""
+        message = " ".join(_capitalised(" ".join(line.split())) for line in self.violation.message.splitlines())
+        message = " ".join(message.split())
+        if self.undetermined and not message.startswith(UNDETERMINED_PREFIX):
+            message = UNDETERMINED_PREFIX + message.replace(UNDETERMINED_PREFIX, "", 1)
+        return message
 
     @property
     def mandatory(self) -> bool:
@@ -173,6 +194,15 @@ class Finding:
         return "; ".join(parts)
 
 
+_PLAIN_WORD = re.compile(r"^[a-z]+(?=[\s,;:]|$)")
+
+
+def _capitalised(sentence: str) -> str:
+    """A sentence that starts with a plain word starts with a capital (the pack's checks write their part after
+    the policy's description in lower case); one that starts with a property path (``settings.tier``) keeps it."""
+    return sentence[:1].upper() + sentence[1:] if _PLAIN_WORD.match(sentence) else sentence
+
+
 def findings(
     run: ProgramRun, report: PolicyReport, source_root: Path | None = None, review: Review | None = None
 ) -> list[Finding]:
@@ -186,8 +216,8 @@ def findings(
         resource = resources.get(violation.urn)
         location = source_location(resource.source if resource else None, root)
         anchor = None
-        if location is None:
-            anchor = _anchor(violation, resource, review, stack_path, root, stack_urn(run))
+        if location is None or not location.relative:  # a library's file outside the root: point in the repo too
+            anchor = _anchor(violation.urn, violation.message, resource, review, stack_path, root, stack_urn(run))
         policy = report.policies.get(violation.policy)
         found.append(
             Finding(
@@ -199,14 +229,16 @@ def findings(
                 exemption=review.exemption(violation.policy, violation.urn),
                 expired_exception=review.expired_exemption(violation.policy, violation.urn),
                 baseline_state=review.baseline_state(violation.policy, violation.urn),
-                remediation=(policy.remediation.strip() or policy.description) if policy else "",
+                # The pack's steps only: the description restated as a fix would tell the reader nothing.
+                remediation=_capitalised(" ".join(policy.remediation.split())) if policy else "",
             )
         )
     return found
 
 
 def _anchor(
-    violation: Violation,
+    urn: str,
+    message: str,
     resource: CapturedResource | None,
     review: Review,
     stack_path: Path | None,
@@ -215,11 +247,26 @@ def _anchor(
 ) -> Location | None:
     stack_level = resource is None or resource.type == STACK_TYPE
     if stack_path is not None and (stack_level or review.state_file is None):
-        return file_location(stack_path, anchors.config_key_line(stack_path, violation.message) or 1, root)
+        return file_location(stack_path, anchors.config_key_line(stack_path, message) or 1, root)
     if review.state_file is not None:
-        urn = resource.urn if resource is not None else violation.urn or fallback_urn
+        urn = resource.urn if resource is not None else urn or fallback_urn
         return file_location(review.state_file, anchors.urn_line(review.state_file, urn) or 1, root)
     return None
+
+
+def entry_anchor(
+    run: ProgramRun, urn: str, message: str, source_root: Path | None, review: Review | None
+) -> Location | None:
+    """Where a finding of another run (a baseline's, now fixed) points: its resource's line if it still
+    exists, else the stack file (or the export) as for a stack policy's result."""
+    review = review or Review()
+    root = source_root or run.program_dir or (review.state_file.parent if review.state_file else None)
+    resource = run.by_urn().get(urn)
+    location = source_location(resource.source if resource else None, root)
+    if location is not None and location.relative:
+        return location
+    stack_path = anchors.stack_file(run.program_dir, run.stack)
+    return _anchor(urn, message, resource, review, stack_path, root, stack_urn(run))
 
 
 def file_location(path: Path, line: int, root: Path | None) -> Location:

@@ -2,7 +2,8 @@
 
 The non-compliant examples go through the real CLI and the real pack; the SARIF log is validated
 against the OASIS schema (tests/schemas), and each result is checked against the line of the
-constructor call that created its resource, found by parsing the program.
+constructor call that created its resource, found by parsing the program. Paths are relative to the
+source root, by default the git top level (this repository's, for the examples).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import ast
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlparse
@@ -22,14 +24,19 @@ from agencyos_checklist import catalogue
 from agencyos_policy import REGISTRY
 
 from agencyos_infra.analyzer import PolicyPackProcess, PolicyReport
+from agencyos_infra.anchors import default_source_root
 from agencyos_infra.engine import ProgramRun, SourcePosition, run_program
 from agencyos_infra.report import NO_SOURCE_POSITION, Location, source_location
 from agencyos_infra.report_markdown import COMMENT_LIMIT, render_markdown
 from agencyos_infra.stackconfig import load_stack_config
+from tests import report_packs
 from tests.conftest import EXAMPLES, POLICY_DIR, REPO, run_cli
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 NONCOMPLIANT = EXAMPLES / "noncompliant"
+ROOT = default_source_root(NONCOMPLIANT)
+"""The default source root: the git top level of a clone, else (an unpacked tarball) the program."""
+MAIN = (NONCOMPLIANT / "__main__.py").relative_to(ROOT).as_posix()
 # The issue's command: the example's stack is prod, the default.
 EXAMPLE = ("--program", str(NONCOMPLIANT))
 
@@ -101,9 +108,35 @@ def constructor_lines(program: Path) -> dict[str, int]:
     return lines
 
 
-def _physical_file(document: dict[str, Any], artifact: dict[str, str]) -> Path:
-    base = document["runs"][0]["originalUriBaseIds"][artifact["uriBaseId"]]["uri"]
-    return Path(url2pathname(urlparse(urljoin(base, artifact["uri"])).path))
+def _physical_file(artifact: dict[str, str], root: Path = ROOT) -> Path:
+    """The file a result names, resolved as code scanning resolves it: against the checkout (the source root)."""
+    assert artifact["uriBaseId"] == "%SRCROOT%" and not urlparse(artifact["uri"]).scheme, artifact
+    return Path(url2pathname(urlparse(urljoin(root.as_uri() + "/", artifact["uri"])).path))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *_strings(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _assert_no_machine_path(document: dict[str, Any], *roots: Path) -> None:
+    """What is uploaded names no file of this machine: no file:// URI, no absolute path of the checkout."""
+    for text in _strings(document):
+        assert "file:" not in text, text
+        for root in (REPO, *roots):
+            assert str(root) not in text, text
+
+
+def _physical_everywhere(document: dict[str, Any]) -> None:
+    """GitHub rejects the whole upload when one result lacks a physical location with a line."""
+    for result in document["runs"][0]["results"]:
+        [location] = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%", result
+        assert physical["region"]["startLine"] >= 1, result
 
 
 # --- sarif ---------------------------------------------------------------------------------------
@@ -128,8 +161,9 @@ def test_each_sarif_result_points_at_the_constructor_call_of_its_resource(exampl
         [location] = result["locations"]
         [logical] = location["logicalLocations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"] == {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"}, result
-        assert _physical_file(document, physical["artifactLocation"]) == program / "__main__.py"
+        main = (program / "__main__.py").relative_to(ROOT).as_posix()
+        assert physical["artifactLocation"] == {"uri": main, "uriBaseId": "%SRCROOT%"}, result
+        assert _physical_file(physical["artifactLocation"]) == program / "__main__.py"
         assert physical["region"]["startLine"] == expected[logical["name"]], (logical, expected)
         assert logical["fullyQualifiedName"].endswith(f"::{logical['name']}")
 
@@ -137,7 +171,9 @@ def test_each_sarif_result_points_at_the_constructor_call_of_its_resource(exampl
 def test_sarif_has_one_rule_per_policy_and_one_result_per_violation(outputs: dict[str, Any]) -> None:
     run = outputs["sarif"]["runs"][0]
     driver = run["tool"]["driver"]
-    assert driver["name"] == "agencyos-infra" and driver["version"] and driver["informationUri"]
+    assert driver["name"] == "agencyos-infra" and driver["version"]
+    # Outside GitHub Actions the repository's page is unknown: absent rather than a path of this machine.
+    assert driver.get("informationUri", "https://").startswith("https://")
     rules = driver["rules"]
     assert sorted(rule["id"] for rule in rules) == sorted(REGISTRY)
     for rule in rules:
@@ -145,8 +181,13 @@ def test_sarif_has_one_rule_per_policy_and_one_result_per_violation(outputs: dic
         assert rule["shortDescription"]["text"] == spec.description
         assert rule["help"]["text"].startswith(spec.remediation) and spec.item.id in rule["help"]["markdown"]
         assert rule["defaultConfiguration"]["level"] == {"mandatory": "error", "advisory": "warning"}[spec.level.value]
-        severity = {"critical": "9.0", "high": "7.5", "medium": "5.0", "low": "2.0"}[spec.severity.value]
-        assert rule["properties"]["security-severity"] == severity, rule["id"]
+        # GitHub ranks security alerts by it: only the checklist's §8 Security Hardening rules carry one.
+        if spec.item.section == "8":
+            severity = {"critical": "9.0", "high": "7.5", "medium": "5.0", "low": "2.0"}[spec.severity.value]
+            assert rule["properties"]["security-severity"] == severity, rule["id"]
+            assert "security" in rule["properties"]["tags"]
+        else:
+            assert "security-severity" not in rule["properties"] and "security" not in rule["properties"]["tags"]
         assert rule["properties"]["checklistItem"] == spec.item.id
         assert f"checklist-{spec.item.section}" in rule["properties"]["tags"]
     violations = outputs["json"]["violations"]
@@ -164,40 +205,161 @@ def test_sarif_has_one_rule_per_policy_and_one_result_per_violation(outputs: dic
 
 def test_sarif_fingerprints_are_unique_and_stable_across_runs(outputs: dict[str, Any]) -> None:
     def fingerprints(document: dict[str, Any]) -> list[str]:
-        return [r["partialFingerprints"]["agencyosViolation/v1"] for r in document["runs"][0]["results"]]
+        return [r["partialFingerprints"]["agencyosViolation/v2"] for r in document["runs"][0]["results"]]
 
     first, second = fingerprints(outputs["sarif"]), fingerprints(json.loads(outputs["sarif_stdout"]))
     assert first == second and len(set(first)) == len(first)
 
 
-def test_source_root_makes_paths_relative_to_the_repository() -> None:
-    document = json.loads(_preview(*EXAMPLE, "--format", "sarif", "--source-root", str(REPO)))
+def test_a_fingerprint_is_the_policy_and_urn_so_a_moved_line_keeps_its_alert(tmp_path: Path) -> None:
+    """The same finding after an edit above its resource: the same alert in code scanning, at the new line."""
+    program = tmp_path / "program"
+    program.mkdir()
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml"):
+        (program / name).write_text((NONCOMPLIANT / name).read_text())
+    source = (NONCOMPLIANT / "__main__.py").read_text()
+
+    def results(text: str) -> dict[tuple[str, str], dict[str, Any]]:
+        (program / "__main__.py").write_text(text)
+        document = json.loads(_preview("--program", str(program), "--format", "sarif"))
+        _validate_sarif(document)
+        _assert_no_machine_path(document, tmp_path)
+        return {
+            (r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r
+            for r in document["runs"][0]["results"]
+        }
+
+    before, after = results(source), results("# a comment line\n\n" + source)
+    assert before.keys() == after.keys()
+    for key, result in before.items():
+        assert after[key]["partialFingerprints"] == result["partialFingerprints"], key
+        moved = after[key]["locations"][0]["physicalLocation"]["region"]["startLine"]
+        assert moved == result["locations"][0]["physicalLocation"]["region"]["startLine"] + 2
+
+
+def test_source_root_makes_paths_relative_to_it_and_must_contain_the_program(tmp_path: Path) -> None:
+    document = json.loads(_preview(*EXAMPLE, "--format", "sarif", "--source-root", str(EXAMPLES)))
     _validate_sarif(document)
-    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == REPO.as_uri() + "/"
     artifacts = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]
     }
-    assert artifacts == {"examples/noncompliant/__main__.py"}
+    assert artifacts == {"noncompliant/__main__.py"}
+    # A root the program is not under would turn every path into a machine path: refused before the run.
+    result = run_cli("preview", *EXAMPLE, "--format", "sarif", "--source-root", str(tmp_path))
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert result.stderr.startswith(f"error: --source-root {tmp_path}: does not contain the program directory")
 
 
-def test_a_violation_without_source_position_keeps_its_logical_location(tmp_path: Path) -> None:
-    """Stack policies judge no resource the program created: no line is guessed for them."""
-    program = EXAMPLES / "compliant-workloads"
-    [stack_file] = program.glob("Pulumi.*.yaml")
-    args = ("--program", str(program), "--stack", stack_file.name.split(".")[1])
-    text = _preview(*args, "--format", "sarif", "--output", str(tmp_path / "log.sarif"), code=0)
-    document = json.loads((tmp_path / "log.sarif").read_text())
+def test_the_default_source_root_is_the_git_top_level_of_the_program(tmp_path: Path) -> None:
+    """Team repositories hold programs in subdirectories: code scanning wants paths from the repository's root."""
+    root, program, pack = report_packs.repository(tmp_path)
+    args = ("--program", str(program), "--stack", "dev", "--policy-pack", str(pack), "--format", "sarif")
+    document = json.loads(_preview(*args))
     _validate_sarif(document)
-    stack_results = [r for r in document["runs"][0]["results"] if r["ruleId"].endswith("-stack-required-secrets")]
-    assert stack_results
-    for result in stack_results:
-        [location] = result["locations"]
-        assert "physicalLocation" not in location
-        assert location["logicalLocations"][0]["fullyQualifiedName"].split("::")[2] == "pulumi:pulumi:Stack"
-    # Pointed at the stack file instead, and said so.
-    assert re.search(rf"source: Pulumi\.\w+\.yaml:\d+ \({NO_SOURCE_POSITION}\)", text), text
-    markdown = _preview(*args, "--format", "markdown", code=0)
-    assert markdown.startswith("### ✅") and f"({NO_SOURCE_POSITION})`" in markdown
+    _physical_everywhere(document)
+    _assert_no_machine_path(document, tmp_path)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]}
+    directory = report_packs.PROGRAM_DIR.as_posix()
+    assert uris == {f"{directory}/__main__.py", f"{directory}/Pulumi.dev.yaml"}
+    # Outside any repository: the program directory.
+    shutil.rmtree(root / ".git")
+    document = json.loads(_preview(*args))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]}
+    assert uris == {"__main__.py", "Pulumi.dev.yaml"}
+
+
+def test_a_stack_policys_result_points_at_the_config_key_its_message_names(tmp_path: Path) -> None:
+    """It lands in the diff that changed the key; the text report says it has no source position."""
+    root, program, pack = report_packs.repository(tmp_path)
+    args = ("--program", str(program), "--stack", "dev", "--policy-pack", str(pack))
+    log = tmp_path / "log.sarif"
+    text = _preview(*args, "--format", "sarif", "--output", str(log))
+    [stack_result] = [r for r in json.loads(log.read_text())["runs"][0]["results"] if r["ruleId"] == report_packs.STACK]
+    [location] = stack_result["locations"]
+    assert location["logicalLocations"][0]["fullyQualifiedName"].split("::")[2] == "pulumi:pulumi:Stack"
+    physical = location["physicalLocation"]
+    stack_file = program / "Pulumi.dev.yaml"
+    line = report_packs.line_of(stack_file, "probe:dbTier:")
+    assert _physical_file(physical["artifactLocation"], root) == stack_file
+    assert physical["region"]["startLine"] == line
+    assert f"source: {report_packs.PROGRAM_DIR.as_posix()}/Pulumi.dev.yaml:{line} ({NO_SOURCE_POSITION})" in text
+
+
+@pytest.mark.parametrize(
+    ("example", "stack"),
+    [("compliant-workloads", "prod"), ("noncompliant-workloads", None), ("noncompliant-observability", None)],
+)
+def test_every_sarif_result_has_a_physical_location_and_no_machine_path(example: str, stack: str | None) -> None:
+    """Stack-level results included: without a location GitHub rejects the whole upload."""
+    program = EXAMPLES / example
+    stack = stack or next(program.glob("Pulumi.*.yaml")).name.split(".")[1]
+    result = run_cli("preview", "--program", str(program), "--stack", stack, "--format", "sarif")
+    assert result.returncode in (0, 1), result.stderr
+    document = json.loads(result.stdout)
+    _validate_sarif(document)
+    assert document["runs"][0]["results"]
+    _physical_everywhere(document)
+    _assert_no_machine_path(document)
+    for sarif_result in document["runs"][0]["results"]:
+        artifact = sarif_result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert _physical_file(artifact).is_file(), artifact
+
+
+def test_sarif_with_a_baseline_marks_each_result_new_unchanged_or_absent(tmp_path: Path) -> None:
+    """One new, the rest unchanged, one fixed (in the baseline, gone from the run)."""
+    main = tmp_path / "main.json"
+    _preview(*EXAMPLE, "--json", str(main))
+    document = json.loads(main.read_text())
+    violations = document["violations"]
+    new_one = violations.pop(0)
+    fixed = {**violations[0], "urn": violations[0]["urn"].replace("orders-db", "old-db")}
+    violations.append(fixed)
+    main.write_text(json.dumps(document))
+    log = json.loads(_preview(*EXAMPLE, "--baseline", str(main), "--format", "sarif", code=1))
+    _validate_sarif(log)
+    _physical_everywhere(log)
+    states = {
+        (r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r["baselineState"]
+        for r in log["runs"][0]["results"]
+    }
+    assert states.pop((new_one["policy"], new_one["urn"])) == "new"
+    assert states.pop((fixed["policy"], fixed["urn"])) == "absent"
+    assert set(states.values()) == {"unchanged"} and len(states) == len(violations) - 1
+    [absent] = [r for r in log["runs"][0]["results"] if r["baselineState"] == "absent"]
+    assert absent["kind"] == "pass" and absent["level"] == "none"
+    # Its resource is gone: the fixed finding points at the stack file.
+    assert absent["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("Pulumi.prod.yaml")
+
+
+def test_sarif_marks_an_exempted_result_suppressed_with_the_exceptions_reason(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    urn = "urn:pulumi:prod::noncompliant-sql::gcp:sql/databaseInstance:DatabaseInstance::orders-db"
+    policy = "gcp-cloudsql-instance-automated-backups"
+    exception = {"reason": "replaced in Q1", "match": [{"policies": [policy], "targets": [urn]}]}
+    config.write_text(json.dumps({"exceptions": {"EXC-7": exception}}))
+    log = json.loads(_preview(*EXAMPLE, "--policy-config", str(config), "--format", "sarif"))
+    _validate_sarif(log)
+    suppressed = {r["ruleId"]: r.get("suppressions") for r in log["runs"][0]["results"]}
+    assert suppressed.pop(policy) == [
+        {"kind": "external", "status": "accepted", "justification": "EXC-7: replaced in Q1"}
+    ]
+    assert not any(suppressed.values())
+
+
+def test_an_undetermined_result_says_so_first_in_sarif(tmp_path: Path) -> None:
+    _root, program, pack = report_packs.repository(tmp_path)
+    log = json.loads(
+        _preview("--program", str(program), "--stack", "dev", "--policy-pack", str(pack), "--format", "sarif")
+    )
+    _validate_sarif(log)
+    by_rule = {r["ruleId"]: r for r in log["runs"][0]["results"]}
+    undetermined = by_rule[report_packs.UNDETERMINED]
+    assert undetermined["message"]["text"].startswith("Undetermined: Cloud SQL instances join a VPC by private IP.")
+    assert undetermined["properties"]["outcome"] == "undetermined" and undetermined["level"] == "error"
+    assert not by_rule[report_packs.FAILED]["message"]["text"].startswith("Undetermined")
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules[report_packs.UNDETERMINED]["properties"]["security-severity"] == "7.5"  # §8
+    assert "security-severity" not in rules[report_packs.FAILED]["properties"]  # §7
 
 
 # --- markdown ------------------------------------------------------------------------------------
@@ -219,8 +381,10 @@ def test_markdown_is_a_short_comment_verdict_first(outputs: dict[str, Any]) -> N
     items = catalogue()
     for violation in mandatory:
         [line] = [line for line in shown.splitlines() if line.startswith(f"- `{violation['policy']}`")]
-        assert "`gcp:sql/databaseInstance:DatabaseInstance` **orders-db** · `__main__.py:5`" in line
-        assert " ".join(violation["message"].split()) in line
+        assert f"`gcp:sql/databaseInstance:DatabaseInstance` **orders-db** · `{MAIN}:5`" in line
+        for sentence in violation["message"].splitlines():  # each sentence, capitalised unless a property path
+            sentence = " ".join(sentence.split())
+            assert sentence in line or sentence[0].upper() + sentence[1:] in line, (sentence, line)
         item = items[violation["checklistItemId"]]
         # Grouped: under the heading of the item's section, after the item's id and words.
         before = shown[: shown.index(line)]
@@ -257,15 +421,21 @@ def test_markdown_past_the_limit_shows_what_fits_and_counts_the_rest(
     run, report = in_process
     full = render_markdown(run, report)
     total = len(report.violations)
-    for limit in (len(full) - 1, len(full) // 2, 1500):
+    whole = set(full.splitlines())
+    for limit in (len(full) - 1, len(full) // 2, 1500, 400):  # 400: not even the head fits
         cut = render_markdown(run, report, max_chars=limit)
-        assert len(cut) <= limit
+        assert len(cut.encode()) <= limit
         assert cut.splitlines()[0] == full.splitlines()[0]
-        hidden = int(re.search(rf"(\d+) of {total} violations not shown", cut)[1])  # type: ignore[index]
+        hidden = int(re.search(rf"(\d+) of {total} findings not shown", cut)[1])  # type: ignore[index]
         listed = [line for line in cut.splitlines() if line.startswith("- `")]
         assert hidden == total - len(listed) and hidden > 0
         # Mandatory violations are the last to go.
         assert "<details>" not in cut or len(listed) > len(report.mandatory)
+        # Whole lines of the full comment only (a fold's summary counts what it shows, and the note):
+        # nothing cut mid-row or mid-fold.
+        other = [line for line in cut.splitlines() if line not in whole and "findings not shown" not in line]
+        assert all(re.fullmatch(r"<details><summary>\d+ advisory violations?</summary>", line) for line in other)
+        assert cut.count("<details>") == cut.count("</details>")
 
 
 # --- text and json -------------------------------------------------------------------------------
@@ -279,7 +449,7 @@ def test_text_shows_each_violations_source_line_and_checklist_item(outputs: dict
         for block in blocks:
             policy = block.split("]")[0].strip(" [")
             item = items[REGISTRY[policy].item.id]
-            assert "\n        source: __main__.py:5\n" in block
+            assert f"\n        source: {MAIN}:5\n" in block
             assert f"[{item.id}]: {item.text}" in block
     assert outputs["text"] == outputs["text_with_sarif"]
 
@@ -292,7 +462,7 @@ def test_json_keeps_its_shape_and_gains_the_source_of_each_violation(outputs: di
     }  # fmt: skip
     for violation in document["violations"]:
         assert {"policy", "enforcementLevel", "severity", "urn", "message", "checklistItem"} <= set(violation)
-        assert violation["source"] == {"path": "__main__.py", "line": 5, "column": None}
+        assert violation["source"] == {"path": MAIN, "line": 5, "column": None}
         assert violation["checklistItemId"] == REGISTRY[violation["policy"]].item.id
     [instance] = [r for r in document["resources"] if r["name"] == "orders-db"]
     assert instance["source"] == {"uri": (NONCOMPLIANT / "__main__.py").as_uri(), "line": 5}
@@ -379,3 +549,50 @@ def test_sarif_rule_levels_follow_the_policy_config(tmp_path: Path) -> None:
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert "gcp-cloudsql-instance-no-public-ip" not in levels
     assert levels["gcp-cloudsql-instance-query-insights"] == "error"
+
+
+LIBRARY = """
+def database(name):
+    import pulumi_gcp as gcp
+
+    return gcp.sql.DatabaseInstance(name, database_version="POSTGRES_16", settings={"tier": "db-f1-micro"})
+"""
+
+
+def test_a_resource_created_by_a_library_outside_the_repository_points_at_the_stack_file(tmp_path: Path) -> None:
+    """Its creating line is a path of this machine (site-packages, say): code scanning gets the stack file."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "shared_components.py").write_text(LIBRARY)
+    root, program, _pack = report_packs.repository(tmp_path)
+    (program / "__main__.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(library)!r})\nimport shared_components\n"
+        'shared_components.database("orders-db")\n'
+    )
+    log = json.loads(_preview("--program", str(program), "--stack", "dev", "--format", "sarif"))
+    _validate_sarif(log)
+    _physical_everywhere(log)
+    _assert_no_machine_path(log, tmp_path)
+    results = [r for r in log["runs"][0]["results"] if r["locations"][0]["logicalLocations"][0]["name"] == "orders-db"]
+    assert results
+    for result in results:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert _physical_file(artifact, root) == program / "Pulumi.dev.yaml"
+
+
+def test_without_git_the_source_root_is_the_directory_holding_dot_git(tmp_path: Path) -> None:
+    """A checkout git refuses (another user's, in a container) or a machine without git."""
+    _root, program, pack = report_packs.repository(tmp_path)
+    env = {**os.environ, "PATH": str(tmp_path / "no-git-here")}  # the CLI runs by absolute interpreter path
+    result = run_cli(
+        "preview", "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), "--format", "sarif", env=env
+    )
+    assert result.returncode == 1, result.stderr
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(result.stdout)["runs"][0]["results"]
+    }
+    assert uris == {
+        f"{report_packs.PROGRAM_DIR.as_posix()}/__main__.py",
+        f"{report_packs.PROGRAM_DIR.as_posix()}/Pulumi.dev.yaml",
+    }
