@@ -29,8 +29,10 @@ resolution is a port of yaml.v3's ``resolve()`` was chosen over ruamel.yaml: yam
 core either (``010`` is octal 8, ``1_000`` is 1000, ``0b101`` is 5, ``09`` is the float 9), so a 1.2 library
 would be less faithful, and PyYAML is already a dependency. So: only ``true``/``True``/``TRUE`` and the
 ``false`` forms are booleans (``yes``, ``on``, ``no`` stay strings), ``10:00`` stays a string, timestamps
-become Go's ``time.Time.String()`` text as the CLI passes them on (local time zone taken as UTC), and a
-mapping key given twice is refused ("mapping key ... already defined").
+become Go's ``time.Time.String()`` text as the CLI passes them on (local time zone taken as UTC), a
+mapping key given twice is refused ("mapping key ... already defined"), and so are yaml.v3's alias bombs
+("document contains excessive aliasing": past 1,000 values, at most 99 % may come from aliases) and an anchor
+holding its own alias.
 
 Where this loader is deliberately kinder than the CLI: without a passphrase, ``secure:`` values become a
 placeholder that stays secret (the CLI would stop and ask), and their type is then not checked; stacks using
@@ -337,6 +339,8 @@ def _read_yaml(path: Path, *, what: str) -> dict[str, Any]:
     try:
         document = yaml.load(text, Loader=_GoYamlLoader)
         _check_string_keys(path, document)
+    except _ExcessiveAliasing as error:
+        raise StackConfigError(f"{path}: the {what} is refused: {_one_line(error)}") from None
     except yaml.YAMLError as error:
         raise StackConfigError(f"{path}: not valid YAML ({_one_line(error)})") from None
     except RecursionError:
@@ -944,8 +948,80 @@ def _go_resolve(text: str, *, plain: bool = True) -> Any:
     return text
 
 
+# gopkg.in/yaml.v3's guard against alias bombs (decode.go, allowedAliasRatio): once more than 100 of more
+# than 1,000 decoded nodes came from expanding aliases, at most 99 % of them may (falling to 10 % between
+# 400,000 and 4,000,000 decoded nodes), else "document contains excessive aliasing". The CLI refuses such a
+# file with that error; so does this reader, counting while it composes, before anything is expanded.
+_ALIAS_MIN_ALIASED = 100
+_ALIAS_MIN_DECODED = 1000
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+class _ExcessiveAliasing(yaml.composer.ComposerError):
+    """Aliases past yaml.v3's bound: valid YAML the CLI still refuses (an "alias bomb")."""
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
 class _GoYamlLoader(yaml.SafeLoader):
-    """PyYAML's safe parser with yaml.v3's scalar resolution, duplicate-key check and lenient unknown tags."""
+    """PyYAML's safe parser with yaml.v3's scalar resolution, duplicate-key check, alias bound and lenient
+    unknown tags."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # What yaml.v3 would decode so far: every node, and how many of them through an alias. PyYAML
+        # shares an aliased node instead of copying it, so each node's expanded size is kept (by id: the
+        # composed nodes live as long as the loader) and an alias adds its target's.
+        self._decoded = 0
+        self._aliased = 0
+        self._expanded: dict[int, int] = {}
+        self._open_sizes: list[int] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            anchor = self.peek_event().anchor
+            node = super().compose_node(parent, index)
+            size = self._expanded.get(id(node))
+            if size is None:  # the anchored node is still being composed: it would contain itself
+                raise yaml.composer.ComposerError(None, None, f"anchor '{anchor}' value contains itself", mark)
+            self._count(1 + size, size, mark)
+            if self._open_sizes:
+                self._open_sizes[-1] += 1 + size
+            return node
+        self._count(1, 0, None)
+        self._open_sizes.append(0)
+        node = super().compose_node(parent, index)
+        size = 1 + self._open_sizes.pop()
+        self._expanded[id(node)] = size
+        if self._open_sizes:
+            self._open_sizes[-1] += size
+        return node
+
+    def _count(self, decoded: int, aliased: int, mark: Any) -> None:
+        self._decoded += decoded
+        self._aliased += aliased
+        # Within one expansion the share of aliased nodes only grows and the allowed share only shrinks, so
+        # checking once it is counted finds what yaml.v3 finds on the way.
+        if (
+            self._aliased > _ALIAS_MIN_ALIASED
+            and self._decoded > _ALIAS_MIN_DECODED
+            and self._aliased / self._decoded > _allowed_alias_ratio(self._decoded)
+        ):
+            raise _ExcessiveAliasing(
+                None,
+                None,
+                f"document contains excessive aliasing ({self._aliased:,} of the first {self._decoded:,} values "
+                f"come from aliases `*name` of anchors repeated inside each other; gopkg.in/yaml.v3, the CLI's "
+                "parser, refuses this too); write the values out or repeat fewer aliases",
+                mark,
+            )
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
