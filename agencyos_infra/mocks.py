@@ -6,21 +6,27 @@ the resource's SDK class declares gets a value of its declared type (a string, n
 nested object), the inputs win where given, scalar inputs left out stay absent (the provider's default,
 which no SDK declares; names, project and region excepted, which providers fill), and a few values
 follow the providers' shapes (names autonamed ``<name>-<7 hex>``, IP addresses, links) so derived values
-look real. Data-source calls
+look real. The random provider's resources get values that provider could return (a permutation of a
+shuffle's inputs, an integer within its bounds, a string of the asked length and character classes, a pet
+name of ``length`` words), repeatable from run to run. Data-source calls
 (invokes) answer with a value of their declared result type in both modes, as the engine runs
 them for real during a preview. Values are derived from names, so runs are reproducible.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import inspect
+import json
+import random
 import re
 import sys
 import threading
 import types
 import typing
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,6 +77,10 @@ class RealisticMocks(Mocks):
             if key not in settable or not _is_scalar(kind) or _provider_assigned(key)
         }
         computed = _object_value(fields, _Context(args.name, name, resource_id, inputs, self), 0)
+        stand_in = _random_resource(args.typ, args.name, inputs)
+        if stand_in is not None:
+            resource_id, generated = stand_in
+            return resource_id, {**computed, **inputs, **generated}
         return resource_id, {**computed, **inputs}
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
@@ -238,8 +248,6 @@ def _string(wire_name: str, context: _Context) -> str:
         return context.mocks.gcp_project(context.inputs)
     if lowered == "region":
         return context.mocks.gcp_region(context.inputs)
-    if lowered in ("result", "hex", "b64std", "b64url") and "length" in context.inputs:
-        return (digest * 8)[: int(_plain(context.inputs, "length", 16))]
     if "ipaddress" in lowered or lowered.endswith("ip") or lowered in ("host", "address"):
         return f"10.{int(digest[0:2], 16) % 250}.{int(digest[2:4], 16) % 250}.{int(digest[4:6], 16) % 250 + 2}"
     if lowered == "connectionname":
@@ -252,3 +260,157 @@ def _string(wire_name: str, context: _Context) -> str:
     if lowered == "number" or lowered.endswith("number"):
         return str(int(digest[:10], 16))
     return f"{context.physical_name}-{wire_name}"
+
+
+# --- The random provider: values its real resources could return -----------------------------------------------
+#
+# pulumi-random bridges terraform-provider-random; each stand-in follows its resource's documented contract
+# (length, character classes, bounds, a permutation of the inputs...) so a program that picks a tier with a
+# RandomShuffle or builds a name with a RandomPet sees a value the provider could really give. The generator is
+# seeded from the resource's type, name and inputs (any changed input replaces a random resource, so a new
+# value is what the provider gives too), or from the ``seed`` input where the resource has one, as the
+# provider's own ``seed`` makes its result repeatable.
+
+_LOWER, _UPPER, _NUMERIC = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"  # the provider's special characters unless override_special is given
+_BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# Words of the kinds golang-petname (the provider's generator) joins: adverbs, an adjective, a name.
+_PET_ADVERBS = ("quickly", "gently", "mostly", "freely", "truly", "openly", "calmly", "wholly", "rarely", "neatly")
+_PET_ADJECTIVES = ("brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "lively", "proud", "witty")
+_PET_NAMES = ("otter", "badger", "falcon", "lemur", "marten", "panda", "quail", "salmon", "toucan", "walrus")
+
+
+def _number(inputs: Mapping[str, Any], key: str, default: int) -> int:
+    value = _plain(inputs, key, default)
+    return default if value is None else int(value)
+
+
+def _flag(inputs: Mapping[str, Any], key: str, default: bool = True) -> bool:
+    value = _plain(inputs, key, default)
+    return default if value is None else bool(value)
+
+
+def _generator(typ: str, name: str, inputs: Mapping[str, Any]) -> random.Random:
+    seed = _plain(inputs, "seed")
+    if seed is not None:
+        return random.Random(_digest(typ, "seed", str(seed)))
+    canonical = json.dumps({key: _plain(inputs, key) for key in sorted(inputs)}, sort_keys=True, default=str)
+    return random.Random(_digest(typ, name, canonical))
+
+
+def _random_resource(typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, Outputs] | None:
+    """(id, outputs) for a resource of the random provider, or None for any other type."""
+    kind = typ.rsplit(":", 1)[-1] if typ.startswith("random:index/") else ""
+    make = _RANDOM_RESOURCES.get(kind)
+    return None if make is None else make(_generator(typ, name, inputs), inputs)
+
+
+def _random_string(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """RandomString: ``length`` characters, at least ``min_*`` of each class, the rest from the enabled ones."""
+    length = _number(inputs, "length", 0)
+    special = _plain(inputs, "overrideSpecial") or _SPECIAL
+    numeric = _flag(inputs, "numeric") and _flag(inputs, "number")
+    classes = {
+        "lower": (_LOWER, _flag(inputs, "lower"), _number(inputs, "minLower", 0)),
+        "upper": (_UPPER, _flag(inputs, "upper"), _number(inputs, "minUpper", 0)),
+        "numeric": (_NUMERIC, numeric, _number(inputs, "minNumeric", 0)),
+        "special": (str(special), _flag(inputs, "special"), _number(inputs, "minSpecial", 0)),
+    }
+    # As the provider: each minimum drawn from its class first, then the rest from every enabled class, shuffled.
+    chosen = [rng.choice(chars) for chars, _, minimum in classes.values() for _ in range(minimum)]
+    pool = "".join(chars for chars, enabled, _ in classes.values() if enabled) or _LOWER
+    chosen += [rng.choice(pool) for _ in range(max(0, length - len(chosen)))]
+    rng.shuffle(chosen)
+    result = "".join(chosen)
+    defaults = {
+        "lower": classes["lower"][1],
+        "upper": classes["upper"][1],
+        "numeric": numeric,
+        "number": numeric,
+        "special": classes["special"][1],
+        "minLower": classes["lower"][2],
+        "minUpper": classes["upper"][2],
+        "minNumeric": classes["numeric"][2],
+        "minSpecial": classes["special"][2],
+    }
+    return result, {**defaults, **{k: v for k, v in inputs.items() if k in defaults}, "result": result}
+
+
+def _random_password(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """RandomPassword: a RandomString's result, and a bcrypt hash's shape (cost 10, salt, digest)."""
+    _, outputs = _random_string(rng, inputs)
+    digest = "".join(rng.choice(_BCRYPT_ALPHABET) for _ in range(53))
+    return "none", {**outputs, "bcryptHash": f"$2a$10${digest}"}
+
+
+def _random_integer(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    low, high = _number(inputs, "min", 0), _number(inputs, "max", 0)
+    result = rng.randint(min(low, high), max(low, high))
+    return str(result), {"result": result}
+
+
+def _random_shuffle(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """RandomShuffle: permutations of ``inputs``, one after another until ``result_count`` are taken."""
+    items = [str(item) for item in (_plain(inputs, "inputs") or [])]
+    count = _number(inputs, "resultCount", 0) or len(items)
+    results: list[str] = []
+    while items and len(results) < count:
+        batch = list(items)
+        rng.shuffle(batch)
+        results += batch[: count - len(results)]
+    return "-", {"results": results}
+
+
+def _random_pet(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """RandomPet: ``length`` words (adverbs, an adjective, a name) joined by ``separator``, after ``prefix``."""
+    length, separator = _number(inputs, "length", 2), str(_plain(inputs, "separator", "-") or "-")
+    words = [rng.choice(_PET_ADVERBS) for _ in range(max(0, length - 2))]
+    words += [rng.choice(_PET_ADJECTIVES)] if length >= 2 else []
+    words += [rng.choice(_PET_NAMES)] if length >= 1 else []
+    prefix = _plain(inputs, "prefix")
+    pet = separator.join(([str(prefix)] if prefix else []) + words)
+    return pet, {"length": length, "separator": separator}
+
+
+def _random_id(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """RandomId: ``byte_length`` random bytes, each encoding after ``prefix``; the id is the URL-safe one."""
+    data = rng.randbytes(_number(inputs, "byteLength", 0))
+    prefix = str(_plain(inputs, "prefix") or "")
+    url = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    outputs = {
+        "hex": prefix + data.hex(),
+        "b64Std": prefix + base64.b64encode(data).decode(),
+        "b64Url": prefix + url,
+        "dec": prefix + str(int.from_bytes(data, "big")),
+    }
+    return prefix + url, outputs
+
+
+def _random_bytes(rng: random.Random, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    data = rng.randbytes(_number(inputs, "length", 0))
+    return "none", {"base64": base64.b64encode(data).decode(), "hex": data.hex()}
+
+
+def _random_uuid(rng: random.Random, _: Mapping[str, Any]) -> tuple[str, Outputs]:
+    result = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return result, {"result": result}
+
+
+def _random_uuid7(rng: random.Random, _: Mapping[str, Any]) -> tuple[str, Outputs]:
+    value = (rng.getrandbits(48) << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) | rng.getrandbits(62)
+    result = str(uuid.UUID(int=value))
+    return result, {"result": result}
+
+
+_RANDOM_RESOURCES = {
+    "RandomString": _random_string,
+    "RandomPassword": _random_password,
+    "RandomInteger": _random_integer,
+    "RandomShuffle": _random_shuffle,
+    "RandomPet": _random_pet,
+    "RandomId": _random_id,
+    "RandomBytes": _random_bytes,
+    "RandomUuid": _random_uuid,
+    "RandomUuid4": _random_uuid,
+    "RandomUuid7": _random_uuid7,
+}
