@@ -1,16 +1,18 @@
 """Provider outputs for the mock engine, derived from the provider SDKs' own type annotations.
 
 In preview mode (the default, as in ``pulumi preview``) a new resource's outputs are the inputs the
-engine echoes back; everything the provider computes is unknown. In up mode every output property
-the resource's SDK class declares gets a value of its declared type (a string, number, list or
-nested object), the inputs win where given, scalar inputs left out stay absent (the provider's default,
-which no SDK declares; names, project and region excepted, which providers fill), and a few values
-follow the providers' shapes (names autonamed ``<name>-<7 hex>``, IP addresses, links) so derived values
-look real. The random provider's resources get values that provider could return (a permutation of a
-shuffle's inputs, an integer within its bounds, a string of the asked length and character classes, a pet
-name of ``length`` words), repeatable from run to run. Data-source calls
-(invokes) answer with a value of their declared result type in both modes, as the engine runs
-them for real during a preview. Values are derived from names, so runs are reproducible.
+engine echoes back; everything the provider computes is unknown, the output-only fields inside input objects
+too (:meth:`RealisticMocks.preview_struct`; output-only: the output type declares the field and the input
+type lacks it, or documents it as "(Output)" as the bridged SDKs do). In up mode every output property
+the resource's SDK class declares gets a value of its declared type (a string, number, list or nested
+object), output-only fields inside input objects too, the inputs win where given, scalar inputs left out
+stay absent (the provider's default, which no SDK declares; names, project and region excepted, which
+providers fill), and a few values follow the providers' shapes (names autonamed ``<name>-<7 hex>``, IP
+addresses, links) so derived values look real. The random provider's resources get values that provider
+could return (a permutation of a shuffle's inputs, an integer within its bounds, a string of the asked
+length and character classes, a pet name of ``length`` words), repeatable from run to run. Data-source
+calls (invokes) answer with a value of their declared result type in both modes, as the engine runs them
+for real during a preview. Values are derived from names, so runs are reproducible.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from pulumi.runtime.rpc import get_resource_module, unwrap_rpc_secret
+
+from agencyos_infra.wire import SIG_KEY, UNKNOWN, is_secret, secret, to_struct
 
 Outputs = dict[str, Any]
 _PULUMI_NAME = "_pulumi_name"  # set by @pulumi.getter on a property's getter
@@ -58,6 +63,7 @@ class RealisticMocks(Mocks):
         self._resource_fields: dict[str, dict[str, Any] | None] = {}
         self._input_fields: dict[str, dict[str, Any] | None] = {}
         self._result_fields: dict[str, dict[str, Any] | None] = {}
+        self._holders: dict[str, frozenset[str]] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
@@ -76,12 +82,38 @@ class RealisticMocks(Mocks):
             for key, kind in (fields or {}).items()
             if key not in settable or not _is_scalar(kind) or _provider_assigned(key)
         }
-        computed = _object_value(fields, _Context(args.name, name, resource_id, inputs, self), 0)
+        context = _Context(args.name, name, resource_id, inputs, self)
+        computed = _object_value(fields, context, 0)
+        # An input object comes back with what the provider computes inside it (its output-only fields).
+        declared = self._fields(self._resource_fields, args.typ, _resource_class) or {}
+        given = {
+            key: _with_output_only(declared.get(key), value, lambda kind, wire: _value(kind, wire, context, 1))
+            for key, value in inputs.items()
+        }
         stand_in = _random_resource(args.typ, args.name, inputs)
         if stand_in is not None:
             resource_id, generated = stand_in
-            return resource_id, {**computed, **inputs, **generated}
-        return resource_id, {**computed, **inputs}
+            return resource_id, {**computed, **given, **generated}
+        return resource_id, {**computed, **given}
+
+    def preview_state(self, typ: str, inputs: Mapping[str, Any]) -> Outputs:
+        """A new resource's state in a preview: its inputs (wire form) echoed, and inside the objects among
+        them the fields only the provider sets unknown, as the engine's preview leaves them: an ``apply`` on
+        them does not run."""
+        declared = self._fields(self._resource_fields, typ, _resource_class) or {}
+        return {key: _with_output_only(declared.get(key), value, _unknown) for key, value in inputs.items()}
+
+    def preview_struct(self, typ: str, inputs: struct_pb2.Struct) -> struct_pb2.Struct:
+        """:meth:`preview_state` on the registered Struct; the Struct itself (not decoded) when none of its
+        properties holds an object with output-only fields, as for most resources."""
+        with self._lock:
+            if typ not in self._holders:
+                declared = self._fields_unlocked(self._resource_fields, typ, _resource_class) or {}
+                self._holders[typ] = frozenset(key for key, kind in declared.items() if _holds_output_only(kind))
+            holders = self._holders[typ]
+        if not any(key in inputs.fields for key in holders):
+            return inputs
+        return to_struct(self.preview_state(typ, json_format.MessageToDict(inputs)))
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         fields = self._fields(self._result_fields, args.token, _result_class)
@@ -94,10 +126,13 @@ class RealisticMocks(Mocks):
     def _fields(self, cache: dict[str, dict[str, Any] | None], token: str, find: Any) -> dict[str, Any] | None:
         # Several SDK threads register at once; annotations are resolved once per type.
         with self._lock:
-            if token not in cache:
-                cls = find(token)
-                cache[token] = _declared_fields(cls) if cls is not None else None
-            return cache[token]
+            return self._fields_unlocked(cache, token, find)
+
+    def _fields_unlocked(self, cache: dict[str, dict[str, Any] | None], token: str, find: Any) -> dict[str, Any] | None:
+        if token not in cache:
+            cls = find(token)
+            cache[token] = _declared_fields(cls) if cls is not None else None
+        return cache[token]
 
     def gcp_project(self, inputs: Mapping[str, Any]) -> str:
         return str(_plain(inputs, "project") or self.config.get("gcp:project", "mock-project"))
@@ -166,8 +201,20 @@ def _result_class(token: str) -> type | None:
     return None
 
 
+_FIELDS_OF_CLASS: dict[type, dict[str, Any]] = {}
+
+
 def _declared_fields(cls: type) -> dict[str, Any]:
-    """Wire name → declared type of every ``@pulumi.getter`` property of an SDK class."""
+    """Wire name → declared type of every ``@pulumi.getter`` property of an SDK class (read-only: shared).
+
+    Resolved once per class: annotations are read for every object of every resource registered."""
+    found = _FIELDS_OF_CLASS.get(cls)
+    if found is None:
+        found = _FIELDS_OF_CLASS[cls] = _getter_types(cls)
+    return found
+
+
+def _getter_types(cls: type) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         for attribute in vars(klass).values():
@@ -180,6 +227,112 @@ def _declared_fields(cls: type) -> dict[str, Any]:
             except Exception:  # an annotation that does not resolve: any value will do
                 fields[wire_name] = Any
     return fields
+
+
+def _unknown(_: Any, __: str) -> str:
+    return UNKNOWN
+
+
+def _object_type(annotation: Any) -> tuple[type | None, bool]:
+    """The SDK class of an object property (or of a list property's items), through Optional and Output."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Union or origin is types.UnionType:
+            present = [arg for arg in args if arg is not type(None)]
+            annotation = present[0] if len(present) == 1 else None
+        elif getattr(origin, "__name__", "") in ("Output", "Input"):
+            annotation = args[0] if args else None
+        elif origin in (list, Sequence, typing.Sequence):
+            item, _ = _object_type(args[0]) if args else (None, False)
+            return item, True
+        else:
+            return (
+                (annotation, False) if inspect.isclass(annotation) and _declared_fields(annotation) else (None, False)
+            )
+
+
+def _input_type(output_type: type) -> type | None:
+    """The ``<Type>Args`` input class of a generated SDK's output type (``outputs.X`` → ``_inputs.XArgs``)."""
+    package = output_type.__module__.rsplit(".", 1)[0]
+    try:
+        module = importlib.import_module(f"{package}._inputs")
+    except ImportError:
+        return None
+    found = getattr(module, f"{output_type.__name__}Args", None)
+    return found if inspect.isclass(found) else None
+
+
+_SETTABLE_OF_CLASS: dict[type, set[str]] = {}
+
+
+def _settable_fields(input_type: type) -> set[str]:
+    """Wire names a program may set in an SDK input type.
+
+    Bridged SDKs (pulumi-gcp) share one type between inputs and outputs, so an output-only nested field is in
+    the Args class too; its documentation then starts with "(Output)", as the upstream provider writes it.
+    """
+    found = _SETTABLE_OF_CLASS.get(input_type)
+    if found is None:
+        found = _SETTABLE_OF_CLASS[input_type] = {
+            wire_name
+            for klass in reversed(input_type.__mro__)
+            for attribute in vars(klass).values()
+            if (wire_name := getattr(getattr(attribute, "fget", None), _PULUMI_NAME, None)) is not None
+            and not (inspect.getdoc(attribute) or "").startswith("(Output)")
+        }
+    return found
+
+
+_HOLDS_OUTPUT_ONLY: dict[type, bool] = {}
+
+
+def _holds_output_only(annotation: Any) -> bool:
+    """Whether a property's object type has, at any depth, a field only the provider sets."""
+    output_type, _ = _object_type(annotation)
+    if output_type is None:
+        return False
+    if output_type not in _HOLDS_OUTPUT_ONLY:
+        _HOLDS_OUTPUT_ONLY[output_type] = False  # a type that contains itself is decided by its other fields
+        input_type = _input_type(output_type)
+        fields = _declared_fields(output_type)
+        _HOLDS_OUTPUT_ONLY[output_type] = input_type is not None and (
+            bool(set(fields) - _settable_fields(input_type))
+            or any(_holds_output_only(kind) for kind in fields.values())
+        )
+    return _HOLDS_OUTPUT_ONLY[output_type]
+
+
+def _with_output_only(annotation: Any, given: Any, fill: Any) -> Any:
+    """An input value with, inside every object of it, the output-only fields set by ``fill(type, wire name)``.
+
+    A field the output type declares that its Args type lacks or documents as an output is one only the
+    provider sets (a BigQuery connection's ``cloudResource.serviceAccountId``); a settable field the program
+    left out keeps the provider's default, which no SDK declares: absent, as at the top level.
+    """
+    if annotation is None:  # the given value bounds the walk, whatever the types' recursion
+        return given
+    if is_secret(given):
+        return secret(_with_output_only(annotation, given["value"], fill))
+    if isinstance(given, dict) and SIG_KEY in given:
+        return given  # a resource reference or an output value: not the object itself
+    output_type, is_list = _object_type(annotation)
+    if output_type is None:
+        return given
+    if is_list:
+        return [_with_output_only(output_type, item, fill) for item in given] if isinstance(given, list) else given
+    if not isinstance(given, dict):
+        return given
+    input_type = _input_type(output_type)
+    if input_type is None:
+        return given  # no input type to compare with: nothing is known to be output-only
+    settable = _settable_fields(input_type)
+    completed = dict(given)
+    for wire_name, kind in _declared_fields(output_type).items():
+        if wire_name in given:
+            completed[wire_name] = _with_output_only(kind, given[wire_name], fill)
+        elif wire_name not in settable:
+            completed[wire_name] = fill(kind, wire_name)
+    return completed
 
 
 def _is_scalar(annotation: Any) -> bool:

@@ -17,6 +17,8 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from agencyos_infra.engine import ProgramRun, run_program
+from agencyos_infra.mocks import RealisticMocks
+from agencyos_infra.wire import secret
 
 
 def _run(tmp_path: Path, program: str, *, preview: bool = False) -> ProgramRun:
@@ -180,3 +182,120 @@ def test_in_preview_random_values_stay_unknown(tmp_path: Path, program: str) -> 
             assert not {"result", "results"} & set(resource.outputs.plain), resource.outputs.plain
     exports = _exports(run)
     assert exports and all(value == UNKNOWN for value in exports.values()), exports
+
+
+# --- Output-only fields inside input objects -------------------------------------------------------------------
+
+CONNECTION_PROGRAM = """
+import pulumi
+import pulumi_gcp as gcp
+
+# The connection's service account exists once the provider created the connection; a team grants it access.
+connection = gcp.bigquery.Connection(
+    "lake", location="EU", cloud_resource=gcp.bigquery.ConnectionCloudResourceArgs()
+)
+account = connection.cloud_resource.service_account_id
+gcp.storage.BucketIAMMember(
+    "lake-reader",
+    bucket="lake-bucket",
+    role="roles/storage.objectViewer",
+    member=account.apply(lambda value: f"serviceAccount:{value}"),
+)
+pulumi.export("account", account)
+pulumi.export("callback", account.apply(lambda value: f"ran with {value}"))
+"""
+
+
+def test_up_mode_gives_an_output_only_field_inside_an_input_object(tmp_path: Path) -> None:
+    run = _run(tmp_path, CONNECTION_PROGRAM)
+    exports = _exports(run)
+    assert isinstance(exports["account"], str) and exports["account"], exports
+    assert exports["callback"] == f"ran with {exports['account']}"
+    [connection] = [r for r in run.resources if r.name == "lake"]
+    assert connection.outputs.plain["cloudResource"]["serviceAccountId"] == exports["account"]
+    [member] = [r for r in run.resources if r.name == "lake-reader"]
+    assert member.inputs.plain["member"] == f"serviceAccount:{exports['account']}"
+
+
+PSC_PROGRAM = """
+import pulumi_gcp as gcp
+
+gcp.sql.DatabaseInstance(
+    "db",
+    database_version="POSTGRES_15",
+    settings=gcp.sql.DatabaseInstanceSettingsArgs(
+        tier="db-f1-micro",
+        ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
+            ipv4_enabled=False,
+            psc_configs=[
+                gcp.sql.DatabaseInstanceSettingsIpConfigurationPscConfigArgs(
+                    psc_enabled=True,
+                    psc_auto_connections=[
+                        gcp.sql.DatabaseInstanceSettingsIpConfigurationPscConfigPscAutoConnectionArgs(
+                            consumer_network="projects/acme/global/networks/core"
+                        )
+                    ],
+                )
+            ],
+        ),
+    ),
+)
+"""
+PSC_INPUTS = {
+    "settings": {
+        "tier": "db-f1-micro",
+        "ipConfiguration": {
+            "ipv4Enabled": False,
+            "pscConfigs": [
+                {"pscEnabled": True, "pscAutoConnections": [{"consumerNetwork": "projects/acme/global/networks/core"}]}
+            ],
+        },
+    }
+}
+
+
+def _auto_connection(settings: dict[str, Any]) -> dict[str, Any]:
+    [config] = settings["ipConfiguration"]["pscConfigs"]
+    [connection] = config["pscAutoConnections"]
+    return connection
+
+
+def test_up_mode_fills_output_only_fields_in_lists_of_objects_and_leaves_settable_ones_absent(tmp_path: Path) -> None:
+    [instance] = [r for r in _run(tmp_path, PSC_PROGRAM).resources if r.name == "db"]
+    connection = _auto_connection(instance.outputs.plain["settings"])
+    # The provider reserves the endpoint's address and reports its status; the project was left to its default.
+    assert connection["consumerNetwork"] == "projects/acme/global/networks/core"
+    assert re.fullmatch(r"10\.\d+\.\d+\.\d+", connection["ipAddress"]) and isinstance(connection["status"], str)
+    assert "consumerServiceProjectId" not in connection
+    assert instance.outputs.plain["settings"]["tier"] == "db-f1-micro"
+
+
+def test_preview_state_leaves_output_only_fields_inside_input_objects_unknown() -> None:
+    mocks = RealisticMocks({}, preview=True)
+    state = mocks.preview_state(
+        "gcp:bigquery/connection:Connection", {"location": "EU", "cloudResource": {}, "friendlyName": "lake"}
+    )
+    assert state == {"location": "EU", "cloudResource": {"serviceAccountId": UNKNOWN}, "friendlyName": "lake"}
+    connection = _auto_connection(
+        mocks.preview_state("gcp:sql/databaseInstance:DatabaseInstance", PSC_INPUTS)["settings"]
+    )
+    assert connection["ipAddress"] == UNKNOWN and connection["status"] == UNKNOWN
+    assert connection["consumerNetwork"] == "projects/acme/global/networks/core"
+    assert "consumerServiceProjectId" not in connection
+    # A secret input object stays secret, completed inside.
+    state = mocks.preview_state("gcp:bigquery/connection:Connection", {"cloudResource": secret({})})
+    assert state["cloudResource"] == secret({"serviceAccountId": UNKNOWN})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine.py's preview branch echoes the registered Struct; it must pass it through "
+    "RealisticMocks.preview_struct (engine.py is not this change's file)",
+)
+def test_in_preview_an_output_only_field_inside_an_input_object_is_unknown(tmp_path: Path) -> None:
+    run = _run(tmp_path, CONNECTION_PROGRAM, preview=True)
+    exports = _exports(run)
+    # As `pulumi preview`: unknown, and the program's callback never ran on a made-up None.
+    assert exports["account"] == UNKNOWN and exports["callback"] == UNKNOWN, exports
+    [member] = [r for r in run.resources if r.name == "lake-reader"]
+    assert "member" in member.inputs.unknown_paths, member.inputs.plain
