@@ -200,6 +200,9 @@ def _read_policy_config(path: Path | None) -> Any:
     return None if path is None else _read_json(path, "--policy-config")
 
 
+JSON_MAX_DEPTH = 128  # objects and arrays inside each other: far beyond any real config, below what breaks
+
+
 def _read_json(path: Path, flag: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -207,12 +210,23 @@ def _read_json(path: Path, flag: str) -> Any:
         raise UsageError(f"{flag} {path}: cannot be read ({_one_line(error)})") from None
     if not text.strip():
         return None  # the CLI accepts an empty file as no config
+    too_deep = f"{flag} {path}: nested more than {JSON_MAX_DEPTH} levels deep; flatten it"
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except ValueError as error:
         raise UsageError(f"{flag} {path}: not valid JSON ({error})") from None
     except RecursionError:
-        raise UsageError(f"{flag} {path}: nested too deeply to be read as JSON") from None
+        raise UsageError(too_deep) from None
+    # Read whole, a document a few hundred levels deep still exhausts the recursion of what handles it next
+    # (the policy pack's Configure, the protobuf conversion): refused here, naming the file.
+    levels = [(document, 1)]
+    while levels:
+        value, depth = levels.pop()
+        if isinstance(value, dict | list) and depth > JSON_MAX_DEPTH:
+            raise UsageError(too_deep)
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        levels.extend((child, depth + 1) for child in children)
+    return document
 
 
 def _project_file(program: Path) -> Path:

@@ -29,14 +29,21 @@ resolution is a port of yaml.v3's ``resolve()`` was chosen over ruamel.yaml: yam
 core either (``010`` is octal 8, ``1_000`` is 1000, ``0b101`` is 5, ``09`` is the float 9), so a 1.2 library
 would be less faithful, and PyYAML is already a dependency. So: only ``true``/``True``/``TRUE`` and the
 ``false`` forms are booleans (``yes``, ``on``, ``no`` stay strings), ``10:00`` stays a string, timestamps
-become Go's ``time.Time.String()`` text as the CLI passes them on (local time zone taken as UTC), and a
-mapping key given twice is refused ("mapping key ... already defined").
+become Go's ``time.Time.String()`` text as the CLI passes them on (local time zone taken as UTC), a
+mapping key given twice is refused ("mapping key ... already defined"), and so are yaml.v3's alias bombs
+("document contains excessive aliasing": past 1,000 values, at most 99 % may come from aliases) and an anchor
+holding its own alias.
 
 Where this loader is deliberately kinder than the CLI: without a passphrase, ``secure:`` values become a
-placeholder that stays secret (the CLI would stop and ask), and their type is then not checked; stacks using
-another secrets provider are treated the same way. A stack file that does not exist is an error (the CLI
-would look the stack up in its backend). Both ``x`` and ``<project>:x`` in one stack file is an error (the
-CLI keeps one of the two at random). ESC ``environment:`` imports cannot be resolved offline: a warning.
+placeholder that stays secret (the CLI would stop and ask), and their type is then not checked. Secrets whose
+key a service holds (Pulumi Cloud, the default when a stack file has neither ``secretsprovider`` nor
+``encryptionsalt``; ``gcpkms://``, ``awskms://``, ``azurekeyvault://``, ``hashivault://``: pkg/secrets/service
+and pkg/secrets/cloud, ``pkg/cmd/pulumi/stack/secrets.go`` GetSecretsManager) cannot be decrypted offline:
+they are placeholders too, said once among the warnings. A placeholder is text of the key's declared type
+(``[secret]``, ``0``, ``false``, ``[]``, ``{}``), so ``require_secret_int`` and friends still read it.
+A stack file that does not exist is an error (the CLI would look the stack up in its backend). Both ``x``
+and ``<project>:x`` in one stack file is an error (the CLI keeps one of the two at random). ESC
+``environment:`` imports cannot be resolved offline: a warning.
 
 Every problem raises :class:`StackConfigError` with one line naming the file, the key and the fix.
 """
@@ -80,7 +87,11 @@ class StackConfig:
     program_dir: Path
     config: dict[str, str] = field(default_factory=dict)
     secret_keys: list[str] = field(default_factory=list)
+    #: Secure keys the passphrase provider would decrypt, but no passphrase is set: placeholders.
     undecrypted_keys: list[str] = field(default_factory=list)
+    #: Secure keys whose key is held by a service offline cannot reach (Pulumi Cloud, a cloud KMS, Vault):
+    #: placeholders, said once among ``warnings``.
+    unreachable_secret_keys: list[str] = field(default_factory=list)
     #: The stack's tags as the CLI sends them to policy packs (ConfigureStack): pulumi:project,
     #: pulumi:runtime, pulumi:description and the ``pulumi:tags`` config object.
     tags: dict[str, str] = field(default_factory=dict)
@@ -118,7 +129,7 @@ def _load(program_dir: Path, stack: str) -> StackConfig:
         stack_file=stack_file,
     )
     values = _stack_values(project, stack_file, stack_doc, result)
-    _decrypt(stack_file, stack_doc, values, result)
+    _decrypt(project, stack_file, stack_doc, values, result)
     _merge_project_config(project, stack_file, stack, values)
     _validate(project, stack_file, stack, values)
     for full_key in sorted(values):
@@ -182,11 +193,16 @@ def _parse_ciphertext(ciphertext: str) -> tuple[bytes, bytes]:
 class _Cipher:
     """A ``{secure: <ciphertext>}`` inside a stack value, replaced by its plaintext once decrypted."""
 
-    __slots__ = ("ciphertext", "plaintext")
+    __slots__ = ("ciphertext", "placeholder", "plaintext")
 
     def __init__(self, ciphertext: str) -> None:
         self.ciphertext = ciphertext
         self.plaintext: str | None = None
+        #: What the program sees while it cannot be decrypted: text of the key's declared type.
+        self.placeholder = SECRET_PLACEHOLDER
+
+    def shown(self) -> str:
+        return self.plaintext if self.plaintext is not None else self.placeholder
 
 
 def _ciphers(value: Any, path: str = "") -> list[tuple[str, _Cipher]]:
@@ -203,14 +219,23 @@ def _ciphers(value: Any, path: str = "") -> list[tuple[str, _Cipher]]:
     return found
 
 
-def _decrypt(stack_file: Path, stack_doc: dict[str, Any], values: dict[str, _Value], result: StackConfig) -> None:
+def _decrypt(
+    project: _Project, stack_file: Path, stack_doc: dict[str, Any], values: dict[str, _Value], result: StackConfig
+) -> None:
     """Decrypt every secure value the passphrase provider can; otherwise leave placeholders, still secret."""
     secured = [(key, path, cipher) for key, value in values.items() for path, cipher in _ciphers(value.obj)]
-    provider = stack_doc.get("secretsprovider")
-    if provider not in (None, "passphrase"):  # a cloud KMS or the Pulumi service: not decryptable offline
-        result.undecrypted_keys.extend(sorted({key for key, _, _ in secured}))
-        return
+    _typed_placeholders(project, secured)
     salt_state = stack_doc.get("encryptionsalt")
+    service = _secrets_service(stack_file, stack_doc.get("secretsprovider"), salt_state, secured)
+    if service is not None:
+        keys = sorted({key for key, _, _ in secured})
+        result.unreachable_secret_keys.extend(keys)
+        result.warnings.append(
+            f"{stack_file}: the stack's secrets are encrypted by {service}, which cannot be reached offline: "
+            f"{', '.join(keys)} reached the program as placeholders of their declared type, marked secret; "
+            "everything else is judged as given"
+        )
+        return
     salt = _salt(stack_file, salt_state) if salt_state is not None else None
     for key, path, cipher in secured:
         try:
@@ -249,6 +274,58 @@ def _decrypt(stack_file: Path, stack_doc: dict[str, Any], values: dict[str, _Val
                 f"{stack_file}: {key}{path} does not decrypt with this stack's passphrase (it was encrypted with "
                 "another one); set it again with `pulumi config set --secret`"
             ) from None
+
+
+_CLOUD_KEEPERS = {  # the gocloud.dev drivers pkg/secrets/cloud registers, by URL scheme
+    "gcpkms": "Google Cloud KMS",
+    "awskms": "AWS KMS",
+    "azurekeyvault": "Azure Key Vault",
+    "hashivault": "HashiCorp Vault",
+}
+# Placeholders by the type Pulumi.yaml declares for a key: what require_int/bool/object read without failing.
+_TYPED_PLACEHOLDERS = {"integer": "0", "boolean": "false", "array": "[]", "object": "{}"}
+
+
+def _secrets_service(
+    stack_file: Path, provider: Any, salt_state: Any, secured: list[tuple[str, str, _Cipher]]
+) -> str | None:
+    """The secrets service holding the stack's key, when it is not a passphrase (GetSecretsManager's choice).
+
+    A ``secretsprovider`` URL is a cloud KMS whose data key (``encryptedkey``) only the KMS unwraps. With
+    neither that nor an ``encryptionsalt`` the stack is on its backend's default, Pulumi Cloud, whose
+    ciphertexts are the service's own bytes in base64 (pkg/secrets/service), not ``v1:<nonce>:<ciphertext>``.
+    """
+    if not secured:
+        return None  # the CLI loads no secrets manager for a config without secure values
+    if provider is not None and str(provider) not in ("", "default", "passphrase"):
+        url = str(provider)
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        if scheme not in _CLOUD_KEEPERS:
+            raise StackConfigError(
+                f"{stack_file}: secretsprovider {url!r} is not a secrets provider the CLI knows; use passphrase, "
+                f"default (Pulumi Cloud) or a {', '.join(f'{name}://' for name in _CLOUD_KEEPERS)} URL"
+            )
+        return f"{_CLOUD_KEEPERS[scheme]} ({url})"
+    if salt_state is not None or any(cipher.ciphertext.startswith("v1:") for _, _, cipher in secured):
+        return None  # the passphrase provider's
+    for key, path, cipher in secured:
+        try:
+            base64.b64decode(cipher.ciphertext, validate=True)
+        except (binascii.Error, ValueError):
+            raise StackConfigError(
+                f"{stack_file}: {key}{path}: a secure value is neither a Pulumi Cloud ciphertext (base64) nor "
+                "in the passphrase provider's v1:<nonce>:<ciphertext> format (bad value); set it again with "
+                "`pulumi config set --secret`"
+            ) from None
+    return "Pulumi Cloud (the stack's default secrets provider)"
+
+
+def _typed_placeholders(project: _Project, secured: list[tuple[str, str, _Cipher]]) -> None:
+    declared = {project.full_key(key, project.file): declaration for key, declaration in project.config.items()}
+    for key, path, cipher in secured:
+        declared_type = declared.get(key, {}).get("type")
+        if not path and declared_type in _TYPED_PLACEHOLDERS:
+            cipher.placeholder = _TYPED_PLACEHOLDERS[declared_type]
 
 
 def _salt(stack_file: Path, state: Any) -> bytes:
@@ -337,6 +414,8 @@ def _read_yaml(path: Path, *, what: str) -> dict[str, Any]:
     try:
         document = yaml.load(text, Loader=_GoYamlLoader)
         _check_string_keys(path, document)
+    except _ExcessiveAliasing as error:
+        raise StackConfigError(f"{path}: the {what} is refused: {_one_line(error)}") from None
     except yaml.YAMLError as error:
         raise StackConfigError(f"{path}: not valid YAML ({_one_line(error)})") from None
     except RecursionError:
@@ -577,7 +656,7 @@ class _Value:
     def text_unchecked(self) -> str:
         obj = self.obj
         if isinstance(obj, _Cipher):
-            return obj.plaintext if obj.plaintext is not None else SECRET_PLACEHOLDER
+            return obj.shown()
         if isinstance(obj, str):
             return str(obj)
         return _go_json(obj)
@@ -593,7 +672,7 @@ class _Value:
 
 def _plain(obj: Any) -> Any:
     if isinstance(obj, _Cipher):
-        return obj.plaintext if obj.plaintext is not None else SECRET_PLACEHOLDER
+        return obj.shown()
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -816,7 +895,7 @@ def _go_json(value: Any) -> str:
     if isinstance(value, float):
         return _go_float(value)
     if isinstance(value, _Cipher):
-        value = value.plaintext if value.plaintext is not None else SECRET_PLACEHOLDER
+        value = value.shown()
     if isinstance(value, str):
         return _HTML_ESCAPE.sub(lambda m: _HTML_ESCAPES[m.group()], json.dumps(str(value), ensure_ascii=False))
     if isinstance(value, list):
@@ -944,8 +1023,80 @@ def _go_resolve(text: str, *, plain: bool = True) -> Any:
     return text
 
 
+# gopkg.in/yaml.v3's guard against alias bombs (decode.go, allowedAliasRatio): once more than 100 of more
+# than 1,000 decoded nodes came from expanding aliases, at most 99 % of them may (falling to 10 % between
+# 400,000 and 4,000,000 decoded nodes), else "document contains excessive aliasing". The CLI refuses such a
+# file with that error; so does this reader, counting while it composes, before anything is expanded.
+_ALIAS_MIN_ALIASED = 100
+_ALIAS_MIN_DECODED = 1000
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+class _ExcessiveAliasing(yaml.composer.ComposerError):
+    """Aliases past yaml.v3's bound: valid YAML the CLI still refuses (an "alias bomb")."""
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
 class _GoYamlLoader(yaml.SafeLoader):
-    """PyYAML's safe parser with yaml.v3's scalar resolution, duplicate-key check and lenient unknown tags."""
+    """PyYAML's safe parser with yaml.v3's scalar resolution, duplicate-key check, alias bound and lenient
+    unknown tags."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # What yaml.v3 would decode so far: every node, and how many of them through an alias. PyYAML
+        # shares an aliased node instead of copying it, so each node's expanded size is kept (by id: the
+        # composed nodes live as long as the loader) and an alias adds its target's.
+        self._decoded = 0
+        self._aliased = 0
+        self._expanded: dict[int, int] = {}
+        self._open_sizes: list[int] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            anchor = self.peek_event().anchor
+            node = super().compose_node(parent, index)
+            size = self._expanded.get(id(node))
+            if size is None:  # the anchored node is still being composed: it would contain itself
+                raise yaml.composer.ComposerError(None, None, f"anchor '{anchor}' value contains itself", mark)
+            self._count(1 + size, size, mark)
+            if self._open_sizes:
+                self._open_sizes[-1] += 1 + size
+            return node
+        self._count(1, 0, None)
+        self._open_sizes.append(0)
+        node = super().compose_node(parent, index)
+        size = 1 + self._open_sizes.pop()
+        self._expanded[id(node)] = size
+        if self._open_sizes:
+            self._open_sizes[-1] += size
+        return node
+
+    def _count(self, decoded: int, aliased: int, mark: Any) -> None:
+        self._decoded += decoded
+        self._aliased += aliased
+        # Within one expansion the share of aliased nodes only grows and the allowed share only shrinks, so
+        # checking once it is counted finds what yaml.v3 finds on the way.
+        if (
+            self._aliased > _ALIAS_MIN_ALIASED
+            and self._decoded > _ALIAS_MIN_DECODED
+            and self._aliased / self._decoded > _allowed_alias_ratio(self._decoded)
+        ):
+            raise _ExcessiveAliasing(
+                None,
+                None,
+                f"document contains excessive aliasing ({self._aliased:,} of the first {self._decoded:,} values "
+                f"come from aliases `*name` of anchors repeated inside each other; gopkg.in/yaml.v3, the CLI's "
+                "parser, refuses this too); write the values out or repeat fewer aliases",
+                mark,
+            )
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:

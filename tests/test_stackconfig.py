@@ -242,7 +242,10 @@ def test_another_secrets_provider_leaves_placeholders(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
     stack = "secretsprovider: gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k\n"
     stack += "config:\n  proj:region: r\n  proj:token:\n    secure: AAAAAA==\n"
-    assert _load(tmp_path, stack, SECRET_PROJECT).undecrypted_keys == ["proj:token"]
+    loaded = _load(tmp_path, stack, SECRET_PROJECT)
+    # The KMS holds the key, not a passphrase: said once among the warnings, not as a missing passphrase.
+    assert loaded.unreachable_secret_keys == ["proj:token"] and loaded.undecrypted_keys == []
+    assert loaded.config["proj:token"] == SECRET_PLACEHOLDER and loaded.secret_keys == ["proj:token"]
 
 
 # --- YAML as the CLI reads it (gopkg.in/yaml.v3) -----------------------------------------------------------
