@@ -240,7 +240,9 @@ class CapturingMonitor(MockMonitor):
         if self.preview:
             # A new resource's outputs in a preview: its inputs echoed, everything computed unknown.
             resource_id = ""
-            state_struct = _mark_secret(resource.inputs.struct, request.additionalSecretOutputs)
+            state_struct = _mark_secret(
+                self.mocks.preview_struct(request.type, resource.inputs.struct), request.additionalSecretOutputs
+            )
         else:
             mock_args = MockResourceArgs(
                 typ=request.type,

@@ -287,11 +287,6 @@ def test_preview_state_leaves_output_only_fields_inside_input_objects_unknown() 
     assert state["cloudResource"] == secret({"serviceAccountId": UNKNOWN})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.py's preview branch echoes the registered Struct; it must pass it through "
-    "RealisticMocks.preview_struct (engine.py is not this change's file)",
-)
 def test_in_preview_an_output_only_field_inside_an_input_object_is_unknown(tmp_path: Path) -> None:
     run = _run(tmp_path, CONNECTION_PROGRAM, preview=True)
     exports = _exports(run)
