@@ -3,6 +3,9 @@
 `tests/programs/origins-gke`: a node pool running as ``nodes.email`` and grants of ``role.name`` (an account
 and custom roles the stack creates) pass in both modes; the same values computed from a Project the stack
 creates (the default compute account, roles/editor) are undetermined at preview and fail at up.
+`tests/programs/created-zones`: two Cloudflare zones created in the stack, so every record's zone id is
+unknown at preview; records are judged per zone (their zoneId's dependency), so a compliant zone hides
+none that lacks mail records.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from tests.example_runs import BOTH_MODES
 PROGRAMS = REPO / "tests" / "programs"
 POOL = ("gcp-container-nodepool-dedicated-service-account", "gcp:container/nodePool:NodePool", "shop-pool")
 GRANT = ("gcp-iam-grant-no-basic-roles", "gcp:projects/iAMMember:IAMMember", "deployer-grant")
+RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+ZONE_POLICIES = tuple(f"cloudflare-dns-zone-{rule}" for rule in ("mx", "spf", "dkim", "dmarc"))
 
 
 def preview(program: str, stack: str, mode: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -73,3 +78,17 @@ def test_the_switch_never_spares_an_update(advisory_at_preview: Path) -> None:
     result = preview("origins-gke", "project-origin", ["--mode", "up"], "--policy-config", str(advisory_at_preview))
     assert result.returncode == 1, result.stdout + result.stderr
     assert mandatory_violations(result.stdout) == {POOL, GRANT}
+
+
+@BOTH_MODES
+def test_a_created_zone_without_mail_records_is_not_hidden_by_a_compliant_one(mode: list[str]) -> None:
+    result = preview("created-zones", "none", mode)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert mandatory_violations(result.stdout) == {(policy, RECORD, "blog-www") for policy in ZONE_POLICIES}
+
+
+@BOTH_MODES
+def test_two_complete_created_zones_pass(mode: list[str]) -> None:
+    result = preview("created-zones", "complete", mode)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not mandatory_violations(result.stdout)
