@@ -12,6 +12,10 @@ demands a record exists judges only the zones the stack writes records into: a s
 not judged on DNS.
 
 - MX (4.domain-setup.3), SPF, DKIM and DMARC (4.domain-setup.4) are mandatory: the checklist requires them.
+- A zone that takes no mail is not asked for what only mail needs: one publishing the null MX (RFC 7505:
+  every MX record is priority 0 with content ``.``) has its MX and needs no DKIM key; one that says it
+  sends no mail (SPF exactly ``v=spf1 -all`` and DMARC ``p=reject``) needs neither MX nor DKIM. Both still
+  publish SPF and DMARC, which is how such a domain stops others sending as it.
 - SPF must end with ``-all`` or ``~all``: ``+all`` and ``?all`` authorise anyone to send as the domain, so a
   record ending so fails the item rather than meeting it.
 - DMARC ``p=quarantine`` or ``p=reject``: the checklist says "configure DMARC"; ``p=none`` configures
@@ -65,6 +69,8 @@ UNKNOWN_ZONE = (
     "same resources are judged as one)"
 )
 THE_ZONE = "the zone of this record"
+NULL_MX = "."
+NO_SENDERS = ("v=spf1", "-all")
 
 
 def _duration(stated: Any, description: str) -> Param:
@@ -163,6 +169,31 @@ def _dmarc_policy(content: str) -> str | None:
     return tags.get("p") if tags.get("v") == "dmarc1" else None
 
 
+def _is_null_mx(records: list[Any]) -> bool:
+    """Every MX record is the null MX (priority 0, content "."): the domain accepts no mail (RFC 7505)."""
+    mx = [r for r in records if _kind(r) == "MX"]
+    return bool(mx) and all(_content(r) == NULL_MX and number(lookup(r.props, "priority")) == 0 for r in mx)
+
+
+def _sends_no_mail(records: list[Any]) -> bool:
+    """SPF exactly ``v=spf1 -all`` with DMARC ``p=reject``: the domain says no mail comes from it."""
+    spf = [_text(_content(r)) for r in records if _is_spf(r) is True]
+    no_senders = bool(spf) and all(tuple(str(c).lower().split()) == NO_SENDERS for c in spf)
+    return no_senders and any(policy == "reject" for policy in _dmarc_policies(records))
+
+
+def _dmarc_policies(records: list[Any]) -> list[str | None]:
+    """The p= of each known DMARC TXT record (at _dmarc) of a zone."""
+    return [
+        _dmarc_policy(str(content))
+        for r in records
+        if _kind(r) == "TXT"
+        and isinstance(labels := _labels(lookup(r.props, "name")), list)
+        and labels[0] == "_dmarc"
+        and isinstance(content := _text(_content(r)), str)
+    ]
+
+
 zone_policy = partial(stack_policy, resource_types=RECORDS, tags=("dns",))
 
 
@@ -178,7 +209,7 @@ zone_policy = partial(stack_policy, resource_types=RECORDS, tags=("dns",))
 def zone_mx(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     for zone, records in _zones(subject).items():
         kinds = [_kind(r) for r in records]
-        if "MX" in kinds:
+        if "MX" in kinds or _sends_no_mail(records):
             continue
         unknown_kinds = [r for r in records if _kind(r) is UNKNOWN]
         if unknown_kinds and subject.mandatory:
@@ -235,8 +266,8 @@ def _under(record: Any, label: str) -> Any:
 def zone_dkim(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     for zone, records in _zones(subject).items():
         keys = [r for r in records if _kind(r) in ("TXT", "CNAME") and _under(r, "_domainkey") is True]
-        if keys:
-            continue
+        if keys or _is_null_mx(records) or _sends_no_mail(records):
+            continue  # a zone that takes no mail signs none
         unsure = [
             r
             for r in records

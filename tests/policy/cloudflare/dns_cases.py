@@ -50,6 +50,10 @@ def mail(
 WEB = (DNS_RECORD, A_RECORD)
 COMPLETE = stack(WEB, *mail())
 NO_MX = stack(WEB, *mail()[1:])
+NO_SENDERS_SPF = "v=spf1 -all"
+NULL_MX = record("agencyos.example", "MX", ".", priority=0)
+NO_SENDERS = [record("agencyos.example", "TXT", NO_SENDERS_SPF), mail()[3]]  # SPF -all, DMARC p=reject
+QUARANTINE = "v=DMARC1; p=quarantine"
 
 # Zones this stack creates: their ids are unknown at preview; each record depends on its zone (index 0 or 1).
 CREATED_ZONES = [
@@ -125,6 +129,11 @@ STACK_FAILING: list[tuple[str, dict[str, Any], str]] = [
     (SPF, two_created_zones([WEB, *without("TXT", mail())[:2], mail()[3]]), "created zone b lacks SPF"),
     (DKIM, two_created_zones([WEB, *without("DKIM", mail())]), "created zone b lacks DKIM"),
     (DMARC, two_created_zones([WEB, *mail()[:3]]), "created zone b lacks DMARC"),
+    (DKIM, stack(WEB, NULL_MX, mail()[0], *mail()[1:2], mail()[3]), "a null MX beside a real MX: takes mail"),
+    (DKIM, stack(WEB, record("agencyos.example", "MX", ".", priority=10), mail()[1], mail()[3]), "MX . at 10"),
+    (DKIM, stack(WEB, mail()[0], *NO_SENDERS[:1], *mail(dmarc=QUARANTINE)[3:]), "-all, p=quarantine, no DKIM"),
+    (MX, stack(WEB, *NO_SENDERS[:1], mail()[2], *mail(dmarc=QUARANTINE)[3:]), "-all, p=quarantine, no MX"),
+    (DKIM, stack(WEB, *mail()[:2], mail()[3]), "a mail zone without DKIM"),
 ]
 STACK_PASSING: list[tuple[dict[str, Any], str]] = [
     (COMPLETE, "complete zone"),
@@ -137,6 +146,10 @@ STACK_PASSING: list[tuple[dict[str, Any], str]] = [
     (stack(), "no DNS records: not judged"),
     (two_created_zones([WEB, *mail()]), "two complete zones created in the stack"),
     (stack(*CREATED_ZONES[:1], *in_created_zone(0, mail()), *mail(OTHER_ZONE)), "a created and a known zone"),
+    (stack(WEB, NULL_MX, *NO_SENDERS), "null MX, SPF -all, DMARC reject: takes no mail"),
+    (stack(WEB, NULL_MX, mail()[1], *mail(dmarc=QUARANTINE)[3:]), "null MX: no DKIM asked"),
+    (stack(WEB, *NO_SENDERS), "SPF -all and DMARC reject: no MX, no DKIM asked"),
+    (stack(WEB, record("agencyos.example", "TXT", '"v=spf1  -ALL"'), mail()[3]), "-all spelled loosely"),
 ]
 
 FAILING = [Case(TTL, DNS_RECORD, mutate(A_RECORD, changes), note=str(changes)) for _, changes in RECORD_VIOLATIONS]

@@ -28,7 +28,13 @@ MAIL = {
     "dkim": ("CNAME", "mh1._domainkey", None, "mh1.dkim.mailhost.example"),
     "dmarc": DMARC_REJECT,
 }
-SECOND = {"complete": MAIL, "none": {}}
+NO_SENDERS = {"spf": ("TXT", "@", None, "v=spf1 -all"), "dmarc": DMARC_REJECT}
+SECOND = {
+    "complete": MAIL,
+    "none": {},
+    "null-mx": {"mx": ("MX", "@", 0, "."), **NO_SENDERS},
+    "no-senders": NO_SENDERS,
+}
 
 zone("shop", "shop.example", MAIL)
 zone("blog", "blog.example", SECOND[second])
