@@ -124,3 +124,20 @@ def test_the_switch_takes_only_its_two_values(packs: dict[bool, PolicyPackProces
 
     with pytest.raises(PolicyPackError, match=UNDETERMINED_AT_PREVIEW):
         _levels(packs[True], UNKNOWN_POOL, {ACCOUNT: {UNDETERMINED_AT_PREVIEW: "ignore"}})
+
+
+def test_a_stack_policy_takes_the_switch_too(packs: dict[bool, PolicyPackProcess]) -> None:
+    # One record whose type is unknown: only it could be the zone's MX.
+    record = {"zoneId": "z", "name": "mail", "type": UNKNOWN, "content": "mx.example", "ttl": 300}
+    mx = "cloudflare-dns-zone-mx"
+
+    def levels(dry_run: bool, config: dict[str, object] | None) -> set[str]:
+        report = packs[dry_run].analyze(single_resource_run("cloudflare:index/dnsRecord:DnsRecord", record), config)
+        found = [v for v in report.violations if v.policy == mx]
+        assert found and all(reported_undetermined(v.message) for v in found), found
+        return {v.enforcement_level for v in found}
+
+    switch = {mx: {UNDETERMINED_AT_PREVIEW: "advisory"}}
+    assert levels(True, None) == {"mandatory"}
+    assert levels(True, switch) == {"advisory"}
+    assert levels(False, switch) == {"mandatory"}
