@@ -45,7 +45,7 @@ from typing import Any
 from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, seconds
 from pulumi_policy import Severity
 
-from agencyos_policy.origins import name_of
+from agencyos_policy.origins import name_of, type_of
 from agencyos_policy.props import ABSENT, UNKNOWN, lookup, undetermined
 from agencyos_policy.registry import MANDATORY, Param, StackSubject, Subject, resource_policy, stack_policy
 from agencyos_policy.rules import number, unknown
@@ -109,7 +109,7 @@ def _zone_key(record: Any) -> Any:
     if zone is not UNKNOWN:
         return zone
     origin = [dependency.urn for dependency in getattr(record, "property_dependencies", {}).get("zoneId", [])]
-    if len(origin) == 1 and origin[0].split("::")[2].split("$")[-1] == ZONE:
+    if len(origin) == 1 and type_of(origin[0]) == ZONE:
         return _CreatedZone(origin[0])
     return _ComputedZone(sorted(origin))
 
