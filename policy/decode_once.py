@@ -14,10 +14,15 @@ a policy reports nothing for it anyway. Everything else (levels, config, the rem
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from inspect import isawaitable
 from typing import Any
 
+from agencyos_policy.origins import StackOrigins, Unresolved
+from agencyos_policy.props import is_undetermined
+from agencyos_policy.registry import DEFERRED, undetermined_advisory
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import policy as sdk
@@ -28,6 +33,17 @@ _Base: Any = sdk._PolicyAnalyzerServicer
 
 
 class DecodeOnceAnalyzerServicer(_Base):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._dry_run = os.environ.get("PULUMI_DRY_RUN") == "true"
+        # (policy name, URN) -> (policy, level, questions): from Analyze, answered by AnalyzeStack.
+        self._unresolved: dict[tuple[str, str], tuple[Any, Any, list[Unresolved]]] = {}
+        self._unresolved_lock = threading.Lock()
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        self._dry_run = request.dry_run
+        return super().ConfigureStack(request, context)
+
     def Analyze(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
@@ -58,7 +74,14 @@ class DecodeOnceAnalyzerServicer(_Base):
                 self._get_policy_config(policy.name),
                 self._PolicyAnalyzerServicer__stack_tags,
             )
+            questions: list[Unresolved] = []
+            setattr(args, DEFERRED, questions)
             self._validate(response, policy, level, args)
+            with self._unresolved_lock:
+                if questions:
+                    self._unresolved[(policy.name, request.urn)] = (policy, level, questions)
+                else:  # a repeated Analyze of the resource (the engine's culprit search) replaces the first
+                    self._unresolved.pop((policy.name, request.urn), None)
         return response
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:
@@ -82,7 +105,54 @@ class DecodeOnceAnalyzerServicer(_Base):
             config = self._get_policy_config(policy.name)
             args = sdk.StackValidationArgs(_stack_resources(decoded), config, self._PolicyAnalyzerServicer__stack_tags)
             self._validate(response, policy, level, args)
+        self._answer_unresolved(request, response)
         return response
+
+    def _answer_unresolved(self, request: Any, response: Any) -> None:
+        """Answer Analyze's open questions from the stack's property dependencies (see agencyos_policy.origins)."""
+        with self._unresolved_lock:
+            pending, self._unresolved = self._unresolved, {}
+        if not pending:
+            return
+        resources = {resource.urn: resource for resource in request.resources}
+        outputs: dict[str, Any] = {}
+
+        def outputs_of(urn: str) -> Any:
+            if urn not in resources:
+                return None
+            if urn not in outputs:
+                outputs[urn] = deserialize_properties(json_format.MessageToDict(resources[urn].properties))
+            return outputs[urn]
+
+        origins = StackOrigins(
+            {
+                urn: {key: list(value.urns) for key, value in resource.propertyDependencies.items()}
+                for urn, resource in resources.items()
+            },
+            outputs_of,
+        )
+        for (_name, urn), (policy, level, questions) in sorted(pending.items(), key=lambda entry: entry[0]):
+            report_violation = self._reporter(response, policy, level)
+            for question in questions:
+                message = question.answer(origins.of(urn, question.path))
+                if message is not None:
+                    report_violation(message, urn)
+
+    def _reporter(self, response: Any, policy: Any, level: Any) -> Any:
+        """The SDK's report_violation at ``level``; undetermined results advisory where the policy's config asks."""
+        report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+        if level != sdk.EnforcementLevel.MANDATORY or not undetermined_advisory(
+            self._get_policy_config(policy.name), self._dry_run
+        ):
+            return report
+        advisory = self._create_report_violation(
+            response, policy.name, policy.description, sdk.EnforcementLevel.ADVISORY, policy.severity
+        )
+
+        def report_violation(message: str, urn: str | None = None) -> None:
+            (advisory if is_undetermined(message) else report)(message, urn)
+
+        return report_violation
 
     def _level(self, policy: Any, kind: type) -> Any:
         """The level the policy runs at on this call, or None when it does not run (disabled, other kind)."""
@@ -93,9 +163,7 @@ class DecodeOnceAnalyzerServicer(_Base):
         return sdk.EnforcementLevel.MANDATORY if level == sdk.EnforcementLevel.REMEDIATE else level
 
     def _validate(self, response: Any, policy: Any, level: Any, args: Any) -> None:
-        report_violation = self._create_report_violation(
-            response, policy.name, policy.description, level, policy.severity
-        )
+        report_violation = self._reporter(response, policy, level)
         try:
             result = policy.validate(args, report_violation)
             if isawaitable(result):

@@ -3,6 +3,10 @@
 During preview the SDK's proxy raises ``UnknownValueError`` on any touch of an unknown value, and
 the SDK then turns the whole policy into an advisory "can't run during preview" note. Reading
 through :func:`lookup` catches that, so every policy decides explicitly what an unknown means.
+
+A mandatory rule's result is pass, fail or *undetermined*: a violation whose message starts with
+:data:`UNDETERMINED_PREFIX`, saying which value was unknown. Every such message is made by
+:func:`undetermined` (or :func:`unknown_message`), so reports recognise it by that one prefix.
 """
 
 from __future__ import annotations
@@ -77,8 +81,24 @@ def dotted(*path: str | int) -> str:
     return text
 
 
-def unknown_message(*path: str | int) -> str:
-    return (
-        f"{dotted(*path)} is computed and unknown during preview, so compliance cannot be proven; "
+UNDETERMINED_PREFIX: Final = "Undetermined: "
+"""How a violation says no value decided it: reports count these apart (agencyos_infra.review reads it)."""
+
+
+def undetermined(text: str) -> str:
+    """A mandatory result that neither passes nor fails: ``text`` names the value that was unknown."""
+    return f"{UNDETERMINED_PREFIX}{text}"
+
+
+def is_undetermined(message: str) -> bool:
+    """Whether a check's message is an undetermined result (the SDK may put the description on the line before)."""
+    return any(line.startswith(UNDETERMINED_PREFIX) for line in message.splitlines()[:2])
+
+
+def unknown_message(*path: str | int, origin: str = "") -> str:
+    """The undetermined result for the unknown value at ``path``; ``origin`` says what it is computed from."""
+    source = f" from {origin}" if origin else ""
+    return undetermined(
+        f"{dotted(*path)} is computed{source} and unknown during preview, so compliance cannot be proven; "
         "set it from a literal or a value known before the update."
     )

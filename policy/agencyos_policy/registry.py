@@ -15,6 +15,11 @@ the checklist, so a policy without its metadata cannot load. Config parameters a
 catalogue's stated numbers, so a policy's defaults are the checklist's. The item travels to the
 engine as the policy's compliance framework (reference: section path and item id; specification:
 the item's words), so reports and tables are generated from the pack.
+
+Every mandatory policy's config also takes ``undeterminedAtPreview`` (``mandatory``, the default, or
+``advisory``): how its undetermined results (a value unknown at preview, ``Undetermined: ...``) are
+reported in a preview. They block like a failure unless a team chooses advisory; outside a preview
+(``pulumi up``) they always keep the policy's level. The pack's analyzer (``decode_once.py``) applies it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+
+from agencyos_policy.origins import Unresolved
 
 FRAMEWORK = "AgencyOS production deployment checklist"
 FRAMEWORK_VERSION = "1"
@@ -66,8 +73,13 @@ class Subject:
     """The resource's logical name: what Pulumi auto-names it from when ``props`` has no ``name``."""
 
 
-Check = Callable[[Subject], Iterable[str]]
-"""Yields one message per violation; messages never echo property values."""
+Finding = str | Unresolved
+"""What a check yields: a violation's message, or an unknown value its origin may decide."""
+Check = Callable[[Subject], Iterable[Finding]]
+"""Yields one message per violation (messages never echo property values), or an :class:`Unresolved`."""
+DEFERRED = "unresolved"
+"""The attribute of ``ResourceValidationArgs`` where the pack's analyzer collects a check's :class:`Unresolved`
+findings, to answer them in AnalyzeStack from their origins. Without it they are undetermined at once."""
 Applies = Callable[[Subject], bool]
 
 
@@ -86,6 +98,24 @@ class Param:
 def bound(stated: Stated[int], description: str) -> Param:
     """An integer threshold whose default is the checklist's number."""
     return Param({"type": "integer", "minimum": 0, "default": stated.value, "description": description}, stated)
+
+
+UNDETERMINED_AT_PREVIEW = "undeterminedAtPreview"
+UNDETERMINED_LEVEL = Param(
+    {
+        "type": "string",
+        "enum": ["mandatory", "advisory"],
+        "default": "mandatory",
+        "description": "How this policy's undetermined results (a value unknown at preview) are reported in a "
+        "preview: mandatory (they block, as a failure does) or advisory. Outside a preview they keep the policy's "
+        "level.",
+    }
+)
+
+
+def undetermined_advisory(config: Mapping[str, Any] | None, dry_run: bool) -> bool:
+    """Whether a mandatory policy's undetermined results are reported as advisory in this run."""
+    return dry_run and (config or {}).get(UNDETERMINED_AT_PREVIEW) == "advisory"
 
 
 def time_of_day(stated: Stated[str], description: str) -> Param:
@@ -127,8 +157,15 @@ class PolicySpec:
         )
         if not self.applies(subject):
             return
-        for message in self.check(subject):
-            report_violation(message, None)
+        deferred = getattr(args, DEFERRED, None)
+        for finding in self.check(subject):
+            if isinstance(finding, Unresolved):
+                if isinstance(deferred, list):
+                    deferred.append(finding)
+                    continue
+                finding = finding.answer(None) or ""
+            if finding:
+                report_violation(finding, None)
 
     def metadata(self, *extra_tags: str) -> dict[str, Any]:
         """What the engine shows of the policy: description, level, severity, remediation, config, checklist item."""
@@ -190,13 +227,18 @@ def resource_policy(
                 resource_types=resource_types if isinstance(resource_types, frozenset) else frozenset(resource_types),
                 check=check,
                 applies=applies,
-                config=dict(config or {}),
+                config=_with_undetermined_level(level, config),
                 tags=tuple(tags),
             )
         )
         return check
 
     return register
+
+
+def _with_undetermined_level(level: EnforcementLevel, config: Mapping[str, Param] | None) -> dict[str, Param]:
+    """A mandatory policy's config takes ``undeterminedAtPreview`` beside its own parameters."""
+    return {**(config or {}), **({UNDETERMINED_AT_PREVIEW: UNDETERMINED_LEVEL} if level is MANDATORY else {})}
 
 
 def _known_item(name: str, item: str) -> Item:
@@ -277,7 +319,7 @@ def stack_policy(
                 remediation=remediation,
                 resource_types=frozenset(resource_types),
                 check=lambda _subject: (),
-                config=dict(config or {}),
+                config=_with_undetermined_level(level, config),
                 tags=tuple(tags),
                 stack_check=check,
             )

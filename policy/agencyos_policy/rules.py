@@ -1,9 +1,11 @@
 """The shared semantics of a rule, written once, so a check reads as a line or two of intent.
 
 - Absent means the provider's documented default: each rule takes that ``default``.
-- Unknown (computed, at preview) cannot pass a mandatory rule: it is reported as a violation saying
-  so, never left to the SDK (which would downgrade the policy to an advisory "can't run during
-  preview"). An advisory rule lets an unknown value pass.
+- Unknown (computed, at preview) cannot pass a mandatory rule: it is reported as an undetermined
+  result (``Undetermined: ...``, naming the value), never left to the SDK (which would downgrade the
+  policy to an advisory "can't run during preview"). Where the value's origin can prove the rule (see
+  ``agencyos_policy.origins``) the rule passes a ``proof``, and the analyzer decides from the origin.
+  An advisory rule lets an unknown value pass.
 - Numbers are compared with bounds that come from the policy's config (the checklist's numbers).
 - Messages name the property path and what it must be, never the value (validators see secrets).
 """
@@ -11,10 +13,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, overload
 
+from agencyos_policy.origins import Proof, Unresolved
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, lookup, unknown_message
-from agencyos_policy.registry import Subject
+from agencyos_policy.registry import Finding, Subject
 
 Path = tuple[str | int, ...]
 
@@ -27,10 +30,46 @@ def number(value: Any) -> float | None:
         return None
 
 
-def unknown(subject: Subject, path: Path) -> Iterator[str]:
-    """The violation for an unknown value at ``path``: only mandatory rules report it."""
-    if subject.mandatory:
+@overload
+def unknown(subject: Subject, path: Path, proof: None = None) -> Iterator[str]: ...
+@overload
+def unknown(subject: Subject, path: Path, proof: Proof) -> Iterator[Finding]: ...
+
+
+def unknown(subject: Subject, path: Path, proof: Proof | None = None) -> Iterator[Finding]:
+    """The undetermined result for an unknown value at ``path`` (only mandatory rules report it); with a
+    ``proof``, a question the analyzer answers from the value's origin, when the value itself is set (an
+    object computed as a whole could leave it out: the provider's default)."""
+    if not subject.mandatory:
+        return
+    if proof is not None and (len(path) == 1 or lookup(subject.props, *path[:-1]) is not UNKNOWN):
+        yield Unresolved(path, proof)
+    else:
         yield unknown_message(*path)
+
+
+@overload
+def expect(
+    subject: Subject,
+    path: Path,
+    ok: Callable[[Any], bool],
+    requirement: str,
+    *,
+    default: Any = ABSENT,
+    absent_means: str | None = None,
+    proof: None = None,
+) -> Iterator[str]: ...
+@overload
+def expect(
+    subject: Subject,
+    path: Path,
+    ok: Callable[[Any], bool],
+    requirement: str,
+    *,
+    default: Any = ABSENT,
+    absent_means: str | None = None,
+    proof: Proof,
+) -> Iterator[Finding]: ...
 
 
 def expect(
@@ -41,11 +80,13 @@ def expect(
     *,
     default: Any = ABSENT,
     absent_means: str | None = None,
-) -> Iterator[str]:
-    """A violation unless ``ok(value)``; an absent value is judged as ``default`` (the provider's)."""
+    proof: Proof | None = None,
+) -> Iterator[Finding]:
+    """A violation unless ``ok(value)``; an absent value is judged as ``default`` (the provider's); an unknown
+    one is undetermined, unless its origin meets ``proof``."""
     value = lookup(subject.props, *path)
     if value is UNKNOWN:
-        yield from unknown(subject, path)
+        yield from unknown(subject, path, proof)
         return
     absent = value is ABSENT
     if not ok(default if absent else value):

@@ -44,7 +44,7 @@ APP = (DEPLOYMENT, DEPLOYMENT_PROPS)
 ALL_SECRETS = [(SECRET, {"secretId": f"agencyos-prod-{v.slug}"}) for v in REQUIRED_SECRETS]
 
 
-def stack(*resources: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
+def stack(*resources: tuple[Any, ...]) -> dict[str, Any]:
     return {"resources": list(resources)}
 
 
@@ -70,13 +70,18 @@ PASSING = [
 def validate_stack_in_process(
     policy: Any, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
 ) -> list[str]:
-    """Run a stack policy on a case's resources, each wrapped as the SDK wraps them in AnalyzeStack."""
+    """Run a stack policy on a case's resources, each wrapped as the SDK wraps them in AnalyzeStack.
+
+    A resource is ``(type, props)``, or ``(type, props, {property: [index, ...]})`` naming the resources (by
+    their index in the case) that property is computed from: its property dependencies.
+    """
     options = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    entries = props["resources"]
     resources = [
         PolicyResource(
-            type_,
-            unknown_checking_proxy(copy.deepcopy(dict(p))),
-            f"urn:pulumi:test::test::{type_}::r{i}",
+            entry[0],
+            unknown_checking_proxy(copy.deepcopy(dict(entry[1]))),
+            f"urn:pulumi:test::test::{entry[0]}::r{i}",
             f"r{i}",
             options,
             None,
@@ -84,8 +89,12 @@ def validate_stack_in_process(
             [],
             {},
         )
-        for i, (type_, p) in enumerate(props["resources"])
+        for i, entry in enumerate(entries)
     ]
+    for resource, entry in zip(resources, entries, strict=True):
+        for key, indices in (entry[2] if len(entry) > 2 else {}).items():
+            resource.property_dependencies[key] = [resources[index] for index in indices]
+            resource.dependencies.extend(resources[index] for index in indices)
     messages: list[str] = []
     policy.validate(StackValidationArgs(resources, config, {}), lambda message, urn=None: messages.append(message))
     return messages

@@ -4,17 +4,25 @@ Written from the checklist and the ``cloudflare:index/dnsRecord:DnsRecord`` sche
 deprecated ``cloudflare:index/record:Record`` is judged alike). Record names may be ``@``, relative
 (``_dmarc``) or fully qualified (``_dmarc.example.com``): a name is read by its labels.
 
-Per zone (stack level): the records are grouped by ``zoneId``. Records whose zone id is unknown at
-preview are grouped together, as one zone, and the messages say so. A rule that demands a record exists
-judges only the zones the stack writes records into: a stack with no DNS records is not judged on DNS.
+Per zone (stack level): the records are grouped by ``zoneId``. A zone the stack creates has an id unknown
+at preview, so its records are grouped by their ``zoneId`` property dependency (AnalyzeStack carries it):
+the URN of that one Zone. Records whose zone id is unknown for another reason (computed from something
+else) are grouped by that origin, each group judged as one zone, and the messages say so. A rule that
+demands a record exists judges only the zones the stack writes records into: a stack with no DNS records is
+not judged on DNS.
 
 - MX (4.domain-setup.3), SPF, DKIM and DMARC (4.domain-setup.4) are mandatory: the checklist requires them.
+- A zone that takes no mail is not asked for what only mail needs: one publishing the null MX (RFC 7505:
+  every MX record is priority 0 with content ``.``) has its MX and needs no DKIM key; one that says it
+  sends no mail (SPF exactly ``v=spf1 -all`` and DMARC ``p=reject``) needs neither MX nor DKIM. Both still
+  publish SPF and DMARC, which is how such a domain stops others sending as it.
 - SPF must end with ``-all`` or ``~all``: ``+all`` and ``?all`` authorise anyone to send as the domain, so a
   record ending so fails the item rather than meeting it.
 - DMARC ``p=quarantine`` or ``p=reject``: the checklist says "configure DMARC"; ``p=none`` configures
   monitoring only (spoofed mail is still delivered), so requiring enforcement is our hardening. Issue 9
   makes it mandatory (a stack with ``p=none`` is rejected), under the same item, 4.domain-setup.4.
-- An unknown value (content, name or type computed at preview) cannot prove a mandatory record.
+- An unknown value (content, name or type computed at preview) cannot prove a mandatory record: where a
+  zone lacks a record only an unknown value could be, the result is undetermined, naming the records.
 
 Per record: A/AAAA/CNAME TTL at most the launch TTL (final-go-live-checklist.t-1-day.2; policy config
 ``maxTtl``, raised with ``webTtl`` at T+24h, final-go-live-checklist.t-24-hours.5). TTL 1 means
@@ -37,7 +45,8 @@ from typing import Any
 from agencyos_checklist.numbers import DNS_LAUNCH_TTL, DNS_NORMAL_TTL, seconds
 from pulumi_policy import Severity
 
-from agencyos_policy.props import ABSENT, UNKNOWN, lookup
+from agencyos_policy.origins import name_of, type_of
+from agencyos_policy.props import ABSENT, UNKNOWN, lookup, undetermined
 from agencyos_policy.registry import MANDATORY, Param, StackSubject, Subject, resource_policy, stack_policy
 from agencyos_policy.rules import number, unknown
 
@@ -45,6 +54,7 @@ DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 LEGACY_RECORD = "cloudflare:index/record:Record"
 RECORDS = (DNS_RECORD, LEGACY_RECORD)
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+ZONE = "cloudflare:index/zone:Zone"
 WEB_TYPES = frozenset({"A", "AAAA", "CNAME"})
 # Cloudflare: "Setting to 1 means 'automatic'".
 AUTOMATIC_TTL = 1
@@ -55,9 +65,12 @@ TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 MIN_TLS = "1.2"
 TLS_1_3_ON = ("on", "zrt")
 UNKNOWN_ZONE = (
-    "the zone of this record (its zoneId is unknown during preview; records with unknown zone ids are judged as one)"
+    "the zone of this record (its zoneId is unknown during preview; records whose zone ids are computed from the "
+    "same resources are judged as one)"
 )
 THE_ZONE = "the zone of this record"
+NULL_MX = "."
+NO_SENDERS = ("v=spf1", "-all")
 
 
 def _duration(stated: Any, description: str) -> Param:
@@ -83,16 +96,46 @@ def _content(record: Any) -> Any:
     return lookup(record.props, "value") if content is ABSENT else content
 
 
+class _CreatedZone(str):
+    """The URN of a Zone the stack creates: the key of its records, whose zoneId is unknown at preview."""
+
+
+class _ComputedZone(tuple[str, ...]):
+    """The URNs a record's unknown zoneId is computed from (no single created Zone): records alike are one group."""
+
+
+def _zone_key(record: Any) -> Any:
+    zone = lookup(record.props, "zoneId")
+    if zone is not UNKNOWN:
+        return zone
+    origin = [dependency.urn for dependency in getattr(record, "property_dependencies", {}).get("zoneId", [])]
+    if len(origin) == 1 and type_of(origin[0]) == ZONE:
+        return _CreatedZone(origin[0])
+    return _ComputedZone(sorted(origin))
+
+
 def _zones(subject: StackSubject) -> dict[Any, list[Any]]:
     zones: dict[Any, list[Any]] = {}
     for record in subject.of_type(*RECORDS):
-        zone = lookup(record.props, "zoneId")
-        zones.setdefault(UNKNOWN if zone is UNKNOWN else zone, []).append(record)
+        zones.setdefault(_zone_key(record), []).append(record)
     return zones
 
 
 def _where(zone: Any) -> str:
-    return UNKNOWN_ZONE if zone is UNKNOWN else THE_ZONE
+    if isinstance(zone, _CreatedZone):
+        return f"the zone {name_of(zone)!r} this stack creates"
+    return UNKNOWN_ZONE if isinstance(zone, _ComputedZone) else THE_ZONE
+
+
+def _names(records: list[Any]) -> str:
+    return ", ".join(repr(str(record.name)) for record in records)
+
+
+def _undetermined(zone: Any, requirement: str, unknown_records: list[Any], what: str) -> str:
+    return undetermined(
+        f"{_where(zone)} must {requirement}; the {what} of record {_names(unknown_records)} is unknown during "
+        "preview, so it cannot be proven."
+    )
 
 
 def _kind(record: Any) -> Any:
@@ -126,6 +169,31 @@ def _dmarc_policy(content: str) -> str | None:
     return tags.get("p") if tags.get("v") == "dmarc1" else None
 
 
+def _is_null_mx(records: list[Any]) -> bool:
+    """Every MX record is the null MX (priority 0, content "."): the domain accepts no mail (RFC 7505)."""
+    mx = [r for r in records if _kind(r) == "MX"]
+    return bool(mx) and all(_content(r) == NULL_MX and number(lookup(r.props, "priority")) == 0 for r in mx)
+
+
+def _sends_no_mail(records: list[Any]) -> bool:
+    """SPF exactly ``v=spf1 -all`` with DMARC ``p=reject``: the domain says no mail comes from it."""
+    spf = [_text(_content(r)) for r in records if _is_spf(r) is True]
+    no_senders = bool(spf) and all(tuple(str(c).lower().split()) == NO_SENDERS for c in spf)
+    return no_senders and any(policy == "reject" for policy in _dmarc_policies(records))
+
+
+def _dmarc_policies(records: list[Any]) -> list[str | None]:
+    """The p= of each known DMARC TXT record (at _dmarc) of a zone."""
+    return [
+        _dmarc_policy(str(content))
+        for r in records
+        if _kind(r) == "TXT"
+        and isinstance(labels := _labels(lookup(r.props, "name")), list)
+        and labels[0] == "_dmarc"
+        and isinstance(content := _text(_content(r)), str)
+    ]
+
+
 zone_policy = partial(stack_policy, resource_types=RECORDS, tags=("dns",))
 
 
@@ -141,11 +209,14 @@ zone_policy = partial(stack_policy, resource_types=RECORDS, tags=("dns",))
 def zone_mx(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     for zone, records in _zones(subject).items():
         kinds = [_kind(r) for r in records]
-        if "MX" in kinds:
+        if "MX" in kinds or _sends_no_mail(records):
+            continue
+        unknown_kinds = [r for r in records if _kind(r) is UNKNOWN]
+        if unknown_kinds and subject.mandatory:
+            yield _undetermined(zone, "have an MX record", unknown_kinds, "type"), records[0].urn
             continue
         verb = "must" if subject.mandatory else "should"
-        note = "; a record type is unknown during preview" if UNKNOWN in kinds else ""
-        yield f"{_where(zone)} {verb} have an MX record{note}.", records[0].urn
+        yield f"{_where(zone)} {verb} have an MX record (or the null MX, priority 0 content '.').", records[0].urn
 
 
 @zone_policy(
@@ -169,10 +240,11 @@ def zone_spf(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
                 )
         if found:
             continue
-        note = (
-            "; a TXT record's content is unknown during preview" if any(_is_spf(r) is UNKNOWN for r in records) else ""
-        )
-        yield f"{_where(zone)} {verb} have an SPF TXT record (v=spf1 ... -all){note}.", records[0].urn
+        unsure = [r for r in records if _is_spf(r) is UNKNOWN]
+        if unsure and subject.mandatory:
+            yield _undetermined(zone, "have an SPF TXT record", unsure, "type or content"), records[0].urn
+            continue
+        yield f"{_where(zone)} {verb} have an SPF TXT record (v=spf1 ... -all).", records[0].urn
 
 
 def _under(record: Any, label: str) -> Any:
@@ -194,15 +266,18 @@ def _under(record: Any, label: str) -> Any:
 def zone_dkim(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     for zone, records in _zones(subject).items():
         keys = [r for r in records if _kind(r) in ("TXT", "CNAME") and _under(r, "_domainkey") is True]
-        if keys:
+        if keys or _is_null_mx(records) or _sends_no_mail(records):
+            continue  # a zone that takes no mail signs none
+        unsure = [
+            r
+            for r in records
+            if _under(r, "_domainkey") is UNKNOWN or (_kind(r) is UNKNOWN and _under(r, "_domainkey") is True)
+        ]
+        if unsure and subject.mandatory:
+            yield _undetermined(zone, "have a DKIM record", unsure, "name or type"), records[0].urn
             continue
         verb = "must" if subject.mandatory else "should"
-        note = (
-            "; a record's name is unknown during preview"
-            if any(_under(r, "_domainkey") is UNKNOWN for r in records)
-            else ""
-        )
-        yield f"{_where(zone)} {verb} have a DKIM record (TXT or CNAME under _domainkey){note}.", records[0].urn
+        yield f"{_where(zone)} {verb} have a DKIM record (TXT or CNAME under _domainkey).", records[0].urn
 
 
 @zone_policy(
@@ -225,12 +300,12 @@ def zone_dmarc(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
             and (labels is UNKNOWN or labels[0] == "_dmarc")
         ]
         known = [r for r in candidates if _kind(r) == "TXT" and _labels(lookup(r.props, "name")) is not UNKNOWN]
-        unsure = False
+        unsure: list[Any] = []
         enforced = False
         for record in known:
             content = _text(_content(record))
             if content is UNKNOWN:
-                unsure = True
+                unsure.append(record)
                 continue
             policy = _dmarc_policy(str(content)) if content is not ABSENT else None
             if policy in DMARC_POLICIES:
@@ -239,18 +314,13 @@ def zone_dmarc(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
                 yield f"the DMARC record {verb} start with v=DMARC1 and set p=quarantine or p=reject.", record.urn
         if enforced:
             continue
-        if not known:
-            note = "; a record's name or type is unknown during preview" if candidates else ""
-            yield (
-                f"{_where(zone)} {verb} have a DMARC TXT record at _dmarc (p=quarantine or p=reject){note}.",
-                records[0].urn,
-            )
-        elif unsure:
-            yield (
-                f"{_where(zone)} {verb} have a DMARC record with p=quarantine or p=reject; its content is unknown "
-                "during preview.",
-                records[0].urn,
-            )
+        requirement = "have a DMARC TXT record at _dmarc (p=quarantine or p=reject)"
+        if not known and candidates and subject.mandatory:
+            yield _undetermined(zone, requirement, candidates, "name or type"), records[0].urn
+        elif not known:
+            yield f"{_where(zone)} {verb} {requirement}.", records[0].urn
+        elif unsure and subject.mandatory:
+            yield _undetermined(zone, requirement, unsure, "content"), records[0].urn
 
 
 def _web_record(subject: Subject) -> bool:

@@ -29,9 +29,10 @@ Autopilot (``enableAutopilot`` true) meets several rules by construction: Worklo
 shielded nodes with secure boot, Dataplane V2, a release channel, no legacy ABAC. Those rules pass an
 Autopilot cluster; private nodes, authorized networks and the node service account still apply.
 
-Unknown values cannot pass a mandatory rule. A service account computed during the update could be
-the default one (e.g. ``<project number>-compute@...`` of a project created alongside), so a node
-account must be known at preview: its email is ``<account id>@<project>.iam.gserviceaccount.com``.
+Unknown values cannot pass a mandatory rule: they are undetermined. A service account computed during
+the update could be the default one (e.g. ``<project number>-compute@...`` of a project created
+alongside), unless its origin says otherwise: one computed only from ``serviceaccount.Account``
+resources the stack creates is such an account (see ``CREATED_ACCOUNT``), so it passes.
 """
 
 from __future__ import annotations
@@ -44,12 +45,23 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from agencyos_policy.origins import created
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
-from agencyos_policy.registry import ADVISORY, MANDATORY, Subject, resource_policy
+from agencyos_policy.registry import ADVISORY, MANDATORY, Finding, Subject, resource_policy
 from agencyos_policy.rules import expect, unknown
 
 CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
+SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
+# An account the stack creates has the email <accountId>@<project>.iam.gserviceaccount.com: a user-managed
+# account, never the Compute Engine default <project number>-compute@developer.gserviceaccount.com, which
+# GCP creates with the project and no stack creates; and no output of an Account (accountId, email, member,
+# name, project, uniqueId...) holds the project number to build that address from.
+CREATED_ACCOUNT = created(
+    (SERVICE_ACCOUNT,),
+    "accountId",
+    "it is computed only from service accounts this stack creates (their email), never the default account",
+)
 
 ADVANCED_DATAPATH = "ADVANCED_DATAPATH"
 CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
@@ -241,7 +253,7 @@ def no_legacy_abac(subject: Subject) -> Iterator[str]:
     remediation="Set nodeConfig.serviceAccount (and clusterAutoscaling.autoProvisioningDefaults.serviceAccount for "
     "Autopilot or node auto-provisioning) to a dedicated account's email, known before the update.",
 )
-def dedicated_service_account(subject: Subject) -> Iterator[str]:
+def dedicated_service_account(subject: Subject) -> Iterator[Finding]:
     paths = [(*path, "serviceAccount") for path in _node_configs(subject)]
     autoscaled = lookup(subject.props, "clusterAutoscaling", "enabled")
     if subject.resource_type == CLUSTER and (is_autopilot(subject) or autoscaled is True):
@@ -255,6 +267,7 @@ def dedicated_service_account(subject: Subject) -> Iterator[str]:
             lambda account: isinstance(account, str) and bool(account) and not _DEFAULT_ACCOUNT.match(account),
             "name a dedicated service account, not the Compute Engine default account",
             absent_means="the Compute Engine default account",
+            proof=CREATED_ACCOUNT,
         )
 
 

@@ -5,7 +5,9 @@ resource: buckets, secrets, service accounts...): the provider names them ``...I
 ``...IAMMember`` and ``...IAMPolicy`` (or ``IamBinding``...), hundreds of types, so they are
 matched by that suffix. Bindings and members carry ``role``; policies carry ``policyData``, a JSON
 document (``{"bindings": [{"role": ..., "members": [...]}]}``) that is parsed; a ``policyData``
-computed during the update cannot be read, so it cannot pass a mandatory rule.
+computed during the update cannot be read, so it is undetermined under a mandatory rule. A ``role``
+computed during the update is undetermined too, unless it is computed only from custom roles the stack
+creates (see ``CREATED_CUSTOM_ROLE``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from agencyos_policy.origins import created
 from agencyos_policy.props import ABSENT, UNKNOWN, lookup
-from agencyos_policy.registry import ADVISORY, MANDATORY, Subject, resource_policy
+from agencyos_policy.registry import ADVISORY, MANDATORY, Finding, Subject, resource_policy
 from agencyos_policy.rules import unknown
 
 SERVICE_ACCOUNT_KEY = "gcp:serviceaccount/key:Key"
+CUSTOM_ROLES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
+# A custom role's name (and id) is projects/<project>/roles/<roleId> or organizations/<org>/roles/<roleId>,
+# and a roleId has no slash ([a-zA-Z0-9_.]{3,64}): never a predefined or basic role, which are all roles/<name>.
+CREATED_CUSTOM_ROLE = created(
+    CUSTOM_ROLES,
+    "roleId",
+    "it is computed only from custom roles this stack creates (their name), which are never roles/<name>",
+)
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
 # Roles that read every secret's payload, or grant themselves that right, when held above a secret.
 SECRET_ACCESS_ROLES = frozenset(
@@ -106,7 +117,7 @@ def granted_roles(props: Any) -> list[str]:
         raise _Unreadable("policyData") from None
 
 
-def _forbidden(subject: Subject, roles: frozenset[str], what: str) -> Iterator[str]:
+def _forbidden(subject: Subject, roles: frozenset[str], what: str) -> Iterator[Finding]:
     try:
         granted = granted_roles(subject.props)
     except _Unreadable as gap:
@@ -114,7 +125,10 @@ def _forbidden(subject: Subject, roles: frozenset[str], what: str) -> Iterator[s
             if subject.mandatory:
                 yield "policyData must be a JSON IAM policy whose bindings name their roles, so it can be checked."
             return
-        yield from unknown(subject, (gap.path,))
+        if gap.path == "role":
+            yield from unknown(subject, ("role",), CREATED_CUSTOM_ROLE)
+        else:
+            yield from unknown(subject, (gap.path,))
         return
     verb = "must" if subject.mandatory else "should"
     for role in sorted(set(granted) & roles):
@@ -131,7 +145,7 @@ def _forbidden(subject: Subject, roles: frozenset[str], what: str) -> Iterator[s
     resource_types=IAM_RESOURCES,
     tags=("iam",),
 )
-def no_basic_roles(subject: Subject) -> Iterator[str]:
+def no_basic_roles(subject: Subject) -> Iterator[Finding]:
     yield from _forbidden(subject, BASIC_ROLES, "basic roles give a service account the whole project")
 
 
@@ -145,7 +159,7 @@ def no_basic_roles(subject: Subject) -> Iterator[str]:
     resource_types=HIERARCHY_IAM_RESOURCES,
     tags=("iam", "secrets"),
 )
-def no_project_secret_access(subject: Subject) -> Iterator[str]:
+def no_project_secret_access(subject: Subject) -> Iterator[Finding]:
     yield from _forbidden(subject, SECRET_ACCESS_ROLES, "at this level it reads every secret beneath")
 
 

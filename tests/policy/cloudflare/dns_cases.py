@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agencyos_policy.cloudflare.dns import DNS_RECORD, LEGACY_RECORD, ZONE_SETTING
+from agencyos_policy.cloudflare.dns import ZONE as ZONE_TYPE
 from agencyos_policy.registry import REGISTRY
 
 from tests.policy.cases import DELETE, Case, mutate
@@ -49,6 +50,31 @@ def mail(
 WEB = (DNS_RECORD, A_RECORD)
 COMPLETE = stack(WEB, *mail())
 NO_MX = stack(WEB, *mail()[1:])
+NO_SENDERS_SPF = "v=spf1 -all"
+NULL_MX = record("agencyos.example", "MX", ".", priority=0)
+NO_SENDERS = [record("agencyos.example", "TXT", NO_SENDERS_SPF), mail()[3]]  # SPF -all, DMARC p=reject
+QUARANTINE = "v=DMARC1; p=quarantine"
+
+# Zones this stack creates: their ids are unknown at preview; each record depends on its zone (index 0 or 1).
+CREATED_ZONES = [
+    (ZONE_TYPE, {"zone": "a.example", "account": {"id": "acc"}}),
+    (ZONE_TYPE, {"zone": "b.example", "account": {"id": "acc"}}),
+]
+
+
+def in_created_zone(index: int, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    """Records of created zone ``index``: zoneId unknown, computed from that zone."""
+    return [(kind, {**props, "zoneId": UNKNOWN}, {"zoneId": [index]}) for kind, props in records]
+
+
+def without(kind: str, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    return [r for r in records if not (r[1]["type"] == kind or (kind == "DKIM" and "_domainkey" in r[1]["name"]))]
+
+
+def two_created_zones(second: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Zone a complete, zone b with ``second``: both created in the stack."""
+    return stack(*CREATED_ZONES, *in_created_zone(0, [WEB, *mail()]), *in_created_zone(1, second))
+
 
 RECORD_VIOLATIONS: list[tuple[str, dict[str, Any]]] = [
     (TTL, {"ttl": 3600}),
@@ -99,6 +125,15 @@ STACK_FAILING: list[tuple[str, dict[str, Any], str]] = [
     (DMARC, stack(WEB, *mail(dmarc=UNKNOWN)), "content unknown"),
     (MX, stack(*mail(), *[r for r in mail(OTHER_ZONE) if r[1]["type"] != "MX"]), "second zone lacks MX"),
     (MX, stack(*[r for r in mail(UNKNOWN) if r[1]["type"] != "MX"]), "zone unknown, no MX"),
+    (MX, two_created_zones([WEB, *without("MX", mail())]), "created zone b lacks MX"),
+    (SPF, two_created_zones([WEB, *without("TXT", mail())[:2], mail()[3]]), "created zone b lacks SPF"),
+    (DKIM, two_created_zones([WEB, *without("DKIM", mail())]), "created zone b lacks DKIM"),
+    (DMARC, two_created_zones([WEB, *mail()[:3]]), "created zone b lacks DMARC"),
+    (DKIM, stack(WEB, NULL_MX, mail()[0], *mail()[1:2], mail()[3]), "a null MX beside a real MX: takes mail"),
+    (DKIM, stack(WEB, record("agencyos.example", "MX", ".", priority=10), mail()[1], mail()[3]), "MX . at 10"),
+    (DKIM, stack(WEB, mail()[0], *NO_SENDERS[:1], *mail(dmarc=QUARANTINE)[3:]), "-all, p=quarantine, no DKIM"),
+    (MX, stack(WEB, *NO_SENDERS[:1], mail()[2], *mail(dmarc=QUARANTINE)[3:]), "-all, p=quarantine, no MX"),
+    (DKIM, stack(WEB, *mail()[:2], mail()[3]), "a mail zone without DKIM"),
 ]
 STACK_PASSING: list[tuple[dict[str, Any], str]] = [
     (COMPLETE, "complete zone"),
@@ -109,6 +144,12 @@ STACK_PASSING: list[tuple[dict[str, Any], str]] = [
     (stack(*mail(), *mail(OTHER_ZONE)), "two complete zones"),
     (stack(*mail(UNKNOWN)), "zone unknown: judged as one"),
     (stack(), "no DNS records: not judged"),
+    (two_created_zones([WEB, *mail()]), "two complete zones created in the stack"),
+    (stack(*CREATED_ZONES[:1], *in_created_zone(0, mail()), *mail(OTHER_ZONE)), "a created and a known zone"),
+    (stack(WEB, NULL_MX, *NO_SENDERS), "null MX, SPF -all, DMARC reject: takes no mail"),
+    (stack(WEB, NULL_MX, mail()[1], *mail(dmarc=QUARANTINE)[3:]), "null MX: no DKIM asked"),
+    (stack(WEB, *NO_SENDERS), "SPF -all and DMARC reject: no MX, no DKIM asked"),
+    (stack(WEB, record("agencyos.example", "TXT", '"v=spf1  -ALL"'), mail()[3]), "-all spelled loosely"),
 ]
 
 FAILING = [Case(TTL, DNS_RECORD, mutate(A_RECORD, changes), note=str(changes)) for _, changes in RECORD_VIOLATIONS]

@@ -9,6 +9,7 @@ from agencyos_policy.gcp.iam import SERVICE_ACCOUNT_KEY
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.cases import Case
+from tests.policy.origin_cases import FAIL, PASS, UNDETERMINED, OriginCase
 
 BASIC = "gcp-iam-grant-no-basic-roles"
 SECRETS = "gcp-iam-grant-no-project-secret-access"
@@ -74,3 +75,38 @@ COMPLIANT: list[tuple[str, str, dict[str, Any]]] = [
 
 FAILING = [Case(name, type_, props, note=f"{type_} {props}") for name, type_, props in VIOLATIONS]
 PASSING = [Case(name, type_, props, note=f"{type_} {props}") for name, type_, props in COMPLIANT]
+
+# A grant's role unknown at preview (role.name); its origin decides (tests/policy/test_origins.py).
+PROJECT_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+ORG_ROLE = "gcp:organizations/iAMCustomRole:IAMCustomRole"
+ORIGIN_STACK = {
+    "deployer": (PROJECT_ROLE, {"roleId": "shopDeployer", "title": "Deployer", "name": UNKNOWN}),
+    "auditor": (ORG_ROLE, {"orgId": "1", "roleId": "shopAuditor", "title": "Auditor", "name": UNKNOWN}),
+    "nodes": ("gcp:serviceaccount/account:Account", {"accountId": "gke-nodes", "email": UNKNOWN}),
+    "deferred-read": (PROJECT_ROLE, {}),
+}
+
+
+def _origin(
+    type_: str, props: dict[str, Any], key: str, sources: tuple[str, ...], outcome: str, note: str
+) -> OriginCase:
+    return OriginCase(BASIC, type_, props, {key: sources}, outcome, note, ORIGIN_STACK)
+
+
+ORIGIN_CASES = [
+    _origin(PROJECT_MEMBER, member(UNKNOWN), "role", ("deployer",), PASS, "a project custom role the stack creates"),
+    _origin(PROJECT_BINDING, binding(UNKNOWN), "role", ("deployer", "auditor"), PASS, "two created custom roles"),
+    _origin(ORG_BINDING, {"orgId": "1", "role": UNKNOWN, "members": [SA]}, "role", ("auditor",), PASS, "org role"),
+    _origin(PROJECT_MEMBER, member(UNKNOWN), "role", ("nodes",), UNDETERMINED, "computed from an account"),
+    _origin(PROJECT_MEMBER, member(UNKNOWN), "role", ("deferred-read",), UNDETERMINED, "a custom role read"),
+    _origin(PROJECT_MEMBER, member(UNKNOWN), "member", ("deployer",), UNDETERMINED, "the role has no dependency"),
+    _origin(
+        PROJECT_POLICY,
+        {"project": "p", "policyData": UNKNOWN},
+        "policyData",
+        ("deployer",),
+        UNDETERMINED,
+        "a policy document: its literal roles could be basic",
+    ),
+    _origin(PROJECT_MEMBER, member("roles/owner"), "member", ("nodes",), FAIL, "a known basic role"),
+]

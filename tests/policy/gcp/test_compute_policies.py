@@ -42,7 +42,7 @@ def test_messages_never_echo_property_values() -> None:
 def test_unknown_sources_are_named_in_the_message() -> None:
     props = mutate(FIREWALL_BASELINE, {"sourceRanges": UNKNOWN})
     [message] = validate_in_process(BY_NAME[ADMIN], props, resource_type=FIREWALL)
-    assert message.startswith("sourceRanges is computed and unknown during preview")
+    assert message.startswith("Undetermined: sourceRanges is computed and unknown during preview")
 
 
 def test_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:

@@ -104,7 +104,9 @@ def test_messages_never_echo_property_values() -> None:
 def test_unknown_values_are_named_in_the_message() -> None:
     props = mutate(CLUSTER_BASELINE, {"privateClusterConfig.enablePrivateNodes": UNKNOWN})
     [message] = validate_in_process(BY_NAME[PRIVATE], props, resource_type=CLUSTER)
-    assert message.startswith("privateClusterConfig.enablePrivateNodes is computed and unknown during preview")
+    assert message.startswith(
+        "Undetermined: privateClusterConfig.enablePrivateNodes is computed and unknown during preview"
+    )
 
 
 def test_secret_values_are_still_judged(pack_analyze: PackAnalyze) -> None:
