@@ -1,0 +1,133 @@
+"""Packaged manifests are expanded as pulumi-kubernetes expands them, so the pack judges every object inside.
+
+The programs under tests/programs/manifests-*/ are written the way teams deploy manifests they keep as files.
+One run of each shape goes through the console entry point with the policy pack; the rest run in this
+interpreter (``isolated=False``), as the SDK's unit tests run a program.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agencyos_infra import manifests
+from agencyos_infra.engine import ProgramRun, run_program
+from tests.conftest import run_cli
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+YAML_V1 = PROGRAMS / "manifests-yaml-v1"
+PINNED_IMAGE = "kubernetes-apps-deployment-pinned-image"
+
+
+def _run(program: Path, *, preview: bool = True) -> ProgramRun:
+    run = run_program(program, project=program.name, stack="dev", config={}, preview=preview, isolated=False)
+    assert run.error is None, run.error
+    return run
+
+
+def _by_name(run: ProgramRun) -> dict[str, Any]:
+    return {resource.name: resource for resource in run.resources}
+
+
+def _preview_json(program: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    result = run_cli("preview", "--program", str(program), "--stack", "dev", "--format", "json")
+    assert result.returncode in (0, 1), result.stderr
+    return result, json.loads(result.stdout)
+
+
+def _mandatory(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(v["policy"], v["urn"]) for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
+
+
+def _copy(program: Path, tmp_path: Path) -> Path:
+    target = tmp_path / program.name
+    shutil.copytree(program, target)
+    return target
+
+
+# --- v1: the SDK decodes through kubernetes:yaml:decode and registers each object ---------------------------
+
+
+def test_v1_config_file_registers_every_document_as_a_child_with_the_sdk_names() -> None:
+    run = _run(YAML_V1)
+    resources = _by_name(run)
+    app = resources["app"]
+    assert app.type == "kubernetes:yaml:ConfigFile"
+    deployments = run.of_type("kubernetes:apps/v1:Deployment")
+    assert [d.name for d in deployments] == ["shop/web"]
+    deployment = deployments[0]
+    assert deployment.parent == app.urn, deployment.urn
+    assert deployment.urn == (
+        "urn:pulumi:dev::manifests-yaml-v1::kubernetes:yaml:ConfigFile$kubernetes:apps/v1:Deployment::shop/web"
+    )
+    container = deployment.inputs.plain["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "europe-west1-docker.pkg.dev/example-prod/shop/web:3.2.1"
+    # The empty document between two separators is skipped; the cluster-scoped Namespace keeps its bare name.
+    children = sorted((r.type, r.name) for r in run.resources if r.parent == app.urn)
+    assert children == [
+        ("kubernetes:apps/v1:Deployment", "shop/web"),
+        ("kubernetes:core/v1:Namespace", "shop"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop/default-deny"),
+        ("kubernetes:policy/v1:PodDisruptionBudget", "shop/web"),
+    ]
+
+
+def test_v1_config_group_globs_lists_inline_yaml_prefix_and_transformations() -> None:
+    run = _run(YAML_V1)
+    resources = _by_name(run)
+    group = resources["team-extra"]
+    assert group.type == "kubernetes:yaml:ConfigGroup"
+    # The glob's files, sorted, each a ConfigFile of the group; a v1/List stands for its items.
+    files = [r.name for r in run.resources if r.type == "kubernetes:yaml:ConfigFile" and r.parent == group.urn]
+    assert sorted(files) == ["team-manifests/extra/10-settings.yaml", "team-manifests/extra/20-certificate.yaml"]
+    config_maps = sorted(r.name for r in run.of_type("kubernetes:core/v1:ConfigMap"))
+    assert config_maps == ["team-shop/web-flags", "team-shop/web-settings"]
+    # CRD-backed objects get their group's type token; the inline yaml's object is the group's own child.
+    issuer = resources["team-letsencrypt-prod"]
+    assert issuer.type == "kubernetes:cert-manager.io/v1:ClusterIssuer"
+    assert resources["team-shop/shop-tls"].type == "kubernetes:cert-manager.io/v1:Certificate"
+    managed = resources["team-shop/shop-cert"]
+    assert managed.type == "kubernetes:networking.gke.io/v1:ManagedCertificate"
+    assert managed.parent == group.urn
+    # The team's transformation ran on every object of the group, before registration.
+    for resource in (issuer, managed, *run.of_type("kubernetes:core/v1:ConfigMap")):
+        assert resource.inputs.plain["metadata"]["labels"]["managed-by"] == "pulumi", resource.urn
+
+
+def test_the_decode_invoke_skips_empty_documents_and_objects_without_kind() -> None:
+    text = "---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nfoo: bar\n"
+    assert manifests.answer_invoke(manifests.DECODE_INVOKE, {"text": text}, None) == [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
+    ]
+
+
+def test_the_decode_invoke_uses_a_safe_loader() -> None:
+    with pytest.raises(ValueError, match="not valid YAML"):
+        manifests.decode("!!python/object/apply:os.system ['true']\n", "evil.yaml")
+
+
+def test_a_broken_manifest_file_fails_the_program_naming_the_file(tmp_path: Path) -> None:
+    program = _copy(YAML_V1, tmp_path)
+    (program / "manifests" / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n")
+    run = run_program(program, project=program.name, stack="dev", config={}, isolated=False)
+    assert run.error is not None
+    assert "not valid YAML" in run.error
+
+
+def test_v1_yaml_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) -> None:
+    compliant, report = _preview_json(YAML_V1)
+    assert compliant.returncode == 0, _mandatory(report)
+    assert "kubernetes:networking.gke.io/v1:ManagedCertificate" in {r["type"] for r in report["resources"]}
+
+    program = _copy(YAML_V1, tmp_path)
+    app = program / "manifests" / "app.yaml"
+    app.write_text(app.read_text().replace("europe-west1-docker.pkg.dev/example-prod/shop/web:3.2.1", "nginx"))
+    failing, report = _preview_json(program)
+    assert failing.returncode == 1, failing.stderr
+    deployment = "urn:pulumi:dev::manifests-yaml-v1::kubernetes:yaml:ConfigFile$kubernetes:apps/v1:Deployment::shop/web"
+    assert (PINNED_IMAGE, deployment) in _mandatory(report)
