@@ -158,7 +158,7 @@ def component_children(type_: str, name: str, inputs: Mapping[str, Any], program
     """The objects a v2 component's provider registers, in registration order."""
     from agencyos_infra import manifests_render
 
-    unknown = sorted(key for key, value in inputs.items() if _contains_unknown(value))
+    unknown = sorted(key for key, value in inputs.items() if key != "resources" and _contains_unknown(value))
     if unknown:
         raise NotRendered(f"its inputs {', '.join(unknown)} are unknown at preview")
     namespace = ""
@@ -169,7 +169,8 @@ def component_children(type_: str, name: str, inputs: Mapping[str, Any], program
         for pattern in inputs.get("files") or []:
             for path in _expand_glob(str(pattern), program_dir):
                 objects += decode(_read(path, program_dir), path)
-        objects += decode(str(inputs.get("yaml") or ""), f"{name} yaml")
+        text = inputs.get("yaml") or ""
+        objects += decode("\n---\n".join(text) if isinstance(text, list) else str(text), f"{name} yaml")
         objects += [dict(obj) for obj in inputs.get("objs") or inputs.get("objects") or [] if obj]
     elif type_ == KUSTOMIZE_DIRECTORY_V2:
         directory = str(inputs.get("directory") or "")

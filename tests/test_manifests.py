@@ -131,3 +131,64 @@ def test_v1_yaml_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) 
     assert failing.returncode == 1, failing.stderr
     deployment = "urn:pulumi:dev::manifests-yaml-v1::kubernetes:yaml:ConfigFile$kubernetes:apps/v1:Deployment::shop/web"
     assert (PINNED_IMAGE, deployment) in _mandatory(report)
+
+
+# --- v2: provider components; the engine registers the children the provider would -------------------------
+
+YAML_V2 = PROGRAMS / "manifests-yaml-v2"
+V2_URN = "urn:pulumi:dev::manifests-yaml-v2::"
+
+
+def test_v2_config_file_children_are_named_prefixed_parented_and_ordered_as_the_provider_does() -> None:
+    run = _run(YAML_V2)
+    by_urn = run.by_urn()
+    app = by_urn[V2_URN + "kubernetes:yaml/v2:ConfigFile::app"]
+    namespace = by_urn[V2_URN + "kubernetes:yaml/v2:ConfigFile$kubernetes:core/v1:Namespace::app:shop"]
+    deployment = by_urn[V2_URN + "kubernetes:yaml/v2:ConfigFile$kubernetes:apps/v1:Deployment::app:shop/web"]
+    assert namespace.parent == deployment.parent == app.urn
+    assert namespace.custom and deployment.custom
+    # An object depends on its Namespace in the same set, which is registered first.
+    assert deployment.dependencies == [namespace.urn]
+    assert namespace.dependencies == []
+    assert run.resources.index(namespace) < run.resources.index(deployment)
+    # The component's output lists its children.
+    assert namespace.urn in app.outputs.plain["resources"]
+    assert deployment.provider_urn.endswith("pulumi:providers:kubernetes::default_4_34_2")
+
+
+def test_v2_config_group_globs_strings_objects_prefix_transforms_and_secrets() -> None:
+    run = _run(YAML_V2)
+    by_urn = run.by_urn()
+    group = by_urn[V2_URN + "kubernetes:yaml/v2:ConfigGroup::extra"]
+    children = {r.name: r for r in run.resources if r.parent == group.urn}
+    assert sorted(children) == [
+        "team:letsencrypt-prod",
+        "team:shop/shop-cert",
+        "team:shop/shop-tls",
+        "team:shop/web-api-token",
+        "team:shop/web-flags",
+        "team:shop/web-settings",
+    ]
+    assert children["team:shop/shop-cert"].type == "kubernetes:networking.gke.io/v1:ManagedCertificate"
+    assert children["team:letsencrypt-prod"].type == "kubernetes:cert-manager.io/v1:ClusterIssuer"
+    # The component's transforms reach the objects the provider registers.
+    for child in children.values():
+        assert child.inputs.plain["metadata"]["labels"]["managed-by"] == "pulumi", child.urn
+    # A Secret's data is always secret, as the provider marks it.
+    assert "stringData" in children["team:shop/web-api-token"].inputs.secret_paths
+    # An explicit empty prefix: the object's own name.
+    bare = by_urn[V2_URN + "kubernetes:yaml/v2:ConfigGroup$kubernetes:core/v1:ConfigMap::shop/bare-settings"]
+    assert bare.parent == V2_URN + "kubernetes:yaml/v2:ConfigGroup::bare"
+
+
+def test_v2_yaml_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) -> None:
+    compliant, report = _preview_json(YAML_V2)
+    assert compliant.returncode == 0, _mandatory(report)
+
+    program = _copy(YAML_V2, tmp_path)
+    app = program / "manifests" / "app.yaml"
+    app.write_text(app.read_text().replace("europe-west1-docker.pkg.dev/example-prod/shop/web:3.2.1", "nginx"))
+    failing, report = _preview_json(program)
+    assert failing.returncode == 1, failing.stderr
+    deployment = V2_URN + "kubernetes:yaml/v2:ConfigFile$kubernetes:apps/v1:Deployment::app:shop/web"
+    assert (PINNED_IMAGE, deployment) in _mandatory(report)
