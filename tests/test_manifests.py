@@ -192,3 +192,132 @@ def test_v2_yaml_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) 
     assert failing.returncode == 1, failing.stderr
     deployment = V2_URN + "kubernetes:yaml/v2:ConfigFile$kubernetes:apps/v1:Deployment::app:shop/web"
     assert (PINNED_IMAGE, deployment) in _mandatory(report)
+
+
+# --- Helm: the team's own chart, rendered by Helm's engine (helm-python-sdk) -------------------------------
+
+HELM = PROGRAMS / "manifests-helm"
+HELM_URN = "urn:pulumi:dev::manifests-helm::"
+
+
+def _container(resource: Any) -> dict[str, Any]:
+    return resource.inputs.plain["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_helm_v3_chart_renders_through_the_template_invoke_with_hooks_but_not_tests() -> None:
+    run = _run(HELM)
+    chart = run.by_urn()[HELM_URN + "kubernetes:helm.sh/v3:Chart::storefront"]
+    names = sorted((r.type, r.name) for r in run.resources if r.parent == chart.urn)
+    assert names == [
+        ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "backups.shop.example.com"),
+        ("kubernetes:apps/v1:Deployment", "shop/storefront-web"),
+        ("kubernetes:core/v1:ConfigMap", "shop/storefront-web-migration"),
+        ("kubernetes:networking.gke.io/v1:ManagedCertificate", "shop/storefront-web"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop/storefront-web-default-deny"),
+        ("kubernetes:policy/v1:PodDisruptionBudget", "shop/storefront-web"),
+    ]
+    deployment = run.by_urn()[
+        HELM_URN + "kubernetes:helm.sh/v3:Chart$kubernetes:apps/v1:Deployment::shop/storefront-web"
+    ]
+    # The chart's defaults under the program's values, rendered by Helm's template engine (helpers, toYaml).
+    assert _container(deployment)["image"] == "europe-west1-docker.pkg.dev/example-prod/shop/web:3.2.1"
+    assert _container(deployment)["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
+    assert deployment.inputs.plain["spec"]["replicas"] == 2
+    assert deployment.inputs.plain["metadata"]["namespace"] == "shop"
+
+
+def test_helm_v4_chart_is_expanded_as_the_provider_does_value_files_then_values_no_hooks() -> None:
+    run = _run(HELM)
+    chart = run.by_urn()[HELM_URN + "kubernetes:helm.sh/v4:Chart::checkout"]
+    names = sorted((r.type, r.name) for r in run.resources if r.parent == chart.urn)
+    assert names == [
+        ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "checkout:backups.shop.example.com"),
+        ("kubernetes:apps/v1:Deployment", "checkout:shop/checkout-web"),
+        ("kubernetes:networking.gke.io/v1:ManagedCertificate", "checkout:shop/checkout-web"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "checkout:shop/checkout-web-default-deny"),
+        ("kubernetes:policy/v1:PodDisruptionBudget", "checkout:shop/checkout-web"),
+    ]
+    deployment = run.by_urn()[
+        HELM_URN + "kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment::checkout:shop/checkout-web"
+    ]
+    assert _container(deployment)["image"].endswith("/shop/web:3.2.1")  # from values-prod.yaml
+    assert deployment.inputs.plain["spec"]["replicas"] == 4  # values win over the values file
+
+
+def test_helm_v4_chart_from_a_local_archive(tmp_path: Path) -> None:
+    import tarfile
+
+    program = _copy(HELM, tmp_path)
+    with tarfile.open(program / "shop-web-1.4.0.tgz", "w:gz") as archive:
+        archive.add(program / "charts" / "shop-web", arcname="shop-web")
+    shutil.rmtree(program / "charts")
+    main = program / "__main__.py"
+    text = main.read_text()
+    text = text[: text.index("k8s.helm.v3.Chart(")] + text[text.index("k8s.helm.v4.Chart(") :]
+    main.write_text(text.replace('chart="./charts/shop-web"', 'chart="./shop-web-1.4.0.tgz"'))
+    run = _run(program)
+    assert [r.name for r in run.of_type("kubernetes:apps/v1:Deployment")] == ["checkout:shop/checkout-web"]
+
+
+def test_helm_chart_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) -> None:
+    compliant, report = _preview_json(HELM)
+    assert compliant.returncode == 0, _mandatory(report)
+
+    program = _copy(HELM, tmp_path)
+    values = program / "values-prod.yaml"
+    values.write_text(values.read_text().replace('tag: "3.2.1"', 'tag: "latest"'))
+    failing, report = _preview_json(program)
+    assert failing.returncode == 1, failing.stderr
+    v4 = HELM_URN + "kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment::checkout:shop/checkout-web"
+    v3 = HELM_URN + "kubernetes:helm.sh/v3:Chart$kubernetes:apps/v1:Deployment::shop/storefront-web"
+    assert (PINNED_IMAGE, v4) in _mandatory(report)
+    assert (PINNED_IMAGE, v3) not in _mandatory(report)
+
+
+# --- What cannot be rendered offline is never passed silently: an undetermined, mandatory result -----------
+
+UNRENDERABLE = PROGRAMS / "manifests-unrenderable"
+UNRENDERABLE_URN = "urn:pulumi:dev::manifests-unrenderable::"
+
+
+def test_remote_charts_and_manifest_urls_are_reported_not_judged_on_their_component() -> None:
+    run = _run(UNRENDERABLE)
+    reasons = {entry.urn: entry.reason for entry in run.not_judged}
+    assert sorted(reasons) == [
+        UNRENDERABLE_URN + "kubernetes:helm.sh/v3:Chart::cert-manager",
+        UNRENDERABLE_URN + "kubernetes:helm.sh/v4:Chart::ingress-nginx",
+        UNRENDERABLE_URN + "kubernetes:yaml/v2:ConfigFile::operator",
+    ]
+    assert "comes from a repository" in reasons[UNRENDERABLE_URN + "kubernetes:helm.sh/v4:Chart::ingress-nginx"]
+    assert "fetched over the network" in reasons[UNRENDERABLE_URN + "kubernetes:yaml/v2:ConfigFile::operator"]
+    # Nothing was made up in their place.
+    assert not [r for r in run.resources if r.type.startswith("kubernetes:") and r.custom]
+
+
+def test_a_chart_helm_cannot_render_is_not_judged_with_helms_reason(tmp_path: Path) -> None:
+    program = _copy(HELM, tmp_path)
+    (program / "charts" / "shop-web" / "templates" / "broken.yaml").write_text("{{ .Values.nothing.here }}\n")
+    run = _run(program)
+    reasons = {entry.urn: entry.reason for entry in run.not_judged}
+    assert set(reasons) == {
+        HELM_URN + "kubernetes:helm.sh/v3:Chart::storefront",
+        HELM_URN + "kubernetes:helm.sh/v4:Chart::checkout",
+    }
+    assert all("Helm could not render the chart shop-web" in reason for reason in reasons.values())
+
+
+def test_not_judged_is_a_blocking_undetermined_result_in_every_report() -> None:
+    result, report = _preview_json(UNRENDERABLE)
+    assert result.returncode == 1, result.stderr
+    undetermined = [v for v in report["violations"] if v["policy"] == manifests.NOT_RENDERED_POLICY]
+    assert sorted(v["urn"] for v in undetermined) == [
+        UNRENDERABLE_URN + "kubernetes:helm.sh/v3:Chart::cert-manager",
+        UNRENDERABLE_URN + "kubernetes:helm.sh/v4:Chart::ingress-nginx",
+        UNRENDERABLE_URN + "kubernetes:yaml/v2:ConfigFile::operator",
+    ]
+    assert all(v["enforcementLevel"] == "mandatory" for v in undetermined)
+    assert all(v["message"].startswith("Undetermined: ") for v in undetermined)
+    assert report["summary"]["undetermined"] == 3 and report["summary"]["blocking"] >= 3
+    text = run_cli("preview", "--program", str(UNRENDERABLE), "--stack", "dev")
+    assert text.returncode == 1
+    assert "3 undetermined" in text.stdout and manifests.NOT_RENDERED_POLICY in text.stdout
