@@ -174,7 +174,7 @@ def component_children(type_: str, name: str, inputs: Mapping[str, Any], program
         objects += [dict(obj) for obj in inputs.get("objs") or inputs.get("objects") or [] if obj]
     elif type_ == KUSTOMIZE_DIRECTORY_V2:
         directory = str(inputs.get("directory") or "")
-        objects = manifests_render.kustomize(directory, program_dir)
+        objects = manifests_render.kustomize(directory, program_dir, load_anywhere=True)
         namespace = str(inputs.get("namespace") or "")
     elif type_ == HELM_CHART_V4:
         release = str(inputs.get("name") or name)

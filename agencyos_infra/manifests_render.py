@@ -65,8 +65,12 @@ def helm_v4_template(inputs: Mapping[str, Any], release: str, program_dir: Path 
     return [obj for obj in objects if not _hooks(obj)]
 
 
-def kustomize(directory: str, program_dir: Path | None) -> list[dict[str, Any]]:
-    """The objects ``kustomize build`` gives for a local kustomization directory."""
+def kustomize(directory: str, program_dir: Path | None, *, load_anywhere: bool = False) -> list[dict[str, Any]]:
+    """The objects ``kustomize build`` gives for a local kustomization directory.
+
+    ``load_anywhere``: files outside the kustomization's root may be read (the v2 Directory's
+    ``LoadRestrictionsNone``); the v1 invoke keeps kustomize's default, the root only.
+    """
     if "://" in directory or directory.startswith(("github.com/", "git@")):
         raise NotRendered(
             f"the kustomization {directory} is fetched over the network, which the offline preview cannot reach"
@@ -79,7 +83,12 @@ def kustomize(directory: str, program_dir: Path | None) -> list[dict[str, Any]]:
         raise NotRendered(f"no kustomize renderer: `{KUBECTL}` (with its built-in kustomize) is not on PATH")
     try:
         done = subprocess.run(
-            [kubectl, "kustomize", str(path)],
+            [
+                kubectl,
+                "kustomize",
+                *(["--load-restrictor", "LoadRestrictionsNone"] if load_anywhere else []),
+                str(path),
+            ],
             capture_output=True,
             text=True,
             timeout=_KUSTOMIZE_TIMEOUT_S,

@@ -321,3 +321,54 @@ def test_not_judged_is_a_blocking_undetermined_result_in_every_report() -> None:
     text = run_cli("preview", "--program", str(UNRENDERABLE), "--stack", "dev")
     assert text.returncode == 1
     assert "3 undetermined" in text.stdout and manifests.NOT_RENDERED_POLICY in text.stdout
+
+
+# --- kustomize: a base and a production overlay, rendered by kustomize (kubectl kustomize) ------------------
+
+KUSTOMIZE = PROGRAMS / "manifests-kustomize"
+KUSTOMIZE_URN = "urn:pulumi:dev::manifests-kustomize::"
+needs_kustomize = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) is not on PATH")
+
+
+@needs_kustomize
+def test_kustomize_v1_and_v2_directories_render_the_overlay_on_its_base() -> None:
+    run = _run(KUSTOMIZE)
+    by_urn = run.by_urn()
+    v1 = by_urn[KUSTOMIZE_URN + "kubernetes:kustomize:Directory$kubernetes:apps/v1:Deployment::shop/web"]
+    v2 = by_urn[KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory$kubernetes:apps/v1:Deployment::shop-v2:shop/web"]
+    for deployment in (v1, v2):
+        # The overlay's image tag, replicas patch and labels, on the base's Deployment.
+        assert _container(deployment)["image"] == "europe-west1-docker.pkg.dev/example-prod/shop/web:3.2.1"
+        assert deployment.inputs.plain["spec"]["replicas"] == 3
+        assert deployment.inputs.plain["metadata"]["labels"]["environment"] == "production"
+    namespace = KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory$kubernetes:core/v1:Namespace::shop-v2:shop"
+    assert v2.parent == KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory::shop-v2"
+    assert v2.dependencies == [namespace]
+
+
+def test_without_a_kustomize_renderer_the_directories_are_not_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agencyos_infra import manifests_render
+
+    monkeypatch.setattr(manifests_render, "KUBECTL", "no-such-kubectl-here")
+    run = _run(KUSTOMIZE)
+    reasons = {entry.urn: entry.reason for entry in run.not_judged}
+    assert sorted(reasons) == [
+        KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory::shop-v2",
+        KUSTOMIZE_URN + "kubernetes:kustomize:Directory::shop",
+    ]
+    assert all("no kustomize renderer" in reason for reason in reasons.values())
+    assert not run.of_type("kubernetes:apps/v1:Deployment")
+
+
+@needs_kustomize
+def test_kustomize_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) -> None:
+    compliant, report = _preview_json(KUSTOMIZE)
+    assert compliant.returncode == 0, _mandatory(report)
+
+    program = _copy(KUSTOMIZE, tmp_path)
+    overlay = program / "kustomize" / "overlays" / "prod" / "kustomization.yaml"
+    overlay.write_text(overlay.read_text().replace('newTag: "3.2.1"', 'newTag: "latest"'))
+    failing, report = _preview_json(program)
+    assert failing.returncode == 1, failing.stderr
+    deployment = KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory$kubernetes:apps/v1:Deployment::shop-v2:shop/web"
+    assert (PINNED_IMAGE, deployment) in _mandatory(report)
