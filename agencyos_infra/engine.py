@@ -264,12 +264,13 @@ class CapturingMonitor(MockMonitor):
         resource.id = resource_id or (UNKNOWN if request.custom else "")
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
-        if request.remote and request.type in manifests.COMPONENTS:
-            state_struct = self._construct_manifests(request, urn, resource)
+        if manifests.expands(request.type, request.custom, request.remote, resource.inputs.plain, self.program_dir):
+            children_state = self._construct_manifests(request, urn, resource)
+            state_struct = state_struct if request.custom else children_state
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
 
     def _construct_manifests(self, request: Any, urn: str, component: CapturedResource) -> struct_pb2.Struct:
-        """Stand in for the provider's Construct of a v2 manifest component: register each object as its child."""
+        """Stand in for the provider: each object of a v2 manifest component (or a local Release) becomes its child."""
         try:
             children = manifests.component_children(
                 request.type, request.name, component.inputs.plain, self.program_dir
@@ -292,14 +293,15 @@ class CapturingMonitor(MockMonitor):
                 custom=True,
                 object=to_struct(child.object),
                 dependencies=[urns[index] for index in child.depends_on],
-                # Children inherit the component's Kubernetes provider and protection, as the SDK's parent option.
-                provider=request.providers.get("kubernetes", ""),
+                # Children inherit the parent's Kubernetes provider and protection, as the SDK's parent option.
+                provider=request.provider if request.custom else request.providers.get("kubernetes", ""),
                 version=request.version,
                 protect=request.protect,
                 sourcePosition=request.sourcePosition,
             )
             urns.append(self.RegisterResource(child_request).urn)
-        component.outputs = read_properties({"resources": urns})
+        if not component.custom:
+            component.outputs = read_properties({"resources": urns})
         return to_struct({"resources": urns})
 
     def ReadResource(self, request: Any) -> Any:

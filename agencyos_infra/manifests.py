@@ -47,6 +47,9 @@ CONFIG_GROUP_V2 = "kubernetes:yaml/v2:ConfigGroup"
 KUSTOMIZE_DIRECTORY_V2 = "kubernetes:kustomize/v2:Directory"
 HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart"
 COMPONENTS = frozenset({CONFIG_FILE_V2, CONFIG_GROUP_V2, KUSTOMIZE_DIRECTORY_V2, HELM_CHART_V4})
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+"""A custom resource: the provider installs its chart's objects without registering them. The engine renders a
+local chart's objects and registers them as the Release's children, so the pack can judge them too."""
 # The v1 SDK components whose objects come from an invoke: a failed render is reported on them.
 HELM_CHART_V3 = "kubernetes:helm.sh/v3:Chart"
 KUSTOMIZE_DIRECTORY_V1 = "kubernetes:kustomize:Directory"
@@ -176,10 +179,10 @@ def component_children(type_: str, name: str, inputs: Mapping[str, Any], program
         directory = str(inputs.get("directory") or "")
         objects = manifests_render.kustomize(directory, program_dir, load_anywhere=True)
         namespace = str(inputs.get("namespace") or "")
-    elif type_ == HELM_CHART_V4:
+    elif type_ in (HELM_CHART_V4, HELM_RELEASE):
         release = str(inputs.get("name") or name)
-        objects = manifests_render.helm_v4_template(inputs, release, program_dir)
-        namespace = str(inputs.get("namespace") or "")
+        objects = manifests_render.helm_chart(inputs, release, program_dir, hooks=type_ == HELM_RELEASE)
+        namespace = str(inputs.get("namespace") or ("default" if type_ == HELM_RELEASE else ""))
     else:
         raise KeyError(type_)
     objects = expand_lists(objects)
@@ -187,6 +190,16 @@ def component_children(type_: str, name: str, inputs: Mapping[str, Any], program
         objects = _with_namespace(objects, namespace)
     prefix = str(inputs["resourcePrefix"]) if "resourcePrefix" in inputs else name
     return _registered(objects, prefix, bool(inputs.get("skipAwait")))
+
+
+def expands(type_: str, custom: bool, remote: bool, inputs: Mapping[str, Any], program_dir: Path | None) -> bool:
+    """Whether a registration is a package of manifests the engine expands: a v2 component, or a Release of a
+    local chart (a repository's chart stays a Release alone, as the real engine keeps it)."""
+    from agencyos_infra import manifests_render
+
+    if remote and type_ in COMPONENTS:
+        return True
+    return custom and type_ == HELM_RELEASE and manifests_render.is_local_chart(inputs, program_dir)
 
 
 def expand_lists(objects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,8 +43,19 @@ def helm_v3_template(options: Mapping[str, Any], program_dir: Path | None) -> li
     return [obj for obj in objects if include_tests or "test" not in _hooks(obj)]
 
 
-def helm_v4_template(inputs: Mapping[str, Any], release: str, program_dir: Path | None) -> list[dict[str, Any]]:
-    """The objects of a ``helm.v4.Chart``: hooks left out, as the provider renders with hooks disabled."""
+def is_local_chart(inputs: Mapping[str, Any], program_dir: Path | None) -> bool:
+    """Whether a ``helm.v3.Release``'s chart is a local directory or archive (not a repository's chart)."""
+    chart = inputs.get("chart")
+    if not isinstance(chart, str) or "://" in chart or (inputs.get("repositoryOpts") or {}).get("repo"):
+        return False
+    return _resolve(chart, program_dir).exists()
+
+
+def helm_chart(
+    inputs: Mapping[str, Any], release: str, program_dir: Path | None, *, hooks: bool
+) -> list[dict[str, Any]]:
+    """The objects of a ``helm.v4.Chart`` (``hooks`` false: the provider renders with hooks disabled) or of a
+    ``helm.v3.Release`` (``hooks`` true: an install creates its hooks too, test hooks only when tests run)."""
     if inputs.get("postRenderer"):
         raise NotRendered(
             "its postRenderer runs a program of the chart's author, which the offline preview does not run"
@@ -62,7 +73,7 @@ def helm_v4_template(inputs: Mapping[str, Any], release: str, program_dir: Path 
         namespace=str(inputs.get("namespace") or ""),
         include_crds=not inputs.get("skipCrds"),
     )
-    return [obj for obj in objects if not _hooks(obj)]
+    return [obj for obj in objects if not _hooks(obj) or (hooks and "test" not in _hooks(obj))]
 
 
 def kustomize(directory: str, program_dir: Path | None, *, load_anywhere: bool = False) -> list[dict[str, Any]]:

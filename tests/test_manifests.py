@@ -244,6 +244,37 @@ def test_helm_v4_chart_is_expanded_as_the_provider_does_value_files_then_values_
     assert deployment.inputs.plain["spec"]["replicas"] == 4  # values win over the values file
 
 
+def test_helm_v3_release_of_a_local_chart_has_its_objects_registered_as_children_to_judge() -> None:
+    run = _run(HELM)
+    release = run.by_urn()[HELM_URN + "kubernetes:helm.sh/v3:Release::payments"]
+    assert release.custom
+    names = sorted((r.type, r.name) for r in run.resources if r.parent == release.urn)
+    assert ("kubernetes:apps/v1:Deployment", "payments:shop/payments-web") in names
+    # An install creates the chart's hooks, not its tests.
+    assert ("kubernetes:core/v1:ConfigMap", "payments:shop/payments-web-migration") in names
+    assert not [name for _, name in names if name.endswith("-test")]
+    deployment = run.by_urn()[
+        HELM_URN + "kubernetes:helm.sh/v3:Release$kubernetes:apps/v1:Deployment::payments:shop/payments-web"
+    ]
+    assert _container(deployment)["image"].endswith("/shop/web:3.2.1")
+    # The Release keeps its own state (it is judged as a Release too).
+    assert release.outputs.plain["chart"] == "./charts/shop-web"
+
+
+def test_a_release_of_a_repository_chart_stays_one_resource_as_in_the_real_engine(tmp_path: Path) -> None:
+    program = tmp_path / "remote-release"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: remote-release\nruntime: python\n")
+    (program / "__main__.py").write_text(
+        "import pulumi_kubernetes as k8s\n"
+        "k8s.helm.v3.Release('ingress', chart='ingress-nginx', version='4.11.3',\n"
+        "    repository_opts={'repo': 'https://kubernetes.github.io/ingress-nginx'})\n"
+    )
+    run = _run(program)
+    assert [r.type for r in run.resources if r.type.startswith("kubernetes:")] == ["kubernetes:helm.sh/v3:Release"]
+    assert run.not_judged == []
+
+
 def test_helm_v4_chart_from_a_local_archive(tmp_path: Path) -> None:
     import tarfile
 
@@ -256,7 +287,9 @@ def test_helm_v4_chart_from_a_local_archive(tmp_path: Path) -> None:
     text = text[: text.index("k8s.helm.v3.Chart(")] + text[text.index("k8s.helm.v4.Chart(") :]
     main.write_text(text.replace('chart="./charts/shop-web"', 'chart="./shop-web-1.4.0.tgz"'))
     run = _run(program)
-    assert [r.name for r in run.of_type("kubernetes:apps/v1:Deployment")] == ["checkout:shop/checkout-web"]
+    # The Chart and the Release both install the archive.
+    deployments = sorted(r.name for r in run.of_type("kubernetes:apps/v1:Deployment"))
+    assert deployments == ["checkout:shop/checkout-web", "payments:shop/payments-web"]
 
 
 def test_helm_chart_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path) -> None:
@@ -272,6 +305,12 @@ def test_helm_chart_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Pat
     v3 = HELM_URN + "kubernetes:helm.sh/v3:Chart$kubernetes:apps/v1:Deployment::shop/storefront-web"
     assert (PINNED_IMAGE, v4) in _mandatory(report)
     assert (PINNED_IMAGE, v3) not in _mandatory(report)
+
+    main = program / "__main__.py"
+    main.write_text(main.read_text().replace('values={"image": {"tag": "3.2.1"}},\n    opts', "values={},\n    opts"))
+    failing, report = _preview_json(program)
+    release = HELM_URN + "kubernetes:helm.sh/v3:Release$kubernetes:apps/v1:Deployment::payments:shop/payments-web"
+    assert (PINNED_IMAGE, release) in _mandatory(report)
 
 
 # --- What cannot be rendered offline is never passed silently: an undetermined, mandatory result -----------
@@ -302,6 +341,7 @@ def test_a_chart_helm_cannot_render_is_not_judged_with_helms_reason(tmp_path: Pa
     assert set(reasons) == {
         HELM_URN + "kubernetes:helm.sh/v3:Chart::storefront",
         HELM_URN + "kubernetes:helm.sh/v4:Chart::checkout",
+        HELM_URN + "kubernetes:helm.sh/v3:Release::payments",
     }
     assert all("Helm could not render the chart shop-web" in reason for reason in reasons.values())
 

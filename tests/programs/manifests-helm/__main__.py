@@ -33,3 +33,12 @@ k8s.helm.v4.Chart(
     values={"replicas": 4},
     opts=pulumi.ResourceOptions(depends_on=[namespace]),
 )
+
+# The same chart installed as a Release (a custom resource; its objects are rendered from the local chart).
+k8s.helm.v3.Release(
+    "payments",
+    chart="./charts/shop-web",
+    namespace="shop",
+    values={"image": {"tag": "3.2.1"}},
+    opts=pulumi.ResourceOptions(depends_on=[namespace]),
+)
