@@ -412,3 +412,47 @@ def test_kustomize_objects_are_judged_by_the_pack_through_the_cli(tmp_path: Path
     assert failing.returncode == 1, failing.stderr
     deployment = KUSTOMIZE_URN + "kubernetes:kustomize/v2:Directory$kubernetes:apps/v1:Deployment::shop-v2:shop/web"
     assert (PINNED_IMAGE, deployment) in _mandatory(report)
+
+
+def test_v2_objects_depend_on_their_crd_and_namespace_and_take_the_crds_scope() -> None:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "backups.shop.example.com"},
+        "spec": {"group": "shop.example.com", "scope": "Cluster", "names": {"kind": "Backup"}},
+    }
+    backup = {"apiVersion": "shop.example.com/v1", "kind": "Backup", "metadata": {"name": "nightly"}}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "shop"}}
+    inputs = {"objs": [backup, config, crd, namespace]}
+    children = manifests.component_children(manifests.CONFIG_GROUP_V2, "group", inputs, None)
+    names = [child.name for child in children]
+    # What nothing depends on is registered first; each dependency points back at an earlier child.
+    assert names.index("group:backups.shop.example.com") < names.index("group:nightly")
+    assert names.index("group:shop") < names.index("group:shop/c")
+    by_name = {child.name: child for child in children}
+    assert [names[i] for i in by_name["group:nightly"].depends_on] == ["group:backups.shop.example.com"]
+    assert [names[i] for i in by_name["group:shop/c"].depends_on] == ["group:shop"]
+    assert by_name["group:nightly"].type == "kubernetes:shop.example.com/v1:Backup"
+    # A default namespace goes on namespaced kinds only: the CRD says Backup is cluster-scoped.
+    placed = manifests._with_namespace([crd, backup, dict(config, metadata={"name": "d"})], "apps")
+    assert "namespace" not in placed[1]["metadata"] and placed[2]["metadata"]["namespace"] == "apps"
+
+
+def test_v2_inputs_unknown_at_preview_are_not_judged(tmp_path: Path) -> None:
+    program = tmp_path / "unknown-yaml"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: unknown-yaml\nruntime: python\n")
+    (program / "__main__.py").write_text(
+        "import pulumi_kubernetes as k8s\n"
+        "ns = k8s.core.v1.Namespace('apps')\n"
+        "k8s.yaml.v2.ConfigGroup('rendered', yaml=ns.metadata.apply(lambda m: 'apiVersion: v1\\n'\n"
+        "    'kind: ConfigMap\\nmetadata: {name: c, namespace: ' + m.name + '}\\n'))\n"
+    )
+    run = _run(program)
+    assert [(e.urn.rsplit("::", 1)[-1], e.reason) for e in run.not_judged] == [
+        ("rendered", "its inputs yaml are unknown at preview")
+    ]
+    # In up mode the namespace's name is known: the object is expanded.
+    up = _run(program, preview=False)
+    assert up.not_judged == [] and len(up.of_type("kubernetes:core/v1:ConfigMap")) == 1
