@@ -36,7 +36,16 @@ from pulumi.runtime.proto import callback_pb2, engine_pb2, provider_pb2, resourc
 from agencyos_infra import kubernetes_check, manifests
 from agencyos_infra.langhost import program_position as _program_position
 from agencyos_infra.mocks import RealisticMocks
-from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret, to_struct
+from agencyos_infra.wire import (
+    RESOURCE_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    Properties,
+    is_secret,
+    read_properties,
+    secret,
+    to_struct,
+)
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -285,6 +294,7 @@ class CapturingMonitor(MockMonitor):
                 self.errors.append(message)
             raise RunError(message) from None
         urns: list[str] = []
+        references: list[dict[str, Any]] = []
         for child in children:
             child_request = resource_pb2.RegisterResourceRequest(
                 type=child.type,
@@ -299,10 +309,13 @@ class CapturingMonitor(MockMonitor):
                 protect=request.protect,
                 sourcePosition=request.sourcePosition,
             )
-            urns.append(self.RegisterResource(child_request).urn)
+            registered = self.RegisterResource(child_request)
+            urns.append(registered.urn)
+            references.append({SIG_KEY: RESOURCE_SIG, "urn": registered.urn, "id": registered.id or UNKNOWN})
         if not component.custom:
             component.outputs = read_properties({"resources": urns})
-        return to_struct({"resources": urns})
+        # The component's output is its children, as resource references the SDK turns into resources.
+        return to_struct({"resources": references})
 
     def ReadResource(self, request: Any) -> Any:
         """``Resource.get`` and stack references: the engine reads the resource's state, at preview too."""
@@ -440,9 +453,9 @@ class CapturingMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         """Data sources, answered by the mocks from plain JSON (no event loop on the SDK's thread)."""
-        if request.tok == "pulumi:pulumi:getResource":
-            return super().Invoke(request)
         args = Properties.from_struct(request.args).plain
+        if request.tok == "pulumi:pulumi:getResource":
+            return self._get_resource(str(args.get("urn") or ""))
         if request.tok in manifests.INVOKES:
             return self._manifest_invoke(request.tok, args)
         result, failures = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
@@ -450,6 +463,17 @@ class CapturingMonitor(MockMonitor):
             **{"return": to_struct(result)},
             failures=[provider_pb2.CheckFailure(property=key, reason=reason) for key, reason in failures or []],
         )
+
+    def _get_resource(self, urn: str) -> Any:
+        """A registered resource, by URN, for a resource reference the SDK turns back into a resource.
+
+        As the SDK's mock monitor answers it, without the event loop it would leave on the calling thread.
+        """
+        registration = self.resources.get(urn)
+        if registration is None:
+            raise KeyError(f"unknown resource {urn}")
+        state = {"urn": urn, "id": registration.id or "", "state": dict(registration.state or {})}
+        return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(state)})
 
     def _manifest_invoke(self, token: str, args: dict[str, Any]) -> Any:
         """The objects of a v1 manifest invoke, which the SDK then registers itself."""

@@ -151,8 +151,9 @@ def test_v2_config_file_children_are_named_prefixed_parented_and_ordered_as_the_
     assert deployment.dependencies == [namespace.urn]
     assert namespace.dependencies == []
     assert run.resources.index(namespace) < run.resources.index(deployment)
-    # The component's output lists its children.
+    # The component's output lists its children; the program gets them as resources of their classes.
     assert namespace.urn in app.outputs.plain["resources"]
+    assert run.stack_outputs.plain["app_kinds"] == ["Deployment", "Namespace", "NetworkPolicy", "PodDisruptionBudget"]
     assert deployment.provider_urn.endswith("pulumi:providers:kubernetes::default_4_34_2")
 
 

@@ -47,3 +47,6 @@ k8s.yaml.v2.ConfigGroup(
     resource_prefix="",
     yaml="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bare-settings, namespace: shop}\ndata: {A: b}\n",
 )
+
+# The team reads the component's objects back, as resources.
+pulumi.export("app_kinds", app.resources.apply(lambda resources: sorted(type(r).__name__ for r in resources)))
