@@ -457,3 +457,12 @@ def test_v2_inputs_unknown_at_preview_are_not_judged(tmp_path: Path) -> None:
     # In up mode the namespace's name is known: the object is expanded.
     up = _run(program, preview=False)
     assert up.not_judged == [] and len(up.of_type("kubernetes:core/v1:ConfigMap")) == 1
+
+
+def test_an_object_the_api_server_would_reject_fails_the_run_naming_it(tmp_path: Path) -> None:
+    program = _copy(YAML_V2, tmp_path)
+    app = program / "manifests" / "app.yaml"
+    app.write_text(app.read_text().replace("  replicas: 2", "  replica: 2"))
+    run = run_program(program, project=program.name, stack="dev", config={}, isolated=False)
+    assert run.error is not None
+    assert "kubernetes:apps/v1:Deployment 'app:shop/web'" in run.error and "'replica' was unexpected" in run.error
