@@ -115,7 +115,10 @@ def decode(text: str, source: str) -> list[dict[str, Any]]:
     try:
         documents = list(yaml.safe_load_all(text))
     except yaml.YAMLError as error:
-        raise ValueError(f"{source}: not valid YAML ({_first_line(error)})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or _first_line(error)
+        raise ValueError(f"{source}: not valid YAML{where} ({problem})") from None
     objects = []
     for number, document in enumerate(documents, start=1):
         if document is None:
@@ -136,7 +139,7 @@ def answer_invoke(token: str, args: Mapping[str, Any], program_dir: Path | None)
         if not isinstance(text, str):
             raise ValueError("kubernetes:yaml:decode: 'text' must be a string")
         # The provider drops objects without a kind or apiVersion (the SDK then never sees them).
-        return [obj for obj in decode(text, "kubernetes.yaml") if obj.get("kind") and obj.get("apiVersion")]
+        return [obj for obj in decode(text, "the manifest text") if obj.get("kind") and obj.get("apiVersion")]
     if token == HELM_TEMPLATE_INVOKE:
         options = json.loads(str(args.get("jsonOpts") or "{}"))
         objects = _with_namespace(
@@ -236,7 +239,7 @@ def not_judged_violations(run: ProgramRun) -> list[Violation]:
             ),
             checklist_item="",
         )
-        for entry in getattr(run, "not_judged", [])
+        for entry in run.not_judged
     ]
 
 
