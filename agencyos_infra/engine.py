@@ -273,7 +273,10 @@ class CapturingMonitor(MockMonitor):
         resource.id = resource_id or (UNKNOWN if request.custom else "")
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
-        if manifests.expands(request.type, request.custom, request.remote, resource.inputs.plain, self.program_dir):
+        # The type first: the inputs of every other resource stay undecoded (the pack reads the wire form).
+        if request.type in manifests.PACKAGE_TYPES and manifests.expands(
+            request.type, request.custom, request.remote, resource.inputs.plain, self.program_dir
+        ):
             children_state = self._construct_manifests(request, urn, resource)
             state_struct = state_struct if request.custom else children_state
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)

@@ -50,6 +50,7 @@ COMPONENTS = frozenset({CONFIG_FILE_V2, CONFIG_GROUP_V2, KUSTOMIZE_DIRECTORY_V2,
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 """A custom resource: the provider installs its chart's objects without registering them. The engine renders a
 local chart's objects and registers them as the Release's children, so the pack can judge them too."""
+PACKAGE_TYPES = COMPONENTS | {HELM_RELEASE}
 # The v1 SDK components whose objects come from an invoke: a failed render is reported on them.
 HELM_CHART_V3 = "kubernetes:helm.sh/v3:Chart"
 KUSTOMIZE_DIRECTORY_V1 = "kubernetes:kustomize:Directory"
