@@ -615,6 +615,9 @@ class AnalysisSession:
             response = None
         if response is not None:
             self._collect(response, "")
+        from agencyos_infra.manifests import not_judged_violations
+
+        self.report.violations += not_judged_violations(run)
         return self.report
 
     def _analyze_culprit(self, request: Any) -> str:

@@ -33,10 +33,19 @@ from pulumi import RunError
 from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import callback_pb2, engine_pb2, provider_pb2, resource_pb2
 
-from agencyos_infra import kubernetes_check
+from agencyos_infra import kubernetes_check, manifests
 from agencyos_infra.langhost import program_position as _program_position
 from agencyos_infra.mocks import RealisticMocks
-from agencyos_infra.wire import UNKNOWN, Properties, is_secret, read_properties, secret, to_struct
+from agencyos_infra.wire import (
+    RESOURCE_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    Properties,
+    is_secret,
+    read_properties,
+    secret,
+    to_struct,
+)
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -125,6 +134,8 @@ class ProgramRun:
     program_dir: Path | None = None
     warnings: list[str] = field(default_factory=list)
     """What the engine could not do as the CLI would (another stack's outputs it was not given)."""
+    not_judged: list[manifests.NotJudged] = field(default_factory=list)
+    """Packages of Kubernetes manifests the engine could not expand: reported as undetermined results."""
 
     def by_urn(self) -> dict[str, CapturedResource]:
         return {resource.urn: resource for resource in self.resources}
@@ -198,6 +209,8 @@ class CapturingMonitor(MockMonitor):
         self._transforms_by_urn: dict[str, list[Any]] = {}  # a resource's own, which its children inherit
         self._by_urn: dict[str, CapturedResource] = {}
         self._default_providers: dict[str, str] = {}
+        self.program_dir: Path | None = None  # where the program's relative manifest paths start
+        self._not_rendered: list[tuple[str, str, str]] = []  # (component type, name or URN, reason)
         # The SDK registers resources from executor threads.
         self._lock = threading.Lock()
 
@@ -262,7 +275,52 @@ class CapturingMonitor(MockMonitor):
         resource.id = resource_id or (UNKNOWN if request.custom else "")
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         self._capture(resource)
+        # The type first: the inputs of every other resource stay undecoded (the pack reads the wire form).
+        if request.type in manifests.PACKAGE_TYPES and manifests.expands(
+            request.type, request.custom, request.remote, resource.inputs.plain, self.program_dir
+        ):
+            children_state = self._construct_manifests(request, urn, resource)
+            state_struct = state_struct if request.custom else children_state
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def _construct_manifests(self, request: Any, urn: str, component: CapturedResource) -> struct_pb2.Struct:
+        """Stand in for the provider: each object of a v2 manifest component (or a local Release) becomes its child."""
+        try:
+            children = manifests.component_children(
+                request.type, request.name, component.inputs.plain, self.program_dir
+            )
+        except manifests.NotRendered as reason:
+            with self._lock:
+                self._not_rendered.append((request.type, urn, str(reason)))
+            children = []
+        except ValueError as error:
+            message = f"{request.type} {request.name}: {error}"
+            with self._lock:
+                self.errors.append(message)
+            raise RunError(message) from None
+        urns: list[str] = []
+        references: list[dict[str, Any]] = []
+        for child in children:
+            child_request = resource_pb2.RegisterResourceRequest(
+                type=child.type,
+                name=child.name,
+                parent=urn,
+                custom=True,
+                object=to_struct(child.object),
+                dependencies=[urns[index] for index in child.depends_on],
+                # Children inherit the parent's Kubernetes provider and protection, as the SDK's parent option.
+                provider=request.provider if request.custom else request.providers.get("kubernetes", ""),
+                version=request.version,
+                protect=request.protect,
+                sourcePosition=request.sourcePosition,
+            )
+            registered = self.RegisterResource(child_request)
+            urns.append(registered.urn)
+            references.append({SIG_KEY: RESOURCE_SIG, "urn": registered.urn, "id": registered.id or UNKNOWN})
+        if not component.custom:
+            component.outputs = read_properties({"resources": urns})
+        # The component's output is its children, as resource references the SDK turns into resources.
+        return to_struct({"resources": references})
 
     def ReadResource(self, request: Any) -> Any:
         """``Resource.get`` and stack references: the engine reads the resource's state, at preview too."""
@@ -400,14 +458,56 @@ class CapturingMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         """Data sources, answered by the mocks from plain JSON (no event loop on the SDK's thread)."""
-        if request.tok == "pulumi:pulumi:getResource":
-            return super().Invoke(request)
         args = Properties.from_struct(request.args).plain
+        if request.tok == "pulumi:pulumi:getResource":
+            return self._get_resource(str(args.get("urn") or ""))
+        if request.tok in manifests.INVOKES:
+            return self._manifest_invoke(request.tok, args)
         result, failures = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
         return resource_pb2.ResourceInvokeResponse(
             **{"return": to_struct(result)},
             failures=[provider_pb2.CheckFailure(property=key, reason=reason) for key, reason in failures or []],
         )
+
+    def _get_resource(self, urn: str) -> Any:
+        """A registered resource, by URN, for a resource reference the SDK turns back into a resource.
+
+        As the SDK's mock monitor answers it, without the event loop it would leave on the calling thread.
+        """
+        registration = self.resources.get(urn)
+        if registration is None:
+            raise KeyError(f"unknown resource {urn}")
+        state = {"urn": urn, "id": registration.id or "", "state": dict(registration.state or {})}
+        return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(state)})
+
+    def _manifest_invoke(self, token: str, args: dict[str, Any]) -> Any:
+        """The objects of a v1 manifest invoke, which the SDK then registers itself."""
+        try:
+            objects = manifests.answer_invoke(token, args, self.program_dir)
+        except manifests.NotRendered as reason:
+            type_, name = manifests.v1_component_for(token, args)
+            with self._lock:
+                self._not_rendered.append((type_, name, str(reason)))
+            objects = []
+        except ValueError as error:
+            return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(reason=str(error))])
+        return resource_pb2.ResourceInvokeResponse(**{"return": to_struct({"result": objects})})
+
+    def not_judged(self) -> list[manifests.NotJudged]:
+        """What could not be expanded, on its component (a v1 one found by type and name, else the stack)."""
+        with self._lock:
+            captured, entries = list(self.captured), list(self._not_rendered)
+        found = []
+        for type_, name_or_urn, reason in entries:
+            if name_or_urn.startswith("urn:"):
+                found.append(manifests.NotJudged(name_or_urn, reason))
+                continue
+            candidates = [r for r in captured if r.type == type_]
+            named = [r for r in candidates if r.name == name_or_urn] or candidates
+            stack = next((r.urn for r in captured if r.type == STACK_TYPE), self.make_urn("", STACK_TYPE, ""))
+            urn = named[0].urn if len(named) == 1 else stack
+            found.append(manifests.NotJudged(urn, reason if urn != stack else f"{type_} {name_or_urn}: {reason}"))
+        return found
 
     def _capture(self, resource: CapturedResource) -> None:
         with self._lock:
@@ -650,6 +750,7 @@ def run_program(
     )
     engine = _RecordingEngine()
     program_dir = Path(program_dir).resolve()
+    monitor.program_dir = program_dir
     main_file = Path(main).resolve() if main is not None and Path(main).is_file() else None
     dry_run = True if program_dry_run is None else program_dry_run
     if isolated:
@@ -681,7 +782,16 @@ def run_program(
         if name not in monitor.stack_outputs_given
     ]
     return ProgramRun(
-        project, stack, preview, monitor.captured, monitor.stack_outputs, error, engine.entries, program_dir, warnings
+        project,
+        stack,
+        preview,
+        monitor.captured,
+        monitor.stack_outputs,
+        error,
+        engine.entries,
+        program_dir,
+        warnings,
+        monitor.not_judged(),
     )
 
 
