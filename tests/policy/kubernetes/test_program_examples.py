@@ -1,0 +1,44 @@
+"""Test programs of the forms real teams write (``tests/programs/``), previewed through the CLI with the real pack.
+
+``kubernetes-alternatives`` meets the checklist in ways the pack once rejected: none of its resources may be
+reported for the rule it meets another way, while its controls (breaks of the same rules) are.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.conftest import REPO, REPORTED_VIOLATION, run_cli
+
+PROGRAMS = REPO / "tests" / "programs"
+
+# (policy, resource name) pairs that must not be reported, at any level.
+MET_ANOTHER_WAY = [
+    ("kubernetes-core-service-single-load-balancer", "admin-office-only"),
+    ("kubernetes-core-service-single-load-balancer", "grpc-internal"),
+    ("kubernetes-core-service-single-load-balancer", "legacy-internal"),
+]
+# Controls of the same program: breaks that must be reported, so the rules above are seen to run.
+CONTROLS = [("kubernetes-core-service-single-load-balancer", "world-open")]
+
+
+def preview_program(name: str) -> subprocess.CompletedProcess[str]:
+    """``preview`` of ``tests/programs/<name>`` on its dev stack, with its ``policy-config.json`` if it has one."""
+    program = PROGRAMS / name
+    config = program / "policy-config.json"
+    extra = ["--policy-config", str(config)] if config.exists() else []
+    return run_cli("preview", "--program", str(program), "--stack", "dev", "--mode", "preview", *extra)
+
+
+def reported(stdout: str) -> set[tuple[str, str]]:
+    """(policy, resource name) of every violation the text report lists."""
+    return {(m["policy"], m["urn"].rsplit("::", 1)[1]) for m in REPORTED_VIOLATION.finditer(stdout)}
+
+
+def test_alternatives_the_checklist_allows_are_not_reported() -> None:
+    result = preview_program("kubernetes-alternatives")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    for _policy, name in MET_ANOTHER_WAY:
+        assert f" {name}" in result.stdout, name  # the resource was registered and judged
+    assert not reported(result.stdout) & set(MET_ANOTHER_WAY), result.stdout
+    assert set(CONTROLS) <= reported(result.stdout), result.stdout
