@@ -10,7 +10,7 @@ listed in ``POLICY_MODULES``.
 from agencyos_policy import stack
 from agencyos_policy.cloudflare import dns
 from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
-from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
+from agencyos_policy.kubernetes import datastores, helm, ingress, namespaces, tls, workloads
 
 # [runtime-workloads] policy module imports go above this line
 # [edge-dns] policy module imports go above this line
@@ -37,6 +37,7 @@ POLICY_MODULES = (
     secretmanager,
     workloads,
     namespaces,
+    datastores,
     stack,
     # [runtime-workloads] modules above this line
     dns,

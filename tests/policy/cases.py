@@ -24,6 +24,7 @@ CASE_MODULES = (
     # [runtime-cluster] case modules above this line
     "tests.policy.gcp.secretmanager_cases",
     "tests.policy.kubernetes.workloads_cases",
+    "tests.policy.kubernetes.datastores_cases",
     "tests.policy.stack_cases",
     # [runtime-workloads] case modules above this line
     "tests.policy.cloudflare.dns_cases",

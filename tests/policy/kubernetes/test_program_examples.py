@@ -2,13 +2,14 @@
 
 ``kubernetes-alternatives`` meets the checklist in ways the pack once rejected: none of its resources may be
 reported for the rule it meets another way, while its controls (breaks of the same rules) are.
+``kubernetes-unseen-breaks`` breaks the checklist in ways the pack once did not see: each is reported.
 """
 
 from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import REPO, REPORTED_VIOLATION, run_cli
+from tests.conftest import REPO, REPORTED_VIOLATION, report_sections, run_cli
 
 PROGRAMS = REPO / "tests" / "programs"
 
@@ -42,3 +43,24 @@ def test_alternatives_the_checklist_allows_are_not_reported() -> None:
         assert f" {name}" in result.stdout, name  # the resource was registered and judged
     assert not reported(result.stdout) & set(MET_ANOTHER_WAY), result.stdout
     assert set(CONTROLS) <= reported(result.stdout), result.stdout
+
+
+# (policy, resource name, level) the unseen-breaks program must be reported for.
+UNSEEN_BREAKS = [
+    ("kubernetes-apps-redis-persistence", "sessions", "advisory"),
+    ("kubernetes-apps-redis-auth", "sessions", "advisory"),
+    ("kubernetes-apps-postgres-auth", "orders-db", "advisory"),
+    ("kubernetes-apps-postgres-backup", "orders-db", "advisory"),
+    ("kubernetes-helm-release-cert-manager-crds", "cert-manager", "advisory"),
+]
+
+
+def test_breaks_that_once_passed_unseen_are_reported_at_their_level() -> None:
+    result = preview_program("kubernetes-unseen-breaks")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    mandatory, advisory = report_sections(result.stdout)
+    found = {"mandatory": reported(mandatory), "advisory": reported(advisory)}
+    missing = [(policy, name, level) for policy, name, level in UNSEEN_BREAKS if (policy, name) not in found[level]]
+    assert missing == [], result.stdout
+    # The Postgres StatefulSet mounts its claim: persistence is not reported for it.
+    assert ("kubernetes-apps-postgres-persistence", "orders-db") not in found["advisory"], result.stdout
