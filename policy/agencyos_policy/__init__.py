@@ -10,7 +10,17 @@ listed in ``POLICY_MODULES``.
 from agencyos_policy import stack
 from agencyos_policy.cloudflare import dns
 from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
-from agencyos_policy.kubernetes import datastores, helm, ingress, namespaces, tls, workloads
+from agencyos_policy.kubernetes import (
+    controllers,
+    datastores,
+    gkeingress,
+    helm,
+    ingress,
+    namespaces,
+    nginxinc,
+    tls,
+    workloads,
+)
 
 # [runtime-workloads] policy module imports go above this line
 # [edge-dns] policy module imports go above this line
@@ -46,6 +56,9 @@ POLICY_MODULES = (
     tls,
     # [edge-tls] modules above this line
     ingress,
+    controllers,
+    nginxinc,
+    gkeingress,
     # [edge-ingress] modules above this line
     # [obs-metrics] modules above this line
     # [obs-uptime] modules above this line

@@ -33,6 +33,7 @@ CASE_MODULES = (
     "tests.policy.kubernetes.tls_cases",
     # [edge-tls] case modules above this line
     "tests.policy.kubernetes.ingress_cases",
+    "tests.policy.kubernetes.controllers_cases",
     # [edge-ingress] case modules above this line
     # [obs-metrics] case modules above this line
     # [obs-uptime] case modules above this line

@@ -50,6 +50,7 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHART = "kubernetes:helm.sh/v4:Chart"
 CONTROLLER_TYPES = (HELM_RELEASE, HELM_CHART, CONFIG_MAP)
 NGINX = "nginx.ingress.kubernetes.io"
+NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/")
 SECONDS_PER_MINUTE = 60
 # ingress-nginx's defaults for absent ConfigMap keys (controller v1.9 and later).
 # https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/
@@ -256,11 +257,17 @@ def ingress_class(props: Any) -> Any:
 
 
 def is_public_nginx(props: Any) -> bool:
-    """Served by nginx (class absent, unknown or naming nginx) and not internal."""
+    """Served by ingress-nginx (class absent, unknown or naming nginx, and no NGINX Inc annotation) and not internal.
+
+    An Ingress with ``nginx.org/`` or ``nginx.com/`` annotations is NGINX Inc's: ``kubernetes.nginxinc`` judges it."""
     cls = ingress_class(props)
     name = lookup(props, "metadata", "name")
     internal = any(isinstance(v, str) and "internal" in v for v in (cls, name))
-    return not internal and (cls in (ABSENT, UNKNOWN) or (isinstance(cls, str) and "nginx" in cls))
+    annotations = _annotations(props)
+    nginx_inc = isinstance(annotations, Mapping) and any(
+        str(key).startswith(NGINX_INC_PREFIXES) for key in list(annotations.keys())
+    )
+    return not internal and not nginx_inc and (cls in (ABSENT, UNKNOWN) or (isinstance(cls, str) and "nginx" in cls))
 
 
 def _paths(props: Any) -> Any:

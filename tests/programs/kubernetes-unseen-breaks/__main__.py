@@ -49,3 +49,34 @@ k8s.helm.v3.Release(
     repository_opts={"repo": "https://charts.jetstack.io"},
     opts=pulumi.ResourceOptions(),
 )
+
+# --- Ingress controllers other than ingress-nginx, at their defaults --------------------------------------------
+
+
+def ingress(name: str, namespace: str, annotations: dict, ingress_class: str | None = None) -> None:
+    path = {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"number": 80}}}}
+    spec = {
+        "tls": [{"hosts": [f"{name}.example.com"], "secretName": f"{name}-tls"}],
+        "rules": [{"host": f"{name}.example.com", "http": {"paths": [path]}}],
+    }
+    if ingress_class:
+        spec["ingressClassName"] = ingress_class
+    k8s.networking.v1.Ingress(
+        name, metadata={"name": name, "namespace": namespace, "annotations": annotations}, spec=spec
+    )
+
+
+# NGINX Inc's controller with its chart's defaults (no HSTS, no headers) and an Ingress turning the redirect off
+# with no rate limit.
+k8s.helm.v3.Release(
+    "nginx-inc",
+    chart="nginx-ingress",
+    version="2.0.1",
+    namespace="nginx-ingress",
+    repository_opts={"repo": "https://helm.nginx.com/stable"},
+)
+ingress("store", "shop", {"nginx.org/ssl-redirect": "false"}, "nginx")
+# GKE Ingress with nothing configuring its load balancer: HTTP served, no headers, no Cloud Armor.
+ingress("docs", "docs", {"kubernetes.io/ingress.class": "gce"})
+# Traefik: not judged, so named.
+ingress("status", "ops", {}, "traefik")

@@ -18,6 +18,29 @@ MET_ANOTHER_WAY = [
     ("kubernetes-core-service-single-load-balancer", "admin-office-only"),
     ("kubernetes-core-service-single-load-balancer", "grpc-internal"),
     ("kubernetes-core-service-single-load-balancer", "legacy-internal"),
+    *[
+        (policy, "shop-inc")
+        for policy in (
+            "kubernetes-nginxinc-ingress-hsts",
+            "kubernetes-nginxinc-ingress-https-redirect",
+            "kubernetes-nginxinc-ingress-rate-limit",
+            # NGINX Inc's limits are not ingress-nginx's annotations: its rules do not apply.
+            "kubernetes-networking-ingress-rate-limit",
+            "kubernetes-networking-ingress-controller-judged",
+        )
+    ],
+    ("kubernetes-nginxinc-ingress-hsts", "nginx-inc"),
+    ("kubernetes-nginxinc-controller-security-headers", "nginx-inc"),
+    *[
+        (policy, "blog-gke")
+        for policy in (
+            "kubernetes-gke-ingress-https-redirect",
+            "kubernetes-gke-ingress-hsts",
+            "kubernetes-gke-ingress-security-headers",
+            "kubernetes-gke-ingress-rate-limit",
+            "kubernetes-networking-ingress-controller-judged",
+        )
+    ],
 ]
 # Controls of the same program: breaks that must be reported, so the rules above are seen to run.
 CONTROLS = [("kubernetes-core-service-single-load-balancer", "world-open")]
@@ -52,6 +75,15 @@ UNSEEN_BREAKS = [
     ("kubernetes-apps-postgres-auth", "orders-db", "advisory"),
     ("kubernetes-apps-postgres-backup", "orders-db", "advisory"),
     ("kubernetes-helm-release-cert-manager-crds", "cert-manager", "advisory"),
+    ("kubernetes-nginxinc-ingress-hsts", "nginx-inc", "mandatory"),
+    ("kubernetes-nginxinc-controller-security-headers", "nginx-inc", "mandatory"),
+    ("kubernetes-nginxinc-ingress-https-redirect", "store", "mandatory"),
+    ("kubernetes-nginxinc-ingress-rate-limit", "store", "mandatory"),
+    ("kubernetes-gke-ingress-https-redirect", "docs", "advisory"),
+    ("kubernetes-gke-ingress-hsts", "docs", "advisory"),
+    ("kubernetes-gke-ingress-security-headers", "docs", "advisory"),
+    ("kubernetes-gke-ingress-rate-limit", "docs", "advisory"),
+    ("kubernetes-networking-ingress-controller-judged", "status", "advisory"),
 ]
 
 
@@ -62,5 +94,8 @@ def test_breaks_that_once_passed_unseen_are_reported_at_their_level() -> None:
     found = {"mandatory": reported(mandatory), "advisory": reported(advisory)}
     missing = [(policy, name, level) for policy, name, level in UNSEEN_BREAKS if (policy, name) not in found[level]]
     assert missing == [], result.stdout
+    # NGINX Inc's Ingress is judged by its own rules, not ingress-nginx's; a judged controller is not named.
+    assert ("kubernetes-networking-ingress-rate-limit", "store") not in found["mandatory"], result.stdout
+    assert ("kubernetes-networking-ingress-controller-judged", "docs") not in found["advisory"], result.stdout
     # The Postgres StatefulSet mounts its claim: persistence is not reported for it.
     assert ("kubernetes-apps-postgres-persistence", "orders-db") not in found["advisory"], result.stdout
