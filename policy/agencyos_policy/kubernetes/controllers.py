@@ -81,9 +81,12 @@ def is_internal(props: Any) -> bool:
 
 
 def public_ingresses(subject: StackSubject, controller: str) -> Iterator[Any]:
-    """The stack's public Ingresses the given controller serves."""
+    """The stack's public Ingresses the given controller serves (an IngressPatch changes part of an object that
+    lives elsewhere: it is not judged whole)."""
     inc_only = nginx_inc_only(subject)
     for ingress in subject.of_type(*INGRESSES):
+        if ingress.resource_type.endswith("Patch"):
+            continue
         if not is_internal(ingress.props) and controller_of(ingress.props, inc_only) == controller:
             yield ingress
 
@@ -105,7 +108,8 @@ def controller_judged(subject: StackSubject) -> Iterator[tuple[str, str | None]]
     inc_only = nginx_inc_only(subject)
     for ingress in subject.of_type(*INGRESSES):
         controller = controller_of(ingress.props, inc_only)
-        if controller in (INGRESS_NGINX, NGINX_INC, GKE, UNKNOWN) or is_internal(ingress.props):
+        patch = ingress.resource_type.endswith("Patch")
+        if patch or controller in (INGRESS_NGINX, NGINX_INC, GKE, UNKNOWN) or is_internal(ingress.props):
             continue
         yield (
             f"the Ingress is served by the ingress class {controller}, which the pack does not judge: its HTTPS "

@@ -181,6 +181,12 @@ INC_PASSING = [
     ),
     Case(INC_RATE, STACK, stack(PLAIN_NGINX), note="no NGINX Inc controller or annotation: ingress-nginx's"),
     Case(INC_RATE, STACK, stack(inc_ingress(cls="nginx-internal")), note="internal"),
+    Case(
+        INC_RATE,
+        STACK,
+        stack((f"{INGRESS}Patch", inc_ingress(**{"nginx.org/limit-req-rate": DELETE})[1])),
+        note="a patch of an Ingress that lives elsewhere",
+    ),
 ]
 
 # --- GKE Ingress -----------------------------------------------------------------------------------------------
