@@ -20,7 +20,17 @@ from agencyos_policy.gcp import (
     serverless,
     storage,
 )
-from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
+from agencyos_policy.kubernetes import (
+    controllers,
+    datastores,
+    gkeingress,
+    helm,
+    ingress,
+    namespaces,
+    nginxinc,
+    tls,
+    workloads,
+)
 
 # [runtime-workloads] policy module imports go above this line
 # [edge-dns] policy module imports go above this line
@@ -47,6 +57,7 @@ POLICY_MODULES = (
     secretmanager,
     workloads,
     namespaces,
+    datastores,
     stack,
     # [runtime-workloads] modules above this line
     dns,
@@ -55,6 +66,9 @@ POLICY_MODULES = (
     tls,
     # [edge-tls] modules above this line
     ingress,
+    controllers,
+    nginxinc,
+    gkeingress,
     # [edge-ingress] modules above this line
     # [obs-metrics] modules above this line
     # [obs-uptime] modules above this line

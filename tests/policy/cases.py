@@ -26,6 +26,7 @@ CASE_MODULES = (
     # [runtime-cluster] case modules above this line
     "tests.policy.gcp.secretmanager_cases",
     "tests.policy.kubernetes.workloads_cases",
+    "tests.policy.kubernetes.datastores_cases",
     "tests.policy.stack_cases",
     # [runtime-workloads] case modules above this line
     "tests.policy.cloudflare.dns_cases",
@@ -34,6 +35,7 @@ CASE_MODULES = (
     "tests.policy.kubernetes.tls_cases",
     # [edge-tls] case modules above this line
     "tests.policy.kubernetes.ingress_cases",
+    "tests.policy.kubernetes.controllers_cases",
     # [edge-ingress] case modules above this line
     # [obs-metrics] case modules above this line
     # [obs-uptime] case modules above this line

@@ -1,4 +1,10 @@
-"""Helm policies: every chart pinned to one version (checklist post-launch-maintenance.weekly.3).
+"""Helm policies: every chart pinned to one version (checklist post-launch-maintenance.weekly.3), and known charts
+judged by their values where the objects they render are not visible to the pack.
+
+Known charts: ingress-nginx's controller config is judged in ``kubernetes.ingress`` (HTTPS redirect, HSTS,
+snippets, headers); cert-manager's here: a release must render its CRDs (checklist 5.let-s-encrypt-free-option.1,
+"Install cert-manager"), which the chart does only when ``crds.enabled`` (or the older ``installCRDs``) is true,
+unless the stack installs them otherwise. Advisory, since CRDs may come from outside the stack.
 
 Mandatory, like pinned container images (``kubernetes-apps-deployment-pinned-image``, same item): a
 chart without a version, with a range (``^1.16``, ``~1.16.0``, ``>=1``, ``1.x``, ``*``) or ``latest``
@@ -19,8 +25,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from agencyos_policy.props import ABSENT, UNKNOWN, lookup
-from agencyos_policy.registry import MANDATORY, Subject, resource_policy
+from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup
+from agencyos_policy.registry import ADVISORY, MANDATORY, StackSubject, Subject, resource_policy, stack_policy
 from agencyos_policy.rules import unknown
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -66,3 +72,83 @@ def pinned_chart(subject: Subject) -> Iterator[str]:
         yield from unknown(subject, ("version",))
     elif problem := version_problem(version):
         yield f"version {problem}."
+
+
+# --- known charts judged by their values ---------------------------------------------------------------------
+
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+CONFIG_FILES = ("kubernetes:yaml:ConfigFile", "kubernetes:yaml/v2:ConfigFile")
+CONFIG_GROUPS = ("kubernetes:yaml:ConfigGroup", "kubernetes:yaml/v2:ConfigGroup")
+CERT_MANAGER_GROUP = "cert-manager.io"
+_CERT_MANAGER_CHART = re.compile(r"(^|/)cert-manager(-v?[0-9][^/]*\.tgz)?/?$")
+
+
+def is_cert_manager(chart: Any) -> bool:
+    """Whether a Helm chart reference names jetstack's cert-manager chart (a name, an OCI or repository path)."""
+    return isinstance(chart, str) and bool(_CERT_MANAGER_CHART.search(chart))
+
+
+def _installs_crds(props: Any) -> Any:
+    """Whether a cert-manager release's values render its CRDs (``crds.enabled``, or the older ``installCRDs``;
+    the chart's templates render them when either is true, both default false), or UNKNOWN."""
+    values = [lookup(props, "values", "crds", "enabled"), lookup(props, "values", "installCRDs")]
+    if any(value is True or value == "true" for value in values):
+        return True
+    return UNKNOWN if UNKNOWN in values or lookup(props, "values") is UNKNOWN else False
+
+
+def _names_cert_manager(value: Any) -> bool:
+    texts = value if isinstance(value, list) else [value]
+    return any(isinstance(text, str) and "cert-manager" in text for text in texts)
+
+
+def _crds_elsewhere(subject: StackSubject) -> bool:
+    """Whether the stack installs cert-manager's CRDs another way: as CustomResourceDefinitions, or from cert-manager's
+    manifests (``cert-manager.yaml``, ``cert-manager.crds.yaml``) in a ConfigFile or ConfigGroup."""
+    for resource in subject.resources:
+        kind = resource.resource_type
+        if kind == CRD:
+            objects = [resource.props]
+        elif kind in CONFIG_FILES or kind in CONFIG_GROUPS:
+            if _names_cert_manager(lookup(resource.props, "file" if kind in CONFIG_FILES else "files")):
+                return True
+            listed = items(resource.props, "objs")
+            objects = (
+                [o for o in listed if lookup(o, "kind") == "CustomResourceDefinition"]
+                if isinstance(listed, list)
+                else []
+            )
+        else:
+            continue
+        for obj in objects:
+            name = lookup(obj, "metadata", "name")
+            if isinstance(name, str) and name.endswith(f".{CERT_MANAGER_GROUP}"):
+                return True
+    return False
+
+
+@stack_policy(
+    name="kubernetes-helm-release-cert-manager-crds",
+    item="5.let-s-encrypt-free-option.1",
+    level=ADVISORY,
+    severity=Severity.HIGH,
+    description="A cert-manager Helm release installs cert-manager's CRDs (crds.enabled, or installCRDs before chart "
+    "v1.15), or the stack installs them another way: without them its Certificates, Issuers and ClusterIssuers "
+    "are refused. Advisory: another stack or a kubectl apply may have installed them.",
+    remediation="Set values.crds.enabled: true (and crds.keep: true, so certificates survive a chart removal), or "
+    "apply cert-manager.crds.yaml of the same release in this stack.",
+    resource_types=(HELM_RELEASE, HELM_CHART),
+    tags=("kubernetes", "helm", "tls"),
+)
+def cert_manager_crds(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
+    releases = [r for r in subject.of_type(HELM_RELEASE, HELM_CHART) if is_cert_manager(lookup(r.props, "chart"))]
+    if not releases or _crds_elsewhere(subject):
+        return
+    for release in releases:
+        installs = _installs_crds(release.props)
+        if installs is False:
+            yield (
+                "values.crds.enabled should be true (installCRDs before chart v1.15): the chart's default installs "
+                "no CRDs, and this stack defines none.",
+                release.urn,
+            )

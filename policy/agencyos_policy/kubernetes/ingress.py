@@ -26,6 +26,7 @@ the issue requires be set through the controller's configuration, not through sn
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from functools import partial
@@ -36,7 +37,7 @@ from agencyos_checklist.numbers import SECURITY_HEADERS as CHECKLIST_HEADERS
 from pulumi_policy import Severity
 
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup
-from agencyos_policy.registry import MANDATORY, StackSubject, Subject, bound, resource_policy, stack_policy
+from agencyos_policy.registry import MANDATORY, Param, StackSubject, Subject, bound, resource_policy, stack_policy
 from agencyos_policy.rules import number, unknown
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -49,6 +50,7 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHART = "kubernetes:helm.sh/v4:Chart"
 CONTROLLER_TYPES = (HELM_RELEASE, HELM_CHART, CONFIG_MAP)
 NGINX = "nginx.ingress.kubernetes.io"
+NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/")
 SECONDS_PER_MINUTE = 60
 # ingress-nginx's defaults for absent ConfigMap keys (controller v1.9 and later).
 # https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/
@@ -255,11 +257,17 @@ def ingress_class(props: Any) -> Any:
 
 
 def is_public_nginx(props: Any) -> bool:
-    """Served by nginx (class absent, unknown or naming nginx) and not internal."""
+    """Served by ingress-nginx (class absent, unknown or naming nginx, and no NGINX Inc annotation) and not internal.
+
+    An Ingress with ``nginx.org/`` or ``nginx.com/`` annotations is NGINX Inc's: ``kubernetes.nginxinc`` judges it."""
     cls = ingress_class(props)
     name = lookup(props, "metadata", "name")
     internal = any(isinstance(v, str) and "internal" in v for v in (cls, name))
-    return not internal and (cls in (ABSENT, UNKNOWN) or (isinstance(cls, str) and "nginx" in cls))
+    annotations = _annotations(props)
+    nginx_inc = isinstance(annotations, Mapping) and any(
+        str(key).startswith(NGINX_INC_PREFIXES) for key in list(annotations.keys())
+    )
+    return not internal and not nginx_inc and (cls in (ABSENT, UNKNOWN) or (isinstance(cls, str) and "nginx" in cls))
 
 
 def _paths(props: Any) -> Any:
@@ -367,6 +375,55 @@ def is_controller_service(props: Any) -> bool:
 
 
 _INTERNAL_LB = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type")
+# The older annotation form of spec.loadBalancerSourceRanges, read only when the field is empty (Kubernetes'
+# cloud-provider service helpers, GetLoadBalancerSourceRanges).
+# https://kubernetes.io/docs/concepts/services-networking/service/#other-annotations
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+def source_ranges(props: Any) -> Any:
+    """The CIDRs a LoadBalancer Service admits (spec.loadBalancerSourceRanges, else the annotation), ABSENT for
+    anyone, or UNKNOWN."""
+    ranges = items(props, "spec", "loadBalancerSourceRanges")
+    if ranges is UNKNOWN or (isinstance(ranges, list) and ranges):
+        return ranges
+    annotation = lookup(props, "metadata", "annotations", SOURCE_RANGES_ANNOTATION)
+    if annotation is UNKNOWN:
+        return UNKNOWN
+    if isinstance(annotation, str) and annotation.strip():
+        return [part.strip() for part in annotation.split(",") if part.strip()]
+    return ABSENT
+
+
+def _networks(texts: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for text in texts if isinstance(texts, list | tuple) else []:
+        try:
+            networks.append(ipaddress.ip_network(str(text).strip(), strict=False))
+        except ValueError:
+            continue
+    return networks
+
+
+def range_problems(ranges: list[Any], allowed: Any) -> Iterator[str]:
+    """Why source ranges do not restrict a load balancer to the allowed (office) ranges; none when they do.
+
+    Without configured ranges, any list that does not admit the whole internet (a /0) restricts it."""
+    offices = _networks(allowed)
+    for index, text in enumerate(ranges):
+        where = f"spec.loadBalancerSourceRanges[{index}]"
+        try:
+            network = ipaddress.ip_network(str(text).strip(), strict=False)
+        except ValueError:
+            yield f"{where} must be a CIDR range."
+            continue
+        if network.prefixlen == 0:
+            yield f"{where} admits the whole internet."
+        elif offices and not any(
+            network.version == office.version and network.subnet_of(office)  # type: ignore[arg-type]
+            for office in offices
+        ):
+            yield f"{where} must be within the allowed office ranges (policy config allowedSourceRanges)."
 
 
 @ingress_policy(
@@ -375,9 +432,23 @@ _INTERNAL_LB = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-b
     level=MANDATORY,
     severity=Severity.HIGH,
     description="No Service of type LoadBalancer other than the ingress controller's is exposed to the internet: "
-    "any other bypasses HTTPS-only, HSTS, the security headers and the rate limits.",
-    remediation="Make the Service ClusterIP and route it through an Ingress (or make it an internal load balancer).",
+    "any other bypasses HTTPS-only, HSTS, the security headers and the rate limits. An internal load balancer, "
+    "or one whose loadBalancerSourceRanges admit only the allowed (office) ranges, is not exposed.",
+    remediation="Make the Service ClusterIP and route it through an Ingress, make it an internal load balancer "
+    "(networking.gke.io/load-balancer-type: Internal), or restrict spec.loadBalancerSourceRanges to the office "
+    "ranges (policy config allowedSourceRanges).",
     resource_types=(SERVICE, f"{SERVICE}Patch"),
+    config={
+        "allowedSourceRanges": Param(
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},
+                "default": [],
+                "description": "Office (admin) CIDR ranges a restricted LoadBalancer Service may admit; empty: any "
+                "loadBalancerSourceRanges that do not admit the whole internet (/0).",
+            }
+        )
+    },
 )
 def single_load_balancer(subject: Subject) -> Iterator[str]:
     kind = lookup(subject.props, "spec", "type")
@@ -387,9 +458,27 @@ def single_load_balancer(subject: Subject) -> Iterator[str]:
     if kind != "LoadBalancer" or is_controller_service(subject.props):
         return
     annotations = _annotations(subject.props)
-    if isinstance(annotations, Mapping) and any(annotations.get(k) == "Internal" for k in _INTERNAL_LB):
+    if annotations is UNKNOWN:
+        yield from unknown(subject, ("metadata", "annotations"))
         return
-    yield "spec.type must not be LoadBalancer: only the ingress controller's Service faces the internet."
+    if isinstance(annotations, Mapping) and any(
+        str(annotations.get(k, "")).lower() == "internal" for k in _INTERNAL_LB
+    ):
+        return
+    ranges = source_ranges(subject.props)
+    if ranges is UNKNOWN:
+        yield from unknown(subject, ("spec", "loadBalancerSourceRanges"))
+        return
+    if ranges is ABSENT:
+        yield (
+            "spec.type must not be LoadBalancer: only the ingress controller's Service faces the internet (or make "
+            "it internal, or restrict spec.loadBalancerSourceRanges to the office ranges)."
+        )
+        return
+    if UNKNOWN in ranges:
+        yield from unknown(subject, ("spec", "loadBalancerSourceRanges"))
+        return
+    yield from range_problems(ranges, subject.config["allowedSourceRanges"])
 
 
 def _controller_headers(resource: Any, config_maps: Mapping[tuple[Any, Any], Any]) -> tuple[Any, str | None]:

@@ -7,10 +7,12 @@ the metrics they read:
 
 - CPU: ``container_cpu_usage_seconds_total`` (cores: divided by a limit or request), ``node_cpu_seconds_total``
   (``mode="idle"`` read as its complement), ``process_cpu_seconds_total``; Cloud Monitoring
-  ``kubernetes.io/{container,node}/cpu/*`` utilisation and ``compute.googleapis.com/instance/cpu/utilization`` (ratios).
+  ``kubernetes.io/{container,node}/cpu/*`` utilisation, ``compute.googleapis.com/instance/cpu/utilization`` and Cloud
+  Run's ``run.googleapis.com/container/cpu/utilizations`` (ratios).
 - Memory: ``container_memory_working_set_bytes``, ``container_memory_usage_bytes``, ``container_memory_rss``,
   ``node_memory_MemAvailable_bytes`` (a complement), divided by a limit or total; Cloud Monitoring
-  ``kubernetes.io/{container,node}/memory/*`` utilisation (ratios).
+  ``kubernetes.io/{container,node}/memory/*`` utilisation and Cloud Run's
+  ``run.googleapis.com/container/memory/utilizations`` (ratios).
 - Error rate: requests counters (``http_requests_total``, ``http_server_requests_seconds_count``,
   ``nginx_ingress_controller_requests`` or any ``*_requests_total``) with a 5xx matcher on ``status``,
   ``code``, ``status_code`` or ``response_code`` (a regex matching every 5xx and no 2xx/4xx code, or
@@ -44,6 +46,12 @@ evaluation); the group's evaluation ``interval`` at most the stated duration or 
 minute, whichever is longer; each averaging window (``rate`` range, ``alignmentPeriod``) at most the stated duration or
 four scrape intervals, whichever is longer (a shorter window has too few samples to rate). The webhook
 count is normalised to the checklist's window: ``increase(x[w]) > c`` counts ``c`` per ``w``.
+
+A rule is demanded only of a stack that has what it watches (``observability.concerns``): the
+database-connections rule of a stack with a database, the payment-webhook rule of one that serves payments (or
+whose policy config ``paymentsServed`` is ``yes``); a rule a stack writes is judged either way. A looser rule is
+reported with its threshold beside the accepted one and the config key that sets it
+(``threshold 0.95, the checklist says 0.8 (policy config thresholdPercent)``), never as a missing rule.
 
 A rule whose query, threshold or duration is unknown at preview cannot pass; neither can a stack whose
 rule lists are unknown and that otherwise lacks the rule. Recording rules of the stack are expanded into the
@@ -80,6 +88,7 @@ from pulumi_policy import Severity
 
 from agencyos_policy.gcp.cloudsql import INSTANCE as SQL_INSTANCE
 from agencyos_policy.observability import promql
+from agencyos_policy.observability.concerns import has_database, serves_payments
 from agencyos_policy.observability.provider_facts import (
     DEFAULT_EVALUATION_INTERVAL_SECONDS,
     DEFAULT_THRESHOLD_VALUE,
@@ -138,6 +147,18 @@ class Limits:
     """The longest ``for``/``duration`` accepted, in seconds."""
     window: float
     """The longest averaging window accepted, in seconds (the webhook's counting window)."""
+    threshold_key: str = "thresholdPercent"
+    """The policy config key that sets ``threshold``, named in every message about it."""
+    hold_key: str = "for"
+    """The policy config key that sets ``hold`` (and the window)."""
+    from_checklist: bool = True
+    """Whether ``threshold`` is the checklist's number (the config's default) rather than a team's own."""
+
+
+def _looser(found: str, allowed: str, limits: Limits) -> str:
+    """How a rule's threshold compares with the one accepted, e.g. ``threshold 0.95, the checklist says 0.8``."""
+    says = "the checklist says" if limits.from_checklist else "the policy config says"
+    return f"threshold {found}, {says} {allowed} (policy config {limits.threshold_key})"
 
 
 @dataclass(frozen=True)
@@ -158,19 +179,30 @@ class Signal:
     metric_match: Callable[[str, Any], bool]
     metric_judge: Callable[[Any, str, Limits, Context], list[str]]
     hint: str
+    concern: Callable[[StackSubject], str | None] | None = None
+    """Why the stack has what the signal watches (``observability.concerns``), or None; absent: every stack that
+    defines alerting has it. A missing rule is demanded only where the stack has the concern; a rule the stack
+    writes is judged either way."""
 
 
 # Cloud Monitoring metrics each signal reads (filters name them; PromQL as promql_name writes them).
+# Cloud Run's container utilisations are distributions of ratios (0 to 1) over the instances: a condition aligns
+# them to a percentile or the mean, and reads them in PromQL as ``..._bucket`` histograms.
+# https://cloud.google.com/monitoring/api/metrics_gcp_p_z#gcp-run
+CM_RUN_CPU = "run.googleapis.com/container/cpu/utilizations"
+CM_RUN_MEMORY = "run.googleapis.com/container/memory/utilizations"
 CM_CPU = (
     "kubernetes.io/container/cpu/limit_utilization",
     "kubernetes.io/container/cpu/request_utilization",
     "kubernetes.io/node/cpu/allocatable_utilization",
     "compute.googleapis.com/instance/cpu/utilization",
+    CM_RUN_CPU,
 )
 CM_MEMORY = (
     "kubernetes.io/container/memory/limit_utilization",
     "kubernetes.io/container/memory/request_utilization",
     "kubernetes.io/node/memory/allocatable_utilization",
+    CM_RUN_MEMORY,
 )
 CM_BACKENDS = "cloudsql.googleapis.com/database/postgresql/num_backends"
 CM_LB_REQUESTS = "loadbalancing.googleapis.com/https/request_count"
@@ -179,6 +211,12 @@ CM_LB_LATENCIES = (
     "loadbalancing.googleapis.com/https/total_latencies",
     "loadbalancing.googleapis.com/https/backend_latencies",
 )
+
+
+def promql_names(*metric_types: str) -> tuple[str, ...]:
+    """The PromQL names of Cloud Monitoring metrics, a distribution's ``_bucket`` series too."""
+    names = [promql_name(metric) for metric in metric_types]
+    return (*names, *(f"{name}_bucket" for name in names))
 
 
 def promql_name(metric_type: str) -> str:
@@ -325,7 +363,7 @@ def _db_match(selectors: list[promql.Selector], _expr: Any) -> bool:
 # --- judging a PromQL condition -----------------------------------------------------------------------------
 
 
-def _hold_problems(rule: PromRule, limit: float) -> list[str]:
+def _hold_problems(rule: PromRule, limit: float, key: str = "for") -> list[str]:
     hold = rule.hold
     if hold is UNKNOWN:
         return [unknown_message(rule.hold_path)]
@@ -335,7 +373,10 @@ def _hold_problems(rule: PromRule, limit: float) -> list[str]:
     if seconds > limit + EPSILON and limit == 0:
         return [f"{rule.hold_path} must be absent or 0s: the checklist states no duration, so the alert fires at once."]
     if seconds > limit + EPSILON:
-        return [f"{rule.hold_path} must be at most {_shown(limit)} (the checklist's duration)."]
+        return [
+            f"{rule.hold_path} must be at most {_shown(limit)} (the checklist's duration, policy config {key}); "
+            f"it is {_shown(seconds)}."
+        ]
     return []
 
 
@@ -397,7 +438,13 @@ def _percent_judge(needs_ratio: bool) -> Callable[[promql.Condition, Limits, Con
         if not direction_ok:
             problems.append("its comparison must fire above the threshold (> or >=).")
         elif usage > limits.threshold + EPSILON:
-            problems.append(f"its threshold must be at most {limits.threshold:g}% (or the ratio {_ratio(limits)}).")
+            percent_form = abs(condition.scale - PERCENT) < EPSILON
+            found = f"{usage:g}%" if percent_form else f"{usage / PERCENT:g}"
+            allowed = f"{limits.threshold:g}%" if percent_form else _ratio(limits)
+            problems.append(
+                f"{_looser(found, allowed, limits)}: its threshold must be at most {limits.threshold:g}% "
+                f"(or the ratio {_ratio(limits)})."
+            )
         ratio_metric = any(s.name in _CM_RATIOS for s in promql.selectors(condition.expr))
         if needs_ratio and not promql.divides_vectors(condition.expr) and not ratio_metric:
             problems.append("it must be a ratio (divide by the total), not an absolute amount.")
@@ -416,7 +463,7 @@ def _cpu_judge(condition: promql.Condition, limits: Limits, context: Context) ->
     return problems
 
 
-_CM_RATIOS = frozenset(promql_name(metric) for metric in (*CM_CPU, *CM_MEMORY))
+_CM_RATIOS = frozenset(promql_names(*CM_CPU, *CM_MEMORY))
 """Cloud Monitoring's utilisation metrics in PromQL: already ratios."""
 
 
@@ -439,7 +486,10 @@ def _latency_judge(condition: promql.Condition, limits: Limits, _context: Contex
     if condition.complement or condition.op not in ABOVE:
         problems.append("its comparison must fire above the threshold (> or >=).")
     elif seconds > limits.threshold + EPSILON:
-        problems.append(f"its threshold must be at most {_shown(limits.threshold)} (in the histogram's unit).")
+        problems.append(
+            f"{_looser(_shown(seconds), _shown(limits.threshold), limits)}: its threshold must be at most "
+            f"{_shown(limits.threshold)} (in the histogram's unit)."
+        )
     return problems + _windows_problems(condition.expr, limits)
 
 
@@ -454,7 +504,11 @@ def _db_judge(condition: promql.Condition, limits: Limits, context: Context) -> 
         problems.append("its comparison must fire above the threshold (> or >=).")
     elif condition.threshold / condition.scale > allowed + EPSILON:
         what = "the pool size" if pool else "max_connections"
-        problems.append(f"its threshold must be at most {limits.threshold:g}% of {what}, {allowed:g} connections.")
+        found = f"{condition.threshold / condition.scale:g} connections"
+        problems.append(
+            f"{_looser(found, f'{allowed:g}', limits)}: its threshold must be at most {limits.threshold:g}% of "
+            f"{what}, {allowed:g} connections."
+        )
     return problems
 
 
@@ -470,9 +524,10 @@ def _webhook_judge(condition: promql.Condition, limits: Limits, _context: Contex
     counted = condition.threshold / condition.scale * (window if function in ("rate", "irate") else 1)
     per_window = counted * max(1.0, limits.window / window) if window > 0 else float("inf")
     if per_window > limits.threshold + EPSILON:
+        found = f"{per_window:g} failures in {_shown(limits.window)}"
         problems.append(
             f"it must fire on more than {limits.threshold:g} failures in {_shown(limits.window)} "
-            "(its threshold, scaled to that window, is higher)."
+            f"(its threshold, scaled to that window, is higher: {_looser(found, f'{limits.threshold:g}', limits)})."
         )
     return problems
 
@@ -540,7 +595,10 @@ def _cm_percent(needs_denominator: bool) -> Callable[[Any, str, Limits, Context]
         if needs_denominator and lookup(props, "denominatorFilter") in (ABSENT, ""):
             problems.append(f"{where}.denominatorFilter must select all requests, so the threshold is a ratio.")
         if value is not None and value * PERCENT > limits.threshold + EPSILON:
-            problems.append(f"{where}.thresholdValue must be at most {_ratio(limits)} (a ratio).")
+            problems.append(
+                f"{where}.thresholdValue: {_looser(f'{value:g}', _ratio(limits), limits)}; it must be at most "
+                f"{_ratio(limits)} (a ratio)."
+            )
         return problems + _alignment_problems(props, where, limits)
 
     return judge
@@ -559,7 +617,10 @@ def _cm_latency(props: Any, where: str, limits: Limits, _context: Context) -> li
         problems.append(f"{where}.aggregations must align to ALIGN_PERCENTILE_95 (or a higher percentile).")
     allowed = limits.threshold * MILLISECONDS
     if value is not None and value > allowed + EPSILON:
-        problems.append(f"{where}.thresholdValue must be at most {allowed:g} (milliseconds).")
+        problems.append(
+            f"{where}.thresholdValue: {_looser(f'{value:g} ms', f'{allowed:g} ms', limits)}; it must be at most "
+            f"{allowed:g} (milliseconds)."
+        )
     return problems + _alignment_problems(props, where, limits)
 
 
@@ -569,7 +630,8 @@ def _cm_db(props: Any, where: str, limits: Limits, context: Context) -> list[str
     allowed = context.max_connections * limits.threshold / PERCENT
     if value is not None and value > allowed + EPSILON:
         problems.append(
-            f"{where}.thresholdValue must be at most {limits.threshold:g}% of max_connections, {allowed:g}."
+            f"{where}.thresholdValue: {_looser(f'{value:g}', f'{allowed:g}', limits)}; it must be at most "
+            f"{limits.threshold:g}% of max_connections, {allowed:g}."
         )
     return problems
 
@@ -590,10 +652,12 @@ def _cm_webhook(props: Any, where: str, limits: Limits, _context: Context) -> li
         ]
     if value is not None:
         counted = value * (seconds if aligner == "ALIGN_RATE" else 1)
-        if counted * max(1.0, limits.window / seconds) > limits.threshold + EPSILON:
+        per_window = counted * max(1.0, limits.window / seconds)
+        if per_window > limits.threshold + EPSILON:
+            found = f"{per_window:g} failures in {_shown(limits.window)}"
             problems.append(
                 f"{where}.thresholdValue must fire on more than {limits.threshold:g} failures in "
-                f"{_shown(limits.window)}."
+                f"{_shown(limits.window)} ({_looser(found, f'{limits.threshold:g}', limits)})."
             )
     return problems
 
@@ -622,7 +686,7 @@ CPU = Signal(
         "container_cpu_usage_seconds_total",
         "node_cpu_seconds_total",
         "process_cpu_seconds_total",
-        *map(promql_name, CM_CPU),
+        *promql_names(*CM_CPU),
     ),
     _cpu_judge,
     _cm_named(*CM_CPU),
@@ -638,7 +702,7 @@ MEMORY = Signal(
         "container_memory_usage_bytes",
         "container_memory_rss",
         "node_memory_MemAvailable_bytes",
-        *map(promql_name, CM_MEMORY),
+        *promql_names(*CM_MEMORY),
     ),
     _percent_judge(True),
     _cm_named(*CM_MEMORY),
@@ -674,6 +738,7 @@ DATABASE = Signal(
     _cm_named(CM_BACKENDS),
     _cm_db,
     "db_pool_connections_in_use over db_pool_connections_max",
+    has_database,
 )
 WEBHOOKS = Signal(
     "webhooks",
@@ -684,7 +749,19 @@ WEBHOOKS = Signal(
     lambda metric, _props: _webhook_metric(metric),
     _cm_webhook,
     "increase(payment_webhook_failures_total[...])",
+    lambda subject: _payments(subject),
 )
+
+
+def _payments(subject: StackSubject) -> str | None:
+    """Whether the stack serves payments: the policy config ``paymentsServed`` says so, or the program does."""
+    served = subject.config.get("paymentsServed", "detect")
+    if served == "yes":
+        return "policy config paymentsServed is yes"
+    if served == "no":
+        return None
+    reason = serves_payments(subject)
+    return f"{reason}; policy config paymentsServed" if reason else None
 
 
 def _context(subject: StackSubject) -> Context:
@@ -725,7 +802,7 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
                     problems = ["it multiplies what it measures by zero, so it never crosses the threshold."]
                 else:
                     problems = signal.promql_judge(condition, limits, context)
-                problems += _hold_problems(rule, limits.hold)
+                problems += _hold_problems(rule, limits.hold, limits.hold_key)
                 problems += _interval_problems(rule, limits.hold) + _combined_problems(rule.combined, rule.where)
                 found.append((rule.urn, [p if p.startswith(rule.where) else f"{rule.where}: {p}" for p in problems]))
     for threshold in rules.thresholds:
@@ -736,12 +813,16 @@ def judge_signal(signal: Signal, subject: StackSubject, limits: Limits) -> Itera
         for problem in problems:
             yield f"the rule on {signal.title} does not meet the checklist ({signal.stated.quote}): {problem}", urn
     if not found:
+        reason = signal.concern(subject) if signal.concern is not None else None
+        if signal.concern is not None and reason is None:
+            return  # the stack has nothing this signal watches: no rule is demanded
         if unreadable:
             yield from unreadable
         else:
+            why = f" The stack has the concern: {reason}." if reason else ""
             yield (
                 f"the stack defines alerting but no rule on {signal.title} (checklist {signal.stated.item}: "
-                f"{signal.stated.quote}); add one, e.g. on {signal.hint}.",
+                f"{signal.stated.quote}); add one, e.g. on {signal.hint}.{why}",
                 None,
             )
 
@@ -757,11 +838,16 @@ def _judge_threshold(
         return []
     problems = signal.metric_judge(rule.props, rule.where, limits, context) + _trigger_problems(rule.props, rule.where)
     hold = lookup(rule.props, "duration")
-    problems += _hold_problems(PromRule(rule.urn, rule.where, None, hold, f"{rule.where}.duration"), limits.hold)
+    hold_rule = PromRule(rule.urn, rule.where, None, hold, f"{rule.where}.duration")
+    problems += _hold_problems(hold_rule, limits.hold, limits.hold_key)
     return [(rule.urn, problems + _combined_problems(rule.combined, rule.where))]
 
 
 # --- the policies ---------------------------------------------------------------------------------------------
+
+
+SCOPES = {"database": " and has a database", "webhooks": " and serves payments"}
+"""Which stacks a concern's rule is demanded of (``observability.concerns``)."""
 
 
 def _register(
@@ -772,7 +858,8 @@ def _register(
         item=signal.stated.item,
         level=MANDATORY,
         severity=Severity.HIGH,
-        description=f"A stack that defines alerting has a rule on {signal.title} no looser than the checklist "
+        description=f"A stack that defines alerting{SCOPES.get(signal.key, '')} has a rule on {signal.title} no "
+        f"looser than the checklist "
         f"({signal.stated.quote}), as a PrometheusRule or a Cloud Monitoring AlertPolicy condition.",
         remediation=remediation,
         resource_types=RULE_SOURCES,
@@ -783,8 +870,13 @@ def _register(
         yield from judge_signal(signal, subject, limits(subject.config))
 
 
-def _percent_limits(config: Any) -> Limits:
-    return Limits(float(config["thresholdPercent"]), _seconds(config["for"]), _seconds(config["for"]))
+def _percent_limits(stated: Stated[int]) -> Callable[[Any], Limits]:
+    def limits(config: Any) -> Limits:
+        threshold = float(config["thresholdPercent"])
+        hold = _seconds(config["for"])
+        return Limits(threshold, hold, hold, from_checklist=threshold == stated.value)
+
+    return limits
 
 
 _register(
@@ -794,7 +886,7 @@ _register(
         "thresholdPercent": bound(ALERT_CPU_PERCENT, "Highest CPU usage threshold accepted, in percent."),
         "for": duration(ALERT_CPU_FOR, "Longest for/duration (and averaging window) accepted."),
     },
-    _percent_limits,
+    _percent_limits(ALERT_CPU_PERCENT),
     f"Add an alert: CPU usage over its limit > {ALERT_CPU_PERCENT.value}% for {ALERT_CPU_FOR.value}, e.g. "
     f'`sum(rate(container_cpu_usage_seconds_total[2m])) / sum(kube_pod_container_resource_limits{{resource="cpu"}})'
     f" > {ALERT_CPU_PERCENT.value / PERCENT:g}` with `for: {ALERT_CPU_FOR.value}`.",
@@ -806,7 +898,7 @@ _register(
         "thresholdPercent": bound(ALERT_MEMORY_PERCENT, "Highest memory usage threshold accepted, in percent."),
         "for": duration(ALERT_MEMORY_FOR, "Longest for/duration (and averaging window) accepted."),
     },
-    _percent_limits,
+    _percent_limits(ALERT_MEMORY_PERCENT),
     f"Add an alert: working-set memory over its limit > {ALERT_MEMORY_PERCENT.value}% for {ALERT_MEMORY_FOR.value} "
     '(container_memory_working_set_bytes / kube_pod_container_resource_limits{resource="memory"}).',
 )
@@ -817,7 +909,7 @@ _register(
         "thresholdPercent": bound(ALERT_ERROR_RATE_PERCENT, "Highest 5xx error-rate threshold accepted, in percent."),
         "for": duration(ALERT_ERROR_RATE_FOR, "Longest for/duration (and averaging window) accepted."),
     },
-    _percent_limits,
+    _percent_limits(ALERT_ERROR_RATE_PERCENT),
     f"Add an alert: 5xx responses over all requests > {ALERT_ERROR_RATE_PERCENT.value}% for "
     f'{ALERT_ERROR_RATE_FOR.value} (sum(rate(http_requests_total{{status=~"5.."}}[...])) / '
     "sum(rate(http_requests_total[...]))).",
@@ -829,7 +921,13 @@ _register(
         "thresholdP95": duration(ALERT_LATENCY_P95, "Highest p95 response time threshold accepted."),
         "for": duration(ALERT_LATENCY_FOR, "Longest for/duration (and averaging window) accepted."),
     },
-    lambda config: Limits(_seconds(config["thresholdP95"]), _seconds(config["for"]), _seconds(config["for"])),
+    lambda config: Limits(
+        _seconds(config["thresholdP95"]),
+        _seconds(config["for"]),
+        _seconds(config["for"]),
+        threshold_key="thresholdP95",
+        from_checklist=_seconds(config["thresholdP95"]) == _seconds(ALERT_LATENCY_P95.value),
+    ),
     f"Add an alert: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[...]))) > "
     f"{ALERT_LATENCY_P95.value} (in seconds) for {ALERT_LATENCY_FOR.value}.",
 )
@@ -838,7 +936,12 @@ _register(
     "observability-stack-alert-database-connections",
     {"thresholdPercent": bound(ALERT_DB_POOL_PERCENT, "Highest pool-use threshold accepted, in percent.")},
     # The checklist states no duration: the alert fires on the first evaluation above the threshold.
-    lambda config: Limits(float(config["thresholdPercent"]), 0.0, float(MIN_RATE_WINDOW_SECONDS)),
+    lambda config: Limits(
+        float(config["thresholdPercent"]),
+        0.0,
+        float(MIN_RATE_WINDOW_SECONDS),
+        from_checklist=float(config["thresholdPercent"]) == ALERT_DB_POOL_PERCENT.value,
+    ),
     f"Add an alert: connections in use over the pool size > {ALERT_DB_POOL_PERCENT.value}% with no `for` "
     "(db_pool_connections_in_use / db_pool_connections_max), or Cloud SQL num_backends over max_connections.",
 )
@@ -848,8 +951,24 @@ _register(
     {
         "failures": count(ALERT_WEBHOOK_FAILURES, "Most failed payment webhooks tolerated within the window."),
         "window": duration(ALERT_WEBHOOK_WINDOW, "The window failures are counted in."),
+        "paymentsServed": Param(
+            {
+                "type": "string",
+                "enum": ["detect", "yes", "no"],
+                "default": "detect",
+                "description": "Whether the stack serves payments, so needs the rule: detect (from its payment "
+                "gateway variables, secrets and webhook routes), yes, or no.",
+            }
+        ),
     },
-    lambda config: Limits(float(config["failures"].split()[0]), 0.0, _seconds(config["window"])),
+    lambda config: Limits(
+        float(config["failures"].split()[0]),
+        0.0,
+        _seconds(config["window"]),
+        threshold_key="failures",
+        hold_key="window",
+        from_checklist=config["failures"] == ALERT_WEBHOOK_FAILURES.value,
+    ),
     f"Add an alert: increase(payment_webhook_failures_total[{ALERT_WEBHOOK_WINDOW.value}]) > "
     f"{integers(ALERT_WEBHOOK_FAILURES)[0]} with no `for`.",
 )

@@ -79,6 +79,14 @@ CONTROLLER_SERVICE = mutate(
         "spec.type": "LoadBalancer",
     },
 )
+OFFICE = ["203.0.113.0/24", "2001:db8::/32"]
+
+
+def restricted(*ranges: Any) -> dict[str, Any]:
+    """A LoadBalancer Service admitting only ``ranges``."""
+    return mutate(SERVICE_PROPS, {"spec.type": "LoadBalancer", "spec.loadBalancerSourceRanges": list(ranges)})
+
+
 CONFIG: dict[str, Any] = {
     "ssl-redirect": "true",
     "force-ssl-redirect": "true",
@@ -146,6 +154,23 @@ FAILING = [
     Case(AUTH_RATE, INGRESS, auth_ingress("10", "/v1/users/password/reset"), note="password reset at 10"),
     Case(SINGLE_LB, SERVICE, mutate(SERVICE_PROPS, {"spec.type": "LoadBalancer"}), note="second load balancer"),
     Case(SINGLE_LB, SERVICE, mutate(SERVICE_PROPS, {"spec.type": UNKNOWN}), note="unknown type"),
+    Case(SINGLE_LB, SERVICE, restricted("0.0.0.0/0"), note="source ranges admit the whole internet"),
+    Case(SINGLE_LB, SERVICE, restricted("203.0.113.0/24", "::/0"), note="an IPv6 /0 beside an office range"),
+    Case(SINGLE_LB, SERVICE, restricted("not-a-cidr"), note="not a CIDR"),
+    Case(
+        SINGLE_LB,
+        SERVICE,
+        restricted("198.51.100.0/24"),
+        config={"allowedSourceRanges": OFFICE},
+        note="a range outside the configured office ranges",
+    ),
+    Case(SINGLE_LB, SERVICE, restricted(UNKNOWN), note="source range unknown at preview"),
+    Case(
+        SINGLE_LB,
+        SERVICE,
+        mutate(SERVICE_PROPS, {"spec.type": "LoadBalancer", A: {"networking.gke.io/load-balancer-type": "External"}}),
+        note="an external load balancer, named",
+    ),
     Case(CONTROLLER_SNIPPETS, HELM_RELEASE, config(**{"allow-snippet-annotations": "true"}), note="allowed"),
     Case(CONTROLLER_SNIPPETS, HELM_RELEASE, config(**{"allow-snippet-annotations": True}), note="YAML boolean"),
     Case(
@@ -229,6 +254,32 @@ PASSING = [
         SERVICE,
         mutate(SERVICE_PROPS, {"spec.type": "LoadBalancer", A: {"networking.gke.io/load-balancer-type": "Internal"}}),
         note="internal load balancer",
+    ),
+    Case(
+        SINGLE_LB,
+        SERVICE,
+        mutate(SERVICE_PROPS, {"spec.type": "LoadBalancer", A: {"cloud.google.com/load-balancer-type": "Internal"}}),
+        note="internal load balancer, the older annotation",
+    ),
+    Case(SINGLE_LB, SERVICE, restricted("203.0.113.0/24"), note="restricted to an office range"),
+    Case(
+        SINGLE_LB,
+        SERVICE,
+        restricted("203.0.113.16/28", "2001:db8:10::/48"),
+        config={"allowedSourceRanges": OFFICE},
+        note="within the configured office ranges",
+    ),
+    Case(
+        SINGLE_LB,
+        SERVICE,
+        mutate(
+            SERVICE_PROPS,
+            {
+                "spec.type": "LoadBalancer",
+                A: {"service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24"},
+            },
+        ),
+        note="restricted by the older annotation",
     ),
     Case(CONTROLLER_SNIPPETS, HELM_RELEASE, RELEASE_PROPS, note="baseline"),
     Case(CONTROLLER_SNIPPETS, HELM_RELEASE, config(**{"allow-snippet-annotations": DELETE}), note="default false"),

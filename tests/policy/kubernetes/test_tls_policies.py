@@ -25,6 +25,7 @@ def test_levels_and_items() -> None:
         "kubernetes-networking-ingress-tls": ("mandatory", "5.let-s-encrypt-free-option.3"),
         "kubernetes-networking-ingress-letsencrypt-issuer": ("mandatory", "5.let-s-encrypt-free-option.2"),
         "kubernetes-helm-release-pinned-chart": ("mandatory", "post-launch-maintenance.weekly.3"),
+        "kubernetes-helm-release-cert-manager-crds": ("advisory", "5.let-s-encrypt-free-option.1"),
     }
 
 

@@ -16,7 +16,8 @@ from agencyos_policy.observability.rules import CONFIG_GROUP, PROMETHEUS_RULE
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.cases import Case
-from tests.policy.stack_cases import STACK, stack
+from tests.policy.stack_cases import STACK
+from tests.policy.stack_cases import stack as bare_stack
 
 CPU = "observability-stack-alert-cpu-usage"
 MEMORY = "observability-stack-alert-memory-usage"
@@ -26,6 +27,18 @@ DATABASE = "observability-stack-alert-database-connections"
 WEBHOOKS = "observability-stack-alert-payment-webhook-failures"
 SIX = (CPU, MEMORY, ERRORS, LATENCY, DATABASE, WEBHOOKS)
 UPTIME = "observability-stack-uptime-check-per-host"
+
+SECRET = "gcp:secretmanager/secret:Secret"
+DATABASE_INSTANCE = (SQL_INSTANCE, {"databaseVersion": "POSTGRES_15", "settings": {"tier": "db-custom-2-4096"}})
+STRIPE_SECRET = (SECRET, {"secretId": "shop-stripe-webhook-secret"})
+CONCERNS = (DATABASE_INSTANCE, STRIPE_SECRET)
+"""What the application's stack has beside its rules: a database and payments, so every one of the six is due."""
+
+
+def stack(*resources: tuple[str, Any]) -> dict[str, Any]:
+    """A stack of ``resources`` and the application's concerns (a database, payments)."""
+    return bare_stack(*resources, *CONCERNS)
+
 
 # The baseline: a team's own rules, at the checklist's numbers, in a mix of percent and ratio forms.
 RULES: dict[str, dict[str, Any]] = {
@@ -821,6 +834,64 @@ UPTIME_AND_CPU = stack(
 UPTIME_FILTER_UNKNOWN = copy.deepcopy(UPTIME_ALERT[1])
 UPTIME_FILTER_UNKNOWN["conditions"][0]["conditionThreshold"]["filter"] = UNKNOWN
 ALERT_PASSES += [(policy, UPTIME_ONLY, "uptime alerts only: the six live in another stack") for policy in SIX]
+
+# Cloud Run's utilisation distributions (ratios), aligned to a percentile, are CPU and memory rules.
+RUN = 'metric.type="run.googleapis.com/container/'
+RUN_AGGREGATION = [{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_PERCENTILE_99"}]
+RUN_CPU = threshold_condition(RUN + 'cpu/utilizations"', 0.8, duration="300s", aggregations=RUN_AGGREGATION)
+RUN_MEMORY = threshold_condition(RUN + 'memory/utilizations"', 0.85, duration="300s", aggregations=RUN_AGGREGATION)
+LOOSE_RUN_CPU = threshold_condition(RUN + 'cpu/utilizations"', 0.95, duration="300s", aggregations=RUN_AGGREGATION)
+RUN_CPU_PROMQL = rule(
+    CPU,
+    expr="histogram_quantile(0.99, sum by (le) (rate(run_googleapis_com:container_cpu_utilizations_bucket[5m]))) > 0.8",
+)
+ALERT_PASSES += [
+    (CPU, cm_stack(**{CPU: RUN_CPU}), "Cloud Run CPU utilisations at 0.8"),
+    (MEMORY, cm_stack(**{MEMORY: RUN_MEMORY}), "Cloud Run memory utilisations at 0.85"),
+    (CPU, stack(prometheus_rule(cpu=RUN_CPU_PROMQL)), "Cloud Run CPU utilisations in PromQL"),
+]
+ALERT_VIOLATIONS += [
+    (CPU, cm_stack(**{CPU: LOOSE_RUN_CPU}), "Cloud Run CPU utilisations at 0.95: looser, not missing"),
+]
+
+# A rule is demanded only where the stack has its concern: a database, payments.
+CLOUD_RUN = "gcp:cloudrunv2/service:Service"
+
+
+def cloud_run(*variables: str) -> tuple[str, dict[str, Any]]:
+    """A Cloud Run service whose container sets ``variables`` from Secret Manager."""
+    ref = {"secretKeyRef": {"secret": "s", "version": "latest"}}
+    envs = [{"name": name, "valueSource": ref} for name in variables]
+    return CLOUD_RUN, {"name": "shop", "template": {"containers": [{"image": "shop:1.4.2", "envs": envs}]}}
+
+
+POSTGRES_SET = (
+    "kubernetes:apps/v1:StatefulSet",
+    {"spec": {"template": {"spec": {"containers": [{"name": "db", "image": "postgres:16.4"}]}}}},
+)
+WEBHOOK_INGRESS = (
+    INGRESS,
+    {"spec": {"rules": [{"host": "shop.example.com", "http": {"paths": [{"path": "/api/webhooks/stripe"}]}}]}},
+)
+NO_DATABASE_RULE = prometheus_rule(database=None)
+NO_WEBHOOK_RULE = prometheus_rule(webhooks=None)
+ALERT_PASSES += [
+    (DATABASE, bare_stack(NO_DATABASE_RULE, STRIPE_SECRET), "no database: its connections rule is not demanded"),
+    (DATABASE, bare_stack(NO_DATABASE_RULE, cloud_run("REDIS_URL")), "a cache is not a database"),
+    (WEBHOOKS, bare_stack(NO_WEBHOOK_RULE, DATABASE_INSTANCE), "no payments: the webhook rule is not demanded"),
+    (WEBHOOKS, bare_stack(NO_WEBHOOK_RULE, cloud_run("DATABASE_URL")), "an app without payment variables"),
+]
+ALERT_VIOLATIONS += [
+    (DATABASE, bare_stack(NO_DATABASE_RULE, cloud_run("DATABASE_URL")), "Cloud Run with DATABASE_URL"),
+    (DATABASE, bare_stack(NO_DATABASE_RULE, POSTGRES_SET), "a self-hosted Postgres"),
+    (WEBHOOKS, bare_stack(NO_WEBHOOK_RULE, cloud_run("STRIPE_API_KEY")), "Cloud Run with a Stripe key"),
+    (WEBHOOKS, bare_stack(NO_WEBHOOK_RULE, WEBHOOK_INGRESS), "an Ingress routing the Stripe webhook"),
+    (
+        WEBHOOKS,
+        bare_stack(prometheus_rule(webhooks=rule(WEBHOOKS, expr=RULES[WEBHOOKS]["expr"][:-2] + "20"))),
+        "a webhook rule is judged even where payments are not detected",
+    ),
+]
 UPTIME_ONLY_FAILING = [
     *[
         Case(policy, STACK, UPTIME_AND_CPU, note="an uptime alert with a CPU condition defines alerting")

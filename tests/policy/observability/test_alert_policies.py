@@ -19,19 +19,28 @@ from tests.policy.observability.alerts_cases import (
     ALERT_VIOLATIONS,
     BASE,
     CHECK_PROPS,
+    CONCERNS,
     CPU,
+    DATABASE_INSTANCE,
     FAILING,
+    LOOSE_RUN_CPU,
+    NO_WEBHOOK_RULE,
     PASSING,
+    RULES,
     SIX,
+    STRIPE_SECRET,
     UPTIME,
     UPTIME_ALERT,
     UPTIME_FILTER_UNKNOWN,
     WEBHOOKS,
+    bare_stack,
+    cm_stack,
     prometheus_rule,
     rule,
+    stack,
 )
 from tests.policy.runners import BY_NAME, StackCaseSuite
-from tests.policy.stack_cases import stack, validate_stack_in_process
+from tests.policy.stack_cases import validate_stack_in_process
 
 
 class TestAlertingStackCases(StackCaseSuite):
@@ -152,7 +161,31 @@ def test_a_stack_without_alerting_is_not_judged_even_with_unrelated_custom_resou
 
 
 def test_an_uptime_alert_computed_from_its_check_does_not_define_the_six_alerts() -> None:
-    resources = [(UPTIME_CHECK, CHECK_PROPS), (UPTIME_ALERT[0], UPTIME_FILTER_UNKNOWN)]
+    resources = [(UPTIME_CHECK, CHECK_PROPS), (UPTIME_ALERT[0], UPTIME_FILTER_UNKNOWN), *CONCERNS]
     for name in SIX:
         assert _run(name, _resources(*resources, depends={1: {"conditions": [0]}})) == [], name
         assert _run(name, _resources(*resources, depends={})), name
+
+
+def test_a_looser_rule_names_its_threshold_the_checklists_and_the_config_key() -> None:
+    (message,) = validate_stack_in_process(BY_NAME[CPU], cm_stack(**{CPU: LOOSE_RUN_CPU}))
+    assert "threshold 0.95, the checklist says 0.8 (policy config thresholdPercent)" in message, message
+    assert "no rule" not in message
+    percent = stack(prometheus_rule(cpu=rule(CPU, expr=RULES[CPU]["expr"].replace("> 80", "> 90"))))
+    (message,) = validate_stack_in_process(BY_NAME[CPU], percent)
+    assert "threshold 90%, the checklist says 80% (policy config thresholdPercent)" in message, message
+    (message,) = validate_stack_in_process(BY_NAME[CPU], BASE, {"thresholdPercent": 70})
+    assert "threshold 80%, the policy config says 70% (policy config thresholdPercent)" in message, message
+    (message,) = validate_stack_in_process(BY_NAME[CPU], stack(prometheus_rule(cpu=rule(CPU, **{"for": "10m"}))))
+    assert "for must be at most 5m (the checklist's duration, policy config for); it is 10m." in message, message
+
+
+def test_the_payment_webhook_rule_is_demanded_where_the_policy_config_says_payments_are_served() -> None:
+    without = bare_stack(NO_WEBHOOK_RULE, DATABASE_INSTANCE)
+    assert validate_stack_in_process(BY_NAME[WEBHOOKS], without) == []
+    (message,) = validate_stack_in_process(BY_NAME[WEBHOOKS], without, {"paymentsServed": "yes"})
+    assert "no rule on failed payment webhooks" in message and "paymentsServed is yes" in message, message
+    with_secret = bare_stack(NO_WEBHOOK_RULE, STRIPE_SECRET)
+    (message,) = validate_stack_in_process(BY_NAME[WEBHOOKS], with_secret)
+    assert "STRIPE_WEBHOOK_SECRET" in message and "policy config paymentsServed" in message, message
+    assert validate_stack_in_process(BY_NAME[WEBHOOKS], with_secret, {"paymentsServed": "no"}) == []
