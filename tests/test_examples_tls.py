@@ -1,6 +1,6 @@
 """End to end: independently written TLS setups (cert-manager, Let's Encrypt issuers, Ingress TLS) judged by the pack.
 
-`examples/compliant-tls` installs cert-manager with a helm.sh/v4 Chart at another exact version, a DNS-01
+`examples/compliant-tls` installs cert-manager with a helm.sh/v3 Release at another exact version, a DNS-01
 ClusterIssuer as a raw CustomResource, a namespaced Issuer, a wildcard TLS host and Google-managed
 certificates: alternatives the checklist allows. `examples/noncompliant-tls` breaks one rule per resource:
 each must be reported against that resource, and nothing else.
