@@ -9,7 +9,16 @@ listed in ``POLICY_MODULES``.
 # [runtime-cluster] policy module imports go above this line
 from agencyos_policy import stack
 from agencyos_policy.cloudflare import dns
-from agencyos_policy.gcp import cloudsql, compute, container, iam, memorystore, secretmanager, storage
+from agencyos_policy.gcp import (
+    cloudsql,
+    compute,
+    container,
+    iam,
+    memorystore,
+    secretmanager,
+    storage,
+    workload_identity,
+)
 from agencyos_policy.kubernetes import helm, ingress, namespaces, tls, workloads
 
 # [runtime-workloads] policy module imports go above this line
@@ -55,6 +64,8 @@ POLICY_MODULES = (
     channels,
     logs,
     # [obs-policies] modules above this line
+    workload_identity,
+    # [delivery] modules above this line
 )
 ALL_POLICIES = build_policies()
 

@@ -11,6 +11,7 @@ import pulumi_gcp as gcp
 import pytest
 
 from agencyos_infra.engine import CapturedResource, ProgramRun
+from agencyos_infra.wire import read_properties
 from components.delivery_identity import (
     DEPLOY_ROLES_BY_SERVICE,
     GITHUB_ISSUER,
@@ -29,6 +30,7 @@ SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 REPOSITORY = "agencyos/agencyos-infra"  # Pulumi.prod.yaml and Pulumi.staging.yaml
 DELIVERY = f"{NAMESPACE}:delivery"
+WORKLOAD_IDENTITY_POLICY = "gcp-iam-workloadidentityprovider-repository-condition"
 VALID = {
     "gcp:project": "agencyos-prod",
     "gcp:region": "us-central1",
@@ -69,6 +71,13 @@ def test_the_provider_admits_github_tokens_of_the_repository_only(prod_run: Prog
     assert mapping["attribute.subject_at_ref"] == "assertion.sub + '@' + assertion.ref"
     # A deleted pool or provider blocks its id for 30 days and cuts every workflow off.
     assert pool.protect and provider.protect, (pool.urn, provider.urn)
+
+
+def test_the_pack_finds_nothing_on_the_provider(prod_run: ProgramRun, pack_analyze: Any) -> None:
+    [provider] = _own(prod_run, PROVIDER)
+    report = pack_analyze(ProgramRun("test", "test", True, [provider], read_properties({})))
+    assert WORKLOAD_IDENTITY_POLICY in report.policies
+    assert [v for v in report.violations if v.urn == provider.urn] == [], provider.urn
 
 
 def test_preview_is_read_only_and_reads_only_the_secrets_the_program_reads(
