@@ -385,6 +385,9 @@ def test_deploy_goes_to_staging_then_to_prod_behind_approval(deploy: dict[str, A
         assert _index_of(job, lambda step, up=up: step is up) < outputs < verify
         [argv] = _cli_commands(job["steps"][verify]["run"])
         assert (_option(argv, "--stack"), _option(argv, "--outputs")) == (stack, "outputs.json")
+        # Right after `pulumi up`: DNS, certificates and the load balancer are given time to settle.
+        assert _parse(argv).wait, f"{stack}: verify --wait DURATION"
+        assert "$GITHUB_STEP_SUMMARY" in job["steps"][verify]["run"]
 
 
 @pytest.mark.parametrize("path", _workflow_files(), ids=lambda path: path.name)
