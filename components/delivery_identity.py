@@ -7,7 +7,7 @@ A workload identity pool with one GitHub OIDC provider, and two service accounts
   the operator-managed secrets the program reads while previewing (the alert channels' credentials), or
   none. Any job of the repository may impersonate it.
 - **deploy**, for ``pulumi up``: the roles that administer each Google service the program manages
-  (``DEPLOY_ROLES``), impersonable only by a job of the repository that runs in the stack's deploy
+  (``DEPLOY_ROLES_BY_SERVICE``), impersonable only by a job of the repository that runs in the stack's deploy
   environment (``staging``, ``production``) on the deploy branch (``refs/heads/main``).
 
 The provider admits tokens of the one repository only (``attribute_condition``); GitHub signs tokens for
@@ -25,7 +25,7 @@ re-created under the same name meanwhile) and every workflow loses its access, s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -182,9 +182,9 @@ def repository_condition(repository: str) -> str:
     return f"assertion.repository == '{repository}'"
 
 
-def deploy_roles(services: Iterable[str], *, manages_keys: bool = False) -> tuple[str, ...]:
-    """The deployer's project roles for the Google services (type modules) a stack manages, sorted."""
-    roles = {role for service in services for role in DEPLOY_ROLES_BY_SERVICE[service]}
+def deploy_roles(*, manages_keys: bool = False) -> tuple[str, ...]:
+    """The deployer's project roles: every service's in DEPLOY_ROLES_BY_SERVICE (and key admin), sorted."""
+    roles = {role for service_roles in DEPLOY_ROLES_BY_SERVICE.values() for role in service_roles}
     return tuple(sorted(roles | ({KEY_ADMIN_ROLE} if manages_keys else set())))
 
 
@@ -242,7 +242,7 @@ class DeliveryIdentity(pulumi.ComponentResource):
                 opts=child,
             )
         deploy_member = pulumi.Output.concat("serviceAccount:", deploy.email)
-        for role in deploy_roles(DEPLOY_ROLES_BY_SERVICE, manages_keys=args.manages_keys):
+        for role in deploy_roles(manages_keys=args.manages_keys):
             gcp.projects.IAMMember(
                 f"{name}-deploy-{_slug(role)}", project=args.project, role=role, member=deploy_member, opts=child
             )
