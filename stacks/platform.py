@@ -10,6 +10,7 @@ from components.cache import Cache, CacheArgs
 from components.certificates import Certificates, CertificatesArgs, Solver
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
+from components.delivery_identity import DeliveryIdentity, DeliveryIdentityArgs
 from components.dns import Dns, DnsArgs
 from components.iam import WorkloadIdentities, WorkloadIdentitiesArgs
 from components.ingress import IngressController, IngressControllerArgs
@@ -271,6 +272,8 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         opts=after_services,
     )
     # [obs-logs] components above this line
+    delivery = _delivery_identity(settings, after_services)
+    # [delivery] components above this line
     return {
         "databaseInstance": database.instance_name,
         "databaseConnectionName": database.connection_name,
@@ -319,4 +322,41 @@ def build_platform(settings: StackSettings) -> dict[str, pulumi.Input[object]]:
         "logSinks": logs.sink_names,
         "dataAccessAuditedServices": logs.audited_services,
         # [obs-logs] outputs above this line
+        **delivery,
+        # [delivery] outputs above this line
     }
+
+
+def _delivery_identity(settings: StackSettings, opts: pulumi.ResourceOptions) -> dict[str, pulumi.Input[object]]:
+    """The workflows' keyless identities, when the stack names its repository; their names are stack outputs."""
+    spec = settings.delivery
+    if spec.repository is None:
+        return {}
+    identity = DeliveryIdentity(
+        "delivery",
+        DeliveryIdentityArgs(
+            name_prefix=settings.name_prefix,
+            project=settings.project,
+            repository=spec.repository,
+            deploy_environment=spec.deploy_environment or settings.environment.value,
+            deploy_branch=spec.deploy_branch,
+            preview_secret_ids=secrets_read_at_preview(settings),
+            manages_keys=any(workload.json_key for workload in settings.iam.workloads.values()),
+        ),
+        opts=opts,
+    )
+    return {
+        "deliveryWorkloadIdentityProvider": identity.provider_name,
+        "deliveryPreviewServiceAccount": identity.preview_account,
+        "deliveryDeployServiceAccount": identity.deploy_account,
+    }
+
+
+def secrets_read_at_preview(settings: StackSettings) -> tuple[str, ...]:
+    """The operator-managed Secret Manager secrets the program reads (data sources run at preview too)."""
+    ids = [
+        *settings.monitoring.secret_ids().values(),
+        settings.uptime.slack_token_secret,
+        settings.uptime.pagerduty_key_secret,
+    ]
+    return tuple(sorted({secret_id for secret_id in ids if secret_id}))

@@ -26,6 +26,7 @@ from components.cache import CacheSpec
 from components.certificates import CertificatesSpec, Solver
 from components.cluster import ClusterSpec
 from components.database import DatabaseSpec
+from components.delivery_identity import DeliverySpec
 from components.dns import DnsSpec
 from components.iam import IamSpec
 from components.ingress import IngressSpec
@@ -234,6 +235,12 @@ class StackSettings(BaseModel):
         "Data Access audit logs (checklist §6 Application Monitoring, §8 Compliance & Auditing).",
     )
     # [obs-logs] component settings above this line
+    delivery: DeliverySpec = Field(
+        default_factory=lambda: DeliverySpec.model_validate({}),
+        description="The DeliveryIdentity component: the GitHub repository whose workflows preview (read-only) and "
+        "deploy this stack through Workload Identity Federation, without a key (checklist 3.google-cloud-platform.3).",
+    )
+    # [delivery] component settings above this line
 
     @field_validator("debug")
     @classmethod

@@ -43,7 +43,7 @@ def test_policy_pack_files() -> None:
     pack = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
     assert pack["runtime"]["name"] == "python" and re.fullmatch(r"\d+\.\d+\.\d+", str(pack["version"]))
     requirements = _requirements(POLICY_DIR / "requirements.txt")
-    assert set(requirements) == {"pulumi", "pulumi-policy", "promql-parser"}
+    assert set(requirements) == {"pulumi", "pulumi-policy", "promql-parser", "cel-python"}
     assert all("<" in line for line in requirements.values())
     # The pack's entry point only assembles the pack: no policy logic lives there.
     main = (POLICY_DIR / "__main__.py").read_text()

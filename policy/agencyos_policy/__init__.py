@@ -19,6 +19,7 @@ from agencyos_policy.gcp import (
     secretmanager,
     serverless,
     storage,
+    workload_identity,
 )
 from agencyos_policy.kubernetes import (
     controllers,
@@ -81,6 +82,7 @@ POLICY_MODULES = (
     # [obs-policies] modules above this line
     serverless,
     loadbalancing,
+    workload_identity,
 )
 ALL_POLICIES = build_policies()
 

@@ -85,8 +85,13 @@ def test_access_only_for_the_workloads_that_need_each_secret(prod_run: ProgramRu
     # The frontend reads only what a browser-facing server needs.
     frontend = {slug for slug, workloads in granted.items() if "frontend" in workloads}
     assert frontend == {"supabase-anon-key", "sentry-dsn"}
-    # No project-wide secret access anywhere.
-    roles = {r.inputs.plain["role"] for r in prod_run.of_type("gcp:projects/iAMMember:IAMMember")}
+    # No project-wide secret access for any workload (the delivery identity's deployer creates the secrets).
+    members = {f"serviceAccount:{email}" for email in identities.values()}
+    roles = {
+        r.inputs.plain["role"]
+        for r in prod_run.of_type("gcp:projects/iAMMember:IAMMember")
+        if r.inputs.plain["member"] in members
+    }
     assert not any(role.startswith("roles/secretmanager.") for role in roles)
 
 

@@ -44,6 +44,7 @@ CASE_MODULES = (
     "tests.policy.observability.monitoring_cases",
     "tests.policy.observability.logs_cases",
     # [obs-policies] case modules above this line
+    "tests.policy.gcp.workload_identity_cases",
 )
 DELETE = object()
 """In ``mutate``: remove the property."""
