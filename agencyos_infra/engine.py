@@ -191,6 +191,7 @@ class CapturingMonitor(MockMonitor):
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(mocks)
+        self.mocks: RealisticMocks = mocks  # the SDK's monitor types it as any Mocks; this one is ours
         self.project, self.stack = project, stack
         self.kubernetes_version = kubernetes_version
         self.stack_outputs_given = dict(stack_outputs or {})

@@ -6,9 +6,14 @@ point as a user runs it.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO, run_cli
 
@@ -161,3 +166,103 @@ def _environ() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+# A pack whose import starts a helper that outlives any run, and one policy that can be made to hang.
+CHILD_STARTING_PACK = """
+import os
+import subprocess
+import time
+
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+helper = subprocess.Popen(["sleep", "600"])
+with open(os.environ["HELPER_PID_FILE"], "w") as pid_file:
+    pid_file.write(str(helper.pid))
+
+
+def hang_when_asked(args, report_violation):
+    if os.environ.get("POLICY_HANGS"):
+        time.sleep(600)
+
+
+PolicyPack(
+    "child-starting",
+    policies=[ResourceValidationPolicy(name="hangs", description="hangs when asked", validate=hang_when_asked)],
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
+"""
+
+
+def _child_starting_pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\ndescription: starts a helper\n")
+    (pack / "__main__.py").write_text(CHILD_STARTING_PACK)
+    return pack
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child this container's init has not reaped yet is not running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _wait_for(predicate: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_a_pack_that_starts_a_child_neither_hangs_the_run_nor_outlives_it(tmp_path: Path) -> None:
+    pid_file = tmp_path / "helper.pid"
+    env = {**_environ(), "HELPER_PID_FILE": str(pid_file)}
+    result = _preview(_program(tmp_path / "program", ""), "--policy-pack", str(_child_starting_pack(tmp_path)), env=env)
+    assert result.returncode == 0, result.stderr  # the helper holds the pack's stdout open: no wait on it
+    assert _wait_for(lambda: not _running(int(pid_file.read_text())), 5), "the pack's helper outlived the run"
+
+
+@pytest.mark.parametrize("sent", [signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT, signal.SIGUSR1], ids=lambda s: s.name)
+def test_a_signal_while_a_policy_runs_ends_the_pack_and_what_it_started(tmp_path: Path, sent: signal.Signals) -> None:
+    pid_file = tmp_path / "helper.pid"
+    env = {**_environ(), "HELPER_PID_FILE": str(pid_file), "POLICY_HANGS": "1"}
+    command = [sys.executable, "-m", "agencyos_infra.cli", "preview", "--program", str(_program(tmp_path / "p", ""))]
+    command += ["--stack", "dev", "--policy-pack", str(_child_starting_pack(tmp_path))]
+    cli = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(pid_file.exists, 60), "the pack never started"
+        helper = int(pid_file.read_text())
+        time.sleep(1.0)  # the policy is now asleep inside Analyze
+        assert cli.poll() is None, cli.communicate()
+        cli.send_signal(sent)
+        _, stderr = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    assert cli.returncode != 0 and "Traceback" not in stderr, stderr
+    assert _wait_for(lambda: not _running(helper), 5), f"{sent.name}: the pack's helper outlived the CLI"
+    packs = subprocess.run(["pgrep", "-f", f"pulumi.policy .* {tmp_path}"], capture_output=True, text=True)
+    assert packs.stdout.strip() == "", f"{sent.name}: a policy pack process outlived the CLI"
+
+
+def test_the_program_is_told_it_is_a_dry_run_unless_the_user_opts_out(tmp_path: Path) -> None:
+    body = (
+        "if not pulumi.runtime.is_dry_run():\n"
+        "    pulumi.log.warn('SIDE EFFECT: the program acted as on a real update')\n"
+    )
+    program = _program(tmp_path, body)
+    for mode in (("--mode", "preview"), ("--mode", "up")):
+        safe = _preview(program, *mode)
+        assert safe.returncode == 1, safe.stderr
+        assert "SIDE EFFECT" not in safe.stdout + safe.stderr, mode
+    opted_in = _preview(program, "--mode", "up", "--program-dry-run", "false")
+    assert opted_in.returncode == 1, opted_in.stderr
+    assert "SIDE EFFECT" in opted_in.stdout + opted_in.stderr
+    refused = _preview(program, "--program-dry-run", "false")  # preview mode: a real update never happens
+    assert refused.returncode == 2, refused.stderr
