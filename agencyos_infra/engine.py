@@ -206,6 +206,7 @@ class CapturingMonitor(MockMonitor):
         self.captured: list[CapturedResource] = []
         self.stack_outputs = Properties()
         self.errors: list[str] = []
+        self._kubernetes_checked: dict[str, tuple[CapturedResource, str]] = {}
         self._stack_transforms: list[Any] = []  # Callback messages, run on every resource
         self._transforms_by_urn: dict[str, list[Any]] = {}  # a resource's own, which its children inherit
         self._by_urn: dict[str, CapturedResource] = {}
@@ -437,12 +438,31 @@ class CapturingMonitor(MockMonitor):
 
     def _check_kubernetes_object(self, resource: CapturedResource) -> None:
         """The Kubernetes provider's Check: an object the API server would reject fails its registration."""
+        version = self._kubernetes_version()
+        with self._lock:
+            self._kubernetes_checked[resource.urn] = (resource, version)
         try:
-            kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, self._kubernetes_version())
+            kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, version)
         except kubernetes_check.KubernetesCheckError as error:
             with self._lock:
                 self.errors.append(str(error))
             raise
+
+    def recheck_kubernetes_objects(self) -> None:
+        """Objects registered before the program's GKE cluster, checked again against the cluster's version.
+
+        Registrations run concurrently, so an object may be checked before the cluster that fixes the
+        version is seen; the verdict must not depend on that order.
+        """
+        version = self._kubernetes_version()
+        with self._lock:
+            stale = [resource for resource, checked in self._kubernetes_checked.values() if checked != version]
+        for resource in stale:
+            try:
+                kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, version)
+            except kubernetes_check.KubernetesCheckError as error:
+                with self._lock:
+                    self.errors.append(str(error))
 
     def _kubernetes_version(self) -> str:
         """The version objects are checked against: as given, else the program's GKE cluster's, else the newest."""
@@ -772,6 +792,7 @@ def run_program(
         keys = list(secret_keys or [])
         arguments = (monitor, engine, program_dir, main_file, config, keys, organization, dry_run)
         error = context.run(_run_in_process, *arguments)
+    monitor.recheck_kubernetes_objects()
     if monitor.errors:
         error = "\n".join([*monitor.errors, *([error] if error and error not in monitor.errors else [])])
     if error is not None:

@@ -18,7 +18,7 @@ with an environment, GitHub's default subject claim) joined to its ref, so one v
 environment and branch. GitHub puts an environment in the subject only when the job runs in that
 environment, after its protection rules (reviewers, deployment branches) let it.
 
-Stateful in the sense that matters: a deleted pool or provider keeps its id for 30 days (it cannot be
+Stateful in the sense that matters: a deleted pool or provider keeps its id for a month (it cannot be
 re-created under the same name meanwhile) and every workflow loses its access, so both are protected.
 """
 
@@ -37,11 +37,11 @@ from pydantic.alias_generators import to_camel
 from components.iam import ACCOUNT_ID
 from components.naming import check_name_prefix
 from components.patterns import SECRET_ID
+from components.provider_facts import GITHUB_REPOSITORY_PATTERN
 
 TYPE = "agencyos:delivery:DeliveryIdentity"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-# owner: 1-39 letters, digits, hyphens; name: 1-100 letters, digits, '.', '_', '-' (GitHub's rules).
-REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+REPOSITORY_PATTERN = GITHUB_REPOSITORY_PATTERN
 BRANCH_PATTERN = r"^[A-Za-z0-9._/-]{1,200}$"
 ENVIRONMENT_PATTERN = r"^[A-Za-z0-9._-]{1,255}$"
 # Pool and provider ids: 4-32 lowercase letters, digits and hyphens; "gcp-" is Google's.

@@ -47,3 +47,7 @@ SMTP_SUBMISSION_PORTS: Final = (587, 465)
 # PostgreSQL keeps this many of max_connections for superusers (superuser_reserved_connections, default 3).
 # https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-SUPERUSER-RESERVED-CONNECTIONS
 POSTGRES_SUPERUSER_RESERVED_CONNECTIONS: Final = 3
+# GitHub's rules for an owner/name: owner 1-39 letters, digits, hyphens (not first); name 1-100 letters,
+# digits, '.', '_', '-'. An OIDC token's repository claim has this shape.
+# https://docs.github.com/en/actions/reference/security/oidc#understanding-the-oidc-token
+GITHUB_REPOSITORY_PATTERN: Final = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"

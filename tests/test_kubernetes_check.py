@@ -106,6 +106,22 @@ def test_the_version_comes_from_the_programs_gke_cluster(tmp_path: Path) -> None
     )
 
 
+def test_an_object_registered_before_the_cluster_is_checked_against_the_clusters_version(tmp_path: Path) -> None:
+    # Registrations run concurrently: the verdict must not depend on which one the engine sees first.
+    program = _program(
+        tmp_path,
+        """
+        import pulumi_gcp as gcp, pulumi_kubernetes as k8s
+        k8s.apps.v1.Deployment("web", spec={"selector": {"matchLabels": {"a": "b"}},
+            "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i:1",
+                "resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}]}]}}})
+        gcp.container.Cluster("gke", location="europe-west1", min_master_version="1.25")
+        """,
+    )
+    run = run_program(isolated=False, program_dir=program, project="k8s-probe", stack="dev", config={})
+    assert run.error is not None and "Kubernetes 1.25" in run.error, run.error
+
+
 def test_a_required_field_that_is_unknown_at_preview_is_not_missing() -> None:
     policy = {"spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": UNKNOWN}}]}]}}
     check("kubernetes:networking.k8s.io/v1:NetworkPolicy", "data", policy, "1.31")

@@ -1,8 +1,9 @@
 """Packaged manifests are expanded as pulumi-kubernetes expands them, so the pack judges every object inside.
 
 The programs under tests/programs/manifests-*/ are written the way teams deploy manifests they keep as files.
-One run of each shape goes through the console entry point with the policy pack; the rest run in this
-interpreter (``isolated=False``), as the SDK's unit tests run a program.
+One run of each shape goes through the console entry point with the policy pack; the rest run the program
+in its own process as the CLI does (in this interpreter, a chart's run was seen to depend on what earlier
+programs left imported), and a few in-process checks of one object use ``isolated=False``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ PINNED_IMAGE = "kubernetes-apps-deployment-pinned-image"
 
 
 def _run(program: Path, *, preview: bool = True) -> ProgramRun:
-    run = run_program(program, project=program.name, stack="dev", config={}, preview=preview, isolated=False)
+    run = run_program(program, project=program.name, stack="dev", config={}, preview=preview)
     assert run.error is None, run.error
     return run
 

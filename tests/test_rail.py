@@ -143,10 +143,16 @@ def test_json_to_an_unwritable_place_fails_before_anything_runs(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    "body", ["import time\ntime.sleep(60)\n", "import time\nt = time.time()\nwhile time.time() - t < 60: pass\n"]
+    "body",
+    [
+        "import time\ntime.sleep(60)\n",
+        "import time\nt = time.time()\nwhile time.time() - t < 60: pass\n",
+        # A program that ignores Ctrl-C: the tool, not the program, decides, and ends the program's group.
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(60)\n",
+    ],
 )
 def test_ctrl_c_is_a_clean_exit(tmp_path: Path, body: str) -> None:
-    # A sleeping and a busy program: the program runs on the SDK's threads, out of KeyboardInterrupt's reach.
+    # A sleeping, a busy and a deaf program: each runs in a process of its own, out of the terminal's reach.
     program = _program(tmp_path, body)
     process = subprocess.Popen(
         [sys.executable, "-m", "agencyos_infra.cli", "preview", "--program", str(program), "--stack", "dev"],

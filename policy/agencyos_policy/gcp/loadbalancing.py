@@ -294,7 +294,7 @@ def _beside(stack: _Stack, http: _Frontend, https: _Frontend) -> bool:
     severity=Severity.HIGH,
     description="An internet-facing HTTP forwarding rule has an internet-facing HTTPS forwarding rule beside it "
     "(the same IP address or URL map): no load balancer is HTTP-only.",
-    remediation="Add a TargetHttpsProxy with a certificate and a forwarding rule on port 443 on the same address, "
+    remediation="Add a TargetHttpsProxy with a certificate and an HTTPS forwarding rule on the same address, "
     "and make the HTTP URL map redirect to HTTPS.",
     resource_types=READS,
     tags=("network", "tls"),

@@ -66,7 +66,7 @@ def test_inline_rules_are_named_by_their_place_in_the_policy() -> None:
     [message] = validate_in_process(
         BY_NAME[ADMIN], inline({"match.srcIpRanges": UNKNOWN}), resource_type=NETWORK_FIREWALL_POLICY_WITH_RULES
     )
-    assert message.startswith("rules[1].match.srcIpRanges is computed and unknown during preview")
+    assert message.startswith("Undetermined: rules[1].match.srcIpRanges is computed and unknown during preview")
 
 
 def test_a_policy_rule_behind_a_higher_priority_deny_is_still_judged() -> None:
