@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from agencyos_infra.wire import SIG_KEY, UNKNOWN, secret
+from agencyos_infra.yaml_bound import BoundedSafeLoader
 
 if TYPE_CHECKING:
     from agencyos_infra.analyzer import Violation
@@ -111,15 +112,26 @@ class Child:
     """Indexes (into the component's children) of the objects it depends on; each comes before it."""
 
 
-def decode(text: str, source: str) -> list[dict[str, Any]]:
-    """The objects of a multi-document YAML (or JSON) text, as the provider decodes them: empty documents skipped."""
+def _yaml_documents(text: str, source: str) -> list[Any]:
     try:
-        documents = list(yaml.safe_load_all(text))
+        # Bounded as the provider's Go decoder is: an alias bomb is refused, never expanded.
+        return list(yaml.load_all(text, Loader=BoundedSafeLoader))  # a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or _first_line(error)
         raise ValueError(f"{source}: not valid YAML{where} ({problem})") from None
+
+
+def decode_values(text: str, source: str) -> Any:
+    """One YAML document (a Helm values file), under the same bound."""
+    documents = _yaml_documents(text, source)
+    return documents[0] if documents else None
+
+
+def decode(text: str, source: str) -> list[dict[str, Any]]:
+    """The objects of a multi-document YAML (or JSON) text, as the provider decodes them: empty documents skipped."""
+    documents = _yaml_documents(text, source)
     objects = []
     for number, document in enumerate(documents, start=1):
         if document is None:
@@ -140,7 +152,11 @@ def answer_invoke(token: str, args: Mapping[str, Any], program_dir: Path | None)
         if not isinstance(text, str):
             raise ValueError("kubernetes:yaml:decode: 'text' must be a string")
         # The provider drops objects without a kind or apiVersion (the SDK then never sees them).
-        return [obj for obj in decode(text, "the manifest text") if obj.get("kind") and obj.get("apiVersion")]
+        return [
+            obj
+            for obj in decode(text, "the YAML text of a v1 ConfigFile or ConfigGroup")
+            if obj.get("kind") and obj.get("apiVersion")
+        ]
     if token == HELM_TEMPLATE_INVOKE:
         options = json.loads(str(args.get("jsonOpts") or "{}"))
         objects = _with_namespace(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agencyos_infra.manifests import NotRendered, decode
+from agencyos_infra.manifests import NotRendered, decode, decode_values
 
 KUBECTL = "kubectl"
 _KUSTOMIZE_TIMEOUT_S = 120.0
@@ -155,18 +155,20 @@ def _hooks(obj: Mapping[str, Any]) -> list[str]:
 
 def _values_file(asset: Any, program_dir: Path | None) -> dict[str, Any]:
     """A values file (a Pulumi asset: a path or a text) as the map Helm merges."""
-    import yaml
 
+    source = "a values string"
     if isinstance(asset, Mapping) and "text" in asset:
         text = str(asset["text"])
     elif isinstance(asset, Mapping) and "path" in asset:
+        source = f"the values file {asset['path']}"
         try:
             text = _resolve(str(asset["path"]), program_dir).read_text(encoding="utf-8")
         except OSError as error:
             raise NotRendered(f"the values file {asset['path']} cannot be read ({error.strerror})") from None
     else:
         raise NotRendered("a valueYamlFiles entry is neither a file nor a string asset")
-    loaded = yaml.safe_load(text) or {}
+    # Helm's own YAML decoder refuses what is not YAML, an alias bomb included: the deployment fails.
+    loaded = (decode_values(text, source) if text.strip() else None) or {}
     if not isinstance(loaded, dict):
         raise NotRendered("a values file is not a map of values")
     return loaded

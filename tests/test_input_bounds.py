@@ -119,3 +119,51 @@ def test_a_deeply_nested_policy_config_is_one_line_naming_the_file(tmp_path: Pat
     program = _project(tmp_path / "program", stacks={"dev": "config: {}\n"})
     line = _one_error_line(_cli("preview", "--program", str(program), "--stack", "dev", "--policy-config", str(config)))
     assert f"--policy-config {config}" in line and "nested more than" in line, line
+
+
+def _manifest_bomb() -> str:
+    """The same anchors inside a Kubernetes object (a ConfigMap's data) and a Helm values file."""
+    body = _alias_bomb().replace("config:\n", "").replace("  proj:", "  ")
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: laughs\ndata:\n" + body
+
+
+HELM_CHART = Path(__file__).resolve().parent / "programs" / "manifests-helm" / "charts" / "shop-web"
+
+
+@pytest.mark.parametrize(
+    ("kind", "program", "named"),
+    [
+        ("yaml v1", 'k8s.yaml.ConfigFile("cf", file="bomb.yaml")', "v1 ConfigFile"),
+        ("yaml v2", 'k8s.yaml.v2.ConfigFile("cf", file="bomb.yaml")', "bomb.yaml"),
+        (
+            "helm values",
+            f'k8s.helm.v4.Chart("web", chart={str(HELM_CHART)!r}, value_yaml_files=[pulumi.FileAsset("bomb.yaml")])',
+            "the values file bomb.yaml",
+        ),
+    ],
+    ids=["yaml-v1", "yaml-v2", "helm-values"],
+)
+def test_an_alias_bomb_in_a_manifest_or_values_file_fails_the_program_at_once(
+    tmp_path: Path, kind: str, program: str, named: str
+) -> None:
+    # pulumi-kubernetes decodes manifests and Helm values with Go YAML decoders that refuse such aliasing.
+    directory = _project(tmp_path, stacks={"dev": ""})
+    (directory / "bomb.yaml").write_text(_manifest_bomb())
+    (directory / "__main__.py").write_text(f"import pulumi\nimport pulumi_kubernetes as k8s\n{program}\n")
+    result = _cli("preview", "--program", str(directory), "--stack", "dev")
+    assert result.returncode == 2, kind + result.stdout + result.stderr
+    assert "excessive aliasing" in result.stderr and named in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("shape", ["directory", "device"])
+def test_a_stack_file_that_is_not_a_regular_file_is_refused_as_such(tmp_path: Path, shape: str) -> None:
+    program = _project(tmp_path, stacks={"dev": ""})
+    odd = program / "Pulumi.odd.yaml"
+    if shape == "directory":
+        odd.mkdir()
+    else:
+        odd.symlink_to("/dev/zero")  # read to the end, it never ends
+    line = _one_error_line(_cli("preview", "--program", str(program), "--stack", "odd"))
+    assert str(odd) in line and ("not a regular file" in line or "is a directory" in line), line
+    assert "create it" not in line  # it exists: nothing to create
