@@ -803,6 +803,10 @@ def run_program(
         for name in monitor.referenced_stacks
         if name not in monitor.stack_outputs_given
     ]
+    if error is None and not monitor.captured:
+        # An os._exit(0) before the SDK sent anything: a finished program, as the real engine sees it, with
+        # nothing to judge. Said, so an empty verdict is never mistaken for a compliant one.
+        warnings.append("the program finished without registering any resource, not even its stack: nothing was judged")
     return ProgramRun(
         project,
         stack,

@@ -324,8 +324,9 @@ def render_text(
         lines = [f"Previewing stack {run.stack} of project {run.project} (offline mock engine, {mode})"]
         change = "to create"
     lines += ["", *_tree(shown_resources(run))]
-    by_type = Counter(r.type for r in shown_resources(run) if r.type != STACK_TYPE)
-    lines += ["", f"Resources: {sum(by_type.values()) + 1} {change}"]
+    shown = shown_resources(run)
+    by_type = Counter(r.type for r in shown if r.type != STACK_TYPE)
+    lines += ["", f"Resources: {len(shown)} {change}"]
     lines += [f"  {count:>3} {type_}" for type_, count in sorted(by_type.items())]
     # As the CLI without --debug: the SDK's own debug chatter is not shown.
     shown_log = [entry for entry in run.log if entry.severity != "debug"]
