@@ -116,8 +116,9 @@ class ReadConfig(Mapping[str, Any]):
 
 
 def _shows(message: str, value: Any) -> bool:
-    """Whether a message states a config value: each of its numbers as a whole number ("10s" as 10, 80.0 as 80,
-    never 30 inside 300), or, with none, its text; a list, every element (one of the moving tags is not the list)."""
+    """Whether a message states a config value: each of its numbers as a whole number (a duration's without its
+    unit, a float's without ".0", never one inside a longer number), or, with none, its text; a list, every element
+    (one of the moving tags is not the list)."""
     if isinstance(value, (list, tuple)):
         return bool(value) and all(_shows(message, part) for part in value)
     if isinstance(value, float) and value.is_integer():

@@ -39,7 +39,7 @@ instance_policy = partial(resource_policy, resource_types=(INSTANCE,), tags=("ca
 
 
 def _version(minimum: str) -> tuple[int, ...]:
-    """A configured "7.0" as (7, 0)."""
+    """A configured "<major>.<minor>" as a tuple of integers, to compare with a provider version."""
     return tuple(int(part) for part in minimum.split("."))
 
 

@@ -269,8 +269,8 @@ def _audit_archive_days(subject: StackSubject) -> float:
 
 
 DAYS_KEYS = {APPLICATION: "applicationDays", SECURITY: "securityDays", AUDIT: "auditDays"}
-"""The policy config key that sets each kind's least retention (named in messages: the provider's 30-day default
-would otherwise read as the application logs' 30 days)."""
+"""The policy config key that sets each kind's least retention (named in messages: the provider's default bucket
+retention, in the same message, would otherwise read as the application logs' days)."""
 
 
 def _required_days(config: Any) -> dict[str, int]:
