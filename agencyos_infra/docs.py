@@ -18,6 +18,9 @@ from pydantic.fields import FieldInfo
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+UNDETERMINED_KEY = "undeterminedAtPreview"
+POLICY_CONFIG_EXAMPLE = REPO / "policy" / "policy-config.example.json"
+"""The file a team adopting the pack edits (shown in the README's Policies section)."""
 
 
 def config_rows() -> Iterator[tuple[str, FieldInfo]]:
@@ -61,6 +64,43 @@ def policy_table() -> str:
     return "\n".join(rows)
 
 
+def _shown(value: Any) -> str:
+    import json
+
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+def policy_config_table() -> str:
+    """Every key of every policy's config schema: its default and the checklist item (and words) it comes from.
+
+    A value no checklist item states (the HSTS max-age, the moving image tags) is AgencyOS's own choice, said so.
+    ``undeterminedAtPreview``, which every mandatory policy takes, is described once in the README instead.
+    """
+    from agencyos_checklist import catalogue
+
+    items = catalogue()
+    rows = ["| Policy | Key | Default | From the checklist | Description |", "| --- | --- | --- | --- | --- |"]
+    for spec in _registry().values():
+        for key, param in spec.config.items():
+            if key == UNDETERMINED_KEY:
+                continue  # every mandatory policy takes it: the README says so once
+            if param.stated is not None:
+                source = f'`{param.stated.item}` "{param.stated.quote}"'
+            elif param.source is not None:
+                source = f"`{param.source}` {items[param.source].text}"
+            else:
+                source = "(AgencyOS's choice: the checklist states no value)"
+            default = _shown(param.schema.get("default", "")).replace("|", "\\|")
+            description = str(param.schema.get("description", "")).replace("|", "\\|")
+            rows.append(f"| `{spec.name}` | `{key}` | `{default}` | {source} | {description} |")
+    return "\n".join(rows)
+
+
+def policy_config_example() -> str:
+    """The example policy config file, fenced, as the README shows it."""
+    return f"```json\n{POLICY_CONFIG_EXAMPLE.read_text(encoding='utf-8').strip()}\n```"
+
+
 def uncovered_items() -> str:
     """The checklist items no policy cites, grouped by section, each section collapsible."""
     from agencyos_checklist import catalogue
@@ -101,7 +141,13 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-SECTIONS = {"config-table": config_table, "policy-table": policy_table, "uncovered-items": uncovered_items}
+SECTIONS = {
+    "config-table": config_table,
+    "policy-table": policy_table,
+    "policy-config-table": policy_config_table,
+    "policy-config-example": policy_config_example,
+    "uncovered-items": uncovered_items,
+}
 
 
 def render(readme: str) -> str:

@@ -61,15 +61,15 @@ EXPECTED_MESSAGES = [
     "image must be pinned by tag or digest: it is tagged latest.",
     "image must be pinned by tag or digest: it has no tag (it means latest).",
     "image must be pinned by tag or digest: it has a moving tag (policy config movingTags).",
-    "resources.requests.cpu must be set to at least 250m.",
-    "resources.limits.memory must be set to at least 512Mi.",
-    "env[0] (LOG_LEVEL) must be INFO or WARNING in production.",
+    "resources.requests.cpu must be set to at least 250m (policy config `minCpuRequest`).",
+    "resources.limits.memory must be set to at least 512Mi (policy config `minMemoryLimit`).",
+    "env[0] (LOG_LEVEL) must be INFO or WARNING in production (policy config `environment`).",
     "spec.minReplicas must be at least 2.",
     "spec.metrics must scale on cpu Utilization at most 70 %",
     "data.STRIPE_API_KEY must not hold a credential: it looks like a Stripe live key.",
-    "data.DEBUG (DEBUG) must be false in production.",
-    "data.LOG_LEVEL (LOG_LEVEL) must be INFO or WARNING in production.",
-    "it is not set, so the secret is never rotated.",
+    "data.DEBUG (DEBUG) must be false in production (policy config `environment`).",
+    "data.LOG_LEVEL (LOG_LEVEL) must be INFO or WARNING in production (policy config `environment`).",
+    "it is not set, so the secret is never rotated (policy config `maxRotationDays`).",
 ]
 
 

@@ -16,6 +16,14 @@ catalogue's stated numbers, so a policy's defaults are the checklist's. The item
 engine as the policy's compliance framework (reference: section path and item id; specification:
 the item's words), so reports and tables are generated from the pack.
 
+A policy's config values are AgencyOS's numbers and names (the checklist's, by default); a team adopting the
+pack for another application overrides them in the pack's policy config. A check reads them from
+``Subject.config``; every violation message that states a value the check read names its key (``(policy config
+`startTime`)``, appended by :func:`naming_config` unless the message names it already), so a reader knows what
+to change. Every policy's description ends with the checklist words it enforces (``quote``, by default the
+item's text, word for word: registration refuses words the item does not say); a policy that enforces what
+no checklist line says is advisory, and its description calls the line it cites related.
+
 Every mandatory policy's config also takes ``undeterminedAtPreview`` (``mandatory``, the default, or
 ``advisory``): how its undetermined results (a value unknown at preview, ``Undetermined: ...``) are
 reported in a preview. They block like a failure unless a team chooses advisory; outside a preview
@@ -25,7 +33,7 @@ reported in a preview. They block like a failure unless a team chooses advisory;
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,17 +95,79 @@ def every_resource(_subject: Subject) -> bool:
     return True
 
 
+class ReadConfig(Mapping[str, Any]):
+    """A policy's config that remembers which keys a check read, in order: the keys its messages name."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self.read: list[str] = []
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values[key]
+        if key not in self.read:
+            self.read.append(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _shows(message: str, value: Any) -> bool:
+    """Whether a message states a config value: each of its numbers as a whole number (a duration's without its
+    unit, a float's without ".0", never one inside a longer number), or, with none, its text; a list, every element
+    (one of the moving tags is not the list)."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_shows(message, part) for part in value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    numbers = re.findall(r"[0-9]+(?:\.[0-9]+)?", text)
+    if not numbers:
+        return bool(text) and text in message
+    return all(re.search(rf"(?<![0-9.]){re.escape(n)}(?![0-9]|\.[0-9])", message) for n in numbers)
+
+
+def naming_config(message: str, config: ReadConfig) -> str:
+    """The message with the key of each config value it states appended (``(policy config `startTime`)``), for
+    the values the check read. A message that names its keys itself (``policy config ...``) is kept, as is an
+    undetermined result (about a value, not a bound); ``undeterminedAtPreview`` sets no bound."""
+    if message.startswith("Undetermined") or "policy config" in message:
+        return message
+    keys = [key for key in config.read if key != UNDETERMINED_AT_PREVIEW and _shows(message, config[key])]
+    if not keys:
+        return message
+    named = ", ".join(f"`{key}`" for key in keys)
+    return f"{message.rstrip().rstrip('.')} (policy config {named})."
+
+
 @dataclass(frozen=True)
 class Param:
     """One property of a policy's config schema, with the stated number its default comes from."""
 
     schema: Mapping[str, Any]
     stated: Stated[Any] | None = None
+    item: str | None = None
+    """The checklist item the value comes from when no single stated number is its default (a list of ports
+    the checklist names, a value it implies); None with no ``stated``: AgencyOS's own choice, or the policy's item."""
+
+    @property
+    def source(self) -> str | None:
+        """Id of the checklist item the value comes from, if any."""
+        return self.stated.item if self.stated is not None else self.item
 
 
 def bound(stated: Stated[int], description: str) -> Param:
     """An integer threshold whose default is the checklist's number."""
     return Param({"type": "integer", "minimum": 0, "default": stated.value, "description": description}, stated)
+
+
+def text(stated: Stated[str], description: str, pattern: str | None = None) -> Param:
+    """A name or text value (a Redis version, an eviction policy, a URL) whose default is the checklist's words."""
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "default": stated.value, "description": description}
+    return Param({**schema, **({"pattern": pattern} if pattern else {})}, stated)
 
 
 UNDETERMINED_AT_PREVIEW = "undeterminedAtPreview"
@@ -139,6 +209,8 @@ class PolicySpec:
     applies: Applies = every_resource
     config: Mapping[str, Param] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    quote: str = ""
+    """The checklist's words the policy enforces (cited at the end of ``description``)."""
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -147,14 +219,8 @@ class PolicySpec:
     def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in self.resource_types:
             return
-        subject = Subject(
-            args.resource_type,
-            args.props,
-            args.opts,
-            {**self.defaults, **(args.get_config() or {})},
-            self.level is MANDATORY,
-            args.name,
-        )
+        config = ReadConfig({**self.defaults, **(args.get_config() or {})})
+        subject = Subject(args.resource_type, args.props, args.opts, config, self.level is MANDATORY, args.name)
         if not self.applies(subject):
             return
         deferred = getattr(args, DEFERRED, None)
@@ -165,7 +231,7 @@ class PolicySpec:
                     continue
                 finding = finding.answer(None) or ""
             if finding:
-                report_violation(finding, None)
+                report_violation(naming_config(finding, config), None)
 
     def metadata(self, *extra_tags: str) -> dict[str, Any]:
         """What the engine shows of the policy: description, level, severity, remediation, config, checklist item."""
@@ -211,17 +277,21 @@ def resource_policy(
     applies: Applies = every_resource,
     config: Mapping[str, Param] | None = None,
     tags: Iterable[str] = (),
+    quote: str | None = None,
 ) -> Callable[[Check], Check]:
     """Registers the decorated check as a resource policy (see the module docstring)."""
 
     def register(check: Check) -> Check:
+        known = _known_item(name, item)
+        cited = _cited(name, known, quote)
         _register(
             PolicySpec(
                 name=name,
-                item=_known_item(name, item),
+                item=known,
                 level=level,
                 severity=severity,
-                description=description,
+                description=_citing(description, level, cited),
+                quote=cited,
                 remediation=remediation,
                 # A frozenset subclass (a type family matched by pattern, e.g. every IAM resource) is kept as is.
                 resource_types=resource_types if isinstance(resource_types, frozenset) else frozenset(resource_types),
@@ -246,6 +316,24 @@ def _known_item(name: str, item: str) -> Item:
     if not NAME_SCHEME.match(name):
         raise ValueError(f"policy name {name!r} must follow <vendor>-<service>-<resource>-<requirement>")
     return checklist_item(item)
+
+
+def _cited(name: str, item: Item, quote: str | None) -> str:
+    """The checklist words a policy cites: the item's text unless ``quote`` names words of its details or code."""
+    if quote is None:
+        return item.text
+    if not any(quote in words for words in (item.text, *item.details, *item.code)):
+        raise ValueError(f"policy {name!r} quotes {quote!r}, which checklist item {item.id} does not say")
+    return quote
+
+
+CITES = 'Checklist: "{quote}".'
+RELATED = 'Related checklist line: "{quote}".'
+"""How a description ends: a mandatory policy enforces the line it cites; an advisory one goes beyond it."""
+
+
+def _citing(description: str, level: EnforcementLevel, quote: str) -> str:
+    return f"{description} {(CITES if level is MANDATORY else RELATED).format(quote=quote)}"
 
 
 def _register(spec: PolicySpec) -> None:
@@ -284,11 +372,10 @@ class StackPolicySpec(PolicySpec):
 
     def validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         assert self.stack_check is not None
-        subject = StackSubject(
-            tuple(args.resources), {**self.defaults, **(args.get_config() or {})}, self.level is MANDATORY
-        )
+        config = ReadConfig({**self.defaults, **(args.get_config() or {})})
+        subject = StackSubject(tuple(args.resources), config, self.level is MANDATORY)
         for message, urn in self.stack_check(subject):
-            report_violation(message, urn)
+            report_violation(naming_config(message, config), urn)
 
     def build(self) -> StackValidationPolicy:  # type: ignore[override]
         return StackValidationPolicy(validate=self.validate_stack, **self.metadata("stack"))
@@ -305,17 +392,21 @@ def stack_policy(
     resource_types: Iterable[str],
     config: Mapping[str, Param] | None = None,
     tags: Iterable[str] = (),
+    quote: str | None = None,
 ) -> Callable[[StackCheck], StackCheck]:
     """Registers the decorated check as a stack policy: for rules that span resources."""
 
     def register(check: StackCheck) -> StackCheck:
+        known = _known_item(name, item)
+        cited = _cited(name, known, quote)
         _register(
             StackPolicySpec(
                 name=name,
-                item=_known_item(name, item),
+                item=known,
                 level=level,
                 severity=severity,
-                description=description,
+                description=_citing(description, level, cited),
+                quote=cited,
                 remediation=remediation,
                 resource_types=frozenset(resource_types),
                 check=lambda _subject: (),

@@ -51,7 +51,7 @@ from agencyos_checklist.numbers import FIREWALL_HTTP_PORT, FIREWALL_HTTPS_PORT
 from pulumi_policy import Severity
 
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
-from agencyos_policy.registry import ADVISORY, MANDATORY, Subject, resource_policy
+from agencyos_policy.registry import ADVISORY, MANDATORY, Param, Subject, resource_policy
 from agencyos_policy.rules import expect, unknown
 
 FIREWALL = "gcp:compute/firewall:Firewall"
@@ -83,7 +83,7 @@ PORT_PROTOCOLS = {TCP: TCP, "6": TCP, UDP: UDP, "17": UDP, SCTP: SCTP, "132": SC
 ALL_PORTS = (0, 65535)
 ADMIN_PORTS = {22: ("SSH", {TCP}), 3389: ("RDP", {TCP, UDP})}
 DATA_PORTS = {5432: ("PostgreSQL", {TCP}), 3306: ("MySQL", {TCP}), 6379: ("Redis", {TCP})}
-WEB_PORTS = (FIREWALL_HTTPS_PORT.value, FIREWALL_HTTP_PORT.value)
+WEB_PORTS = [FIREWALL_HTTPS_PORT.value, FIREWALL_HTTP_PORT.value]
 CLOSED_ACTIONS = frozenset({"deny", "goto_next"})
 """Firewall policy rule actions that admit nothing."""
 NON_INTERNET_CONTEXTS = frozenset({"NON_INTERNET", "VPC_NETWORKS", "INTRA_VPC"})
@@ -311,14 +311,26 @@ def no_public_all_ports(subject: Subject) -> Iterator[str]:
     f"{FIREWALL_HTTP_PORT.value} only.",
     remediation=f"Open only tcp {FIREWALL_HTTPS_PORT.value}/{FIREWALL_HTTP_PORT.value} to the internet, or restrict "
     "sourceRanges to known networks.",
+    config={
+        "allowedPorts": Param(
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+                "uniqueItems": True,
+                "default": WEB_PORTS,
+                "description": "The TCP ports ingress from the internet may reach.",
+            },
+            item=FIREWALL_HTTPS_PORT.item,
+        )
+    },
 )
 def public_web_ports_only(subject: Subject) -> Iterator[str]:
+    allowed = [int(port) for port in subject.config["allowedPorts"]]
+    shown = " and ".join(str(port) for port in allowed)
+
     def judge(label: str, opened: Opened) -> Iterator[str]:
-        if any(proto != TCP or low != high or low not in WEB_PORTS for proto, (low, high) in opened):
-            yield (
-                f"{label} must open only tcp {FIREWALL_HTTPS_PORT.value} and {FIREWALL_HTTP_PORT.value} to "
-                "0.0.0.0/0 or ::/0; it opens other ports or protocols."
-            )
+        if any(proto != TCP or low != high or low not in allowed for proto, (low, high) in opened):
+            yield f"{label} must open only tcp {shown} to 0.0.0.0/0 or ::/0; it opens other ports or protocols."
 
     yield from _violations(subject, judge)
 

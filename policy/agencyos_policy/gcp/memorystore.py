@@ -25,13 +25,11 @@ from agencyos_checklist.numbers import (
 from pulumi_policy import Severity
 
 from agencyos_policy.props import ABSENT, UNKNOWN, lookup
-from agencyos_policy.registry import ADVISORY, MANDATORY, Subject, bound, resource_policy
+from agencyos_policy.registry import ADVISORY, MANDATORY, Subject, bound, resource_policy, text
 from agencyos_policy.rules import at_least, expect, number, unknown
 
 INSTANCE = "gcp:redis/instance:Instance"
 _VERSION = re.compile(r"^REDIS_([0-9]+)_([0-9]+)$", re.ASCII)
-MIN_VERSION = tuple(int(part) for part in REDIS_MIN_VERSION.value.split("."))
-MIN_VERSION_NAME = "REDIS_" + "_".join(str(part) for part in MIN_VERSION)
 # Provider: "If not provided, latest supported version will be used" (7.2 and later today).
 LATEST = "latest"
 CONFIGS = ("redisConfigs",)
@@ -40,11 +38,16 @@ PER_CENT = 0.01
 instance_policy = partial(resource_policy, resource_types=(INSTANCE,), tags=("cache",))
 
 
-def _recent_enough(version: Any) -> bool:
+def _version(minimum: str) -> tuple[int, ...]:
+    """A configured "<major>.<minor>" as a tuple of integers, to compare with a provider version."""
+    return tuple(int(part) for part in minimum.split("."))
+
+
+def _recent_enough(version: Any, minimum: tuple[int, ...]) -> bool:
     if version == LATEST:
         return True
     match = _VERSION.match(str(version))
-    return match is not None and (int(match[1]), int(match[2])) >= MIN_VERSION
+    return match is not None and (int(match[1]), int(match[2])) >= minimum
 
 
 @instance_policy(
@@ -54,13 +57,16 @@ def _recent_enough(version: Any) -> bool:
     severity=Severity.MEDIUM,
     description=f"Memorystore for Redis runs Redis {REDIS_MIN_VERSION.value} or later.",
     remediation="Set redisVersion to REDIS_7_2 (or a later version), or leave it unset for the latest.",
+    quote=REDIS_MIN_VERSION.quote,
+    config={"minVersion": text(REDIS_MIN_VERSION, "Least Redis version, <major>.<minor>.", r"^[0-9]+\.[0-9]+$")},
 )
 def minimum_version(subject: Subject) -> Iterator[str]:
+    minimum = _version(subject.config["minVersion"])
     yield from expect(
         subject,
         ("redisVersion",),
-        _recent_enough,
-        f"be {MIN_VERSION_NAME} or later",
+        lambda version: _recent_enough(version, minimum),
+        f"be REDIS_{'_'.join(str(part) for part in minimum)} (Redis {subject.config['minVersion']}) or later",
         default=LATEST,
     )
 
@@ -118,13 +124,16 @@ def auth_enabled(subject: Subject) -> Iterator[str]:
     severity=Severity.MEDIUM,
     description=f"Memorystore for Redis evicts with {REDIS_EVICTION_POLICY.value}.",
     remediation=f'Set redisConfigs["maxmemory-policy"] to "{REDIS_EVICTION_POLICY.value}".',
+    quote=REDIS_EVICTION_POLICY.quote,
+    config={"evictionPolicy": text(REDIS_EVICTION_POLICY, "The maxmemory-policy Redis must evict with.")},
 )
 def eviction_policy(subject: Subject) -> Iterator[str]:
+    wanted = subject.config["evictionPolicy"]
     yield from expect(
         subject,
         (*CONFIGS, "maxmemory-policy"),
-        lambda policy: policy == REDIS_EVICTION_POLICY.value,
-        f"be {REDIS_EVICTION_POLICY.value}",
+        lambda policy: policy == wanted,
+        f"be {wanted}",
         default="volatile-lru",
         absent_means="Memorystore's default volatile-lru",
     )

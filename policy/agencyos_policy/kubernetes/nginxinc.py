@@ -38,7 +38,15 @@ from agencyos_policy.kubernetes.controllers import (
     is_nginx_inc_controller,
     public_ingresses,
 )
-from agencyos_policy.kubernetes.ingress import CONFIG_MAP, HELM_CHART, HELM_RELEASE, INGRESSES, header_ok, is_auth_path
+from agencyos_policy.kubernetes.ingress import (
+    CONFIG_MAP,
+    HELM_CHART,
+    HELM_RELEASE,
+    INGRESSES,
+    MIN_HSTS_MAX_AGE,
+    header_ok,
+    is_auth_path,
+)
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup
 from agencyos_policy.registry import MANDATORY, StackSubject, bound, stack_policy
 from agencyos_policy.rules import number
@@ -91,7 +99,9 @@ def _key(config: Any, key: str) -> Any:
     return DEFAULTS.get(key, ABSENT) if value is ABSENT else value
 
 
-def _hsts_problems(hsts: Any, max_age: Any, subdomains: Any, where: Callable[[str], str]) -> list[str]:
+def _hsts_problems(
+    hsts: Any, max_age: Any, subdomains: Any, where: Callable[[str], str], least: float = HSTS_MAX_AGE_SECONDS
+) -> list[str]:
     """What keeps HSTS settings short of the checklist; ``where(key)`` names a key in a message."""
     if UNKNOWN in (hsts, max_age, subdomains):
         return [f"{where('hsts')} settings are computed and unknown during preview, so compliance cannot be proven."]
@@ -99,8 +109,8 @@ def _hsts_problems(hsts: Any, max_age: Any, subdomains: Any, where: Callable[[st
     if hsts != "true":
         problems.append(f"{where('hsts')} must be true (NGINX Inc's controller sends no HSTS by default).")
     seconds = number(max_age)
-    if seconds is None or seconds < HSTS_MAX_AGE_SECONDS:
-        problems.append(f"{where('hsts-max-age')} must be at least a year in seconds (the default is thirty days).")
+    if seconds is None or seconds < least:
+        problems.append(f"{where('hsts-max-age')} must be at least {least:g} seconds (the default is thirty days).")
     if subdomains != "true":
         problems.append(f"{where('hsts-include-subdomains')} must be true.")
     return problems
@@ -125,8 +135,10 @@ def _entry(key: str) -> str:
     'hsts-include-subdomains: "true" (or the nginx.org/hsts annotations on every Ingress).',
     resource_types=(*INGRESSES, *CONTROLLER_TYPES),
     tags=TAGS,
+    config={"minMaxAgeSeconds": MIN_HSTS_MAX_AGE},
 )
 def nginx_inc_hsts(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
+    least = float(subject.config["minMaxAgeSeconds"])
     ingresses = list(public_ingresses(subject, NGINX_INC))
     inherit = not ingresses
     for ingress in ingresses:
@@ -142,13 +154,14 @@ def nginx_inc_hsts(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
             DEFAULTS["hsts-max-age"] if max_age is ABSENT else max_age,
             DEFAULTS["hsts-include-subdomains"] if subdomains is ABSENT else subdomains,
             _annotation,
+            least,
         ):
             yield problem, ingress.urn
     if not inherit:
         return
     for resource, config in controllers(subject):
         hsts, max_age, subdomains = (_key(config, k) for k in ("hsts", "hsts-max-age", "hsts-include-subdomains"))
-        for problem in _hsts_problems(hsts, max_age, subdomains, _entry):
+        for problem in _hsts_problems(hsts, max_age, subdomains, _entry, least):
             yield problem, resource.urn
 
 

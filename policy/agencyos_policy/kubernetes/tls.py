@@ -25,14 +25,14 @@ Values unknown at preview (a host, an annotation, an issuer's name or server) ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from agencyos_checklist.numbers import ACME_PRODUCTION_SERVER
 from pulumi_policy import Severity
 
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup, unknown_message
-from agencyos_policy.registry import MANDATORY, StackSubject, Subject, resource_policy, stack_policy
+from agencyos_policy.registry import MANDATORY, StackSubject, Subject, resource_policy, stack_policy, text
 from agencyos_policy.rules import unknown
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -153,6 +153,10 @@ def _namespace(props: Any) -> Any:
     "and annotate each Ingress cert-manager.io/cluster-issuer: <its name>.",
     resource_types=(INGRESS,),
     tags=("kubernetes", "tls"),
+    quote=ACME_PRODUCTION_SERVER.quote,
+    config={
+        "acmeServer": text(ACME_PRODUCTION_SERVER, "The ACME directory an Ingress's issuer must use.", "^https://")
+    },
 )
 def letsencrypt_issuer(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     ingresses = subject.of_type(INGRESS)
@@ -170,12 +174,16 @@ def letsencrypt_issuer(subject: StackSubject) -> Iterator[tuple[str, str | None]
         elif group == GKE_NETWORKING_GROUP and kind == "ManagedCertificate":
             managed[(_namespace(props), name)] = lookup(props, "spec", "domains")
     for ingress in ingresses:
-        for message in _judge(ingress.props, cluster_issuers, issuers, managed):
+        for message in _judge(ingress.props, cluster_issuers, issuers, managed, subject.config):
             yield message, ingress.urn
 
 
 def _judge(
-    props: Any, cluster_issuers: dict[Any, Any], issuers: dict[tuple[Any, Any], Any], managed: dict[Any, Any]
+    props: Any,
+    cluster_issuers: dict[Any, Any],
+    issuers: dict[tuple[Any, Any], Any],
+    managed: dict[Any, Any],
+    config: Mapping[str, Any],
 ) -> Iterator[str]:
     namespace = _namespace(props)
     certificates = _annotation(props, MANAGED_CERTIFICATES_ANNOTATION)
@@ -203,10 +211,10 @@ def _judge(
             yield f"metadata.annotations[{key}] must name a {what} this stack defines."
     elif server is UNKNOWN:
         yield f"the {what} it names has spec.acme.server computed during the update, so it cannot be proven."
-    elif server != ACME_PRODUCTION_SERVER.value:
+    elif server != config["acmeServer"]:
         yield (
             f"metadata.annotations[{key}] must name a {what} on Let's Encrypt's production endpoint "
-            f"({ACME_PRODUCTION_SERVER.value}); the one it names is not (staging certificates are untrusted)."
+            f"({config['acmeServer']}); the one it names is not (staging certificates are untrusted)."
         )
 
 

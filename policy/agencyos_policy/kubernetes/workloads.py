@@ -57,7 +57,7 @@ from agencyos_policy.kubernetes.provider_facts import (
     DEFAULT_PROBE_PERIOD_SECONDS,
 )
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup
-from agencyos_policy.registry import ADVISORY, MANDATORY, Param, Subject, bound, resource_policy
+from agencyos_policy.registry import ADVISORY, MANDATORY, Param, Subject, bound, resource_policy, text
 from agencyos_policy.rules import number, unknown
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -722,6 +722,7 @@ def production_stack() -> bool:
     "or LOG_LEVEL DEBUG (ConfigMaps and container environments).",
     remediation=f"Set DEBUG=false, ENVIRONMENT={APP_ENVIRONMENT.value} and LOG_LEVEL=INFO or WARNING.",
     resource_types=(*CONFIG_MAPS, *ALL_PODS),
+    config={"environment": text(APP_ENVIRONMENT, "The ENVIRONMENT value of production (and that marks it).")},
 )
 def production_settings(subject: Subject) -> Iterator[str]:
     try:
@@ -730,7 +731,8 @@ def production_settings(subject: Subject) -> Iterator[str]:
         yield from unknown(subject, gap.path)
         return
     values = {name.upper(): value for _path, name, value in found}
-    if not (production_stack() or values.get("ENVIRONMENT") == APP_ENVIRONMENT.value):
+    production = subject.config["environment"]
+    if not (production_stack() or values.get("ENVIRONMENT") == production):
         return
     for path, name, value in found:
         key = name.upper()
@@ -740,7 +742,7 @@ def production_settings(subject: Subject) -> Iterator[str]:
             continue
         elif key == "DEBUG" and value.strip().lower() in DEBUG_VALUES:
             yield f"{dotted(*path)} (DEBUG) must be false in production."
-        elif key == "ENVIRONMENT" and value != APP_ENVIRONMENT.value:
-            yield f"{dotted(*path)} (ENVIRONMENT) must be {APP_ENVIRONMENT.value} in a production stack."
+        elif key == "ENVIRONMENT" and value != production:
+            yield f"{dotted(*path)} (ENVIRONMENT) must be {production} in a production stack."
         elif key == "LOG_LEVEL" and value.strip().upper() in FORBIDDEN_LOG_LEVELS:
             yield f"{dotted(*path)} (LOG_LEVEL) must be INFO or WARNING in production."

@@ -268,12 +268,13 @@ def _audit_archive_days(subject: StackSubject) -> float:
     return longest
 
 
+DAYS_KEYS = {APPLICATION: "applicationDays", SECURITY: "securityDays", AUDIT: "auditDays"}
+"""The policy config key that sets each kind's least retention (named in messages: the provider's default bucket
+retention, in the same message, would otherwise read as the application logs' days)."""
+
+
 def _required_days(config: Any) -> dict[str, int]:
-    return {
-        APPLICATION: _days(config["applicationDays"]),
-        SECURITY: _days(config["securityDays"]),
-        AUDIT: _days(config["auditDays"]),
-    }
+    return {kind: _days(config[key]) for kind, key in DAYS_KEYS.items()}
 
 
 def _data_access_enabled(subject: StackSubject) -> dict[Any, set[Any]]:
@@ -336,7 +337,7 @@ def log_retention(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
         elif route.bucket.retention < needed[route.kind]:
             yield (
                 f"retentionDays must be at least {needed[route.kind]}: a sink routes {route.kind} logs into this "
-                f"bucket (absent means {DEFAULT_BUCKET_RETENTION_DAYS} days).",
+                f"bucket (policy config `{DAYS_KEYS[route.kind]}`; absent means {DEFAULT_BUCKET_RETENTION_DAYS} days).",
                 route.bucket.urn or route.sink.urn,
             )
     for bucket in buckets:

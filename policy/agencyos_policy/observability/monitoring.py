@@ -75,8 +75,16 @@ def notification_channels(subject: Subject) -> Iterator[str]:
         yield "notificationChannels must name at least one channel; it is empty or not set, so nobody is told."
 
 
-def health_problems(props: Any, max_period: float, *, http: bool = True) -> Iterator[tuple[tuple[str, ...], str]]:
-    """(path, requirement) of each way an uptime check is not an HTTPS /health check every ``max_period``.
+def health_path_param() -> Param:
+    """An uptime policy's ``path``: the liveness endpoint an HTTP uptime check must request."""
+    schema = {"type": "string", "pattern": "^/", "default": LIVENESS_PATH.value}
+    return Param({**schema, "description": "The path an HTTPS uptime check must request."}, LIVENESS_PATH)
+
+
+def health_problems(
+    props: Any, max_period: float, *, http: bool = True, health_path: str = LIVENESS_PATH.value
+) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(path, requirement) of each way an uptime check is not an HTTPS ``health_path`` check every ``max_period``.
 
     With ``http`` false, a check without ``httpCheck`` (a TCP check) is judged on its period only.
     """
@@ -86,14 +94,14 @@ def health_problems(props: Any, max_period: float, *, http: bool = True) -> Iter
         yield ("period",), f"be at most {max_period:g}s"
     if lookup(props, "httpCheck") is ABSENT:
         if http:
-            yield ("httpCheck",), "be set: an HTTPS check of /health (a TCP check cannot see the application)"
+            yield ("httpCheck",), f"be set: an HTTPS check of {health_path} (a TCP check cannot see the application)"
         return
     if lookup(props, "httpCheck", "useSsl") is not True:
         yield ("httpCheck", "useSsl"), "be true (HTTPS); absent means plain HTTP"
     path = lookup(props, "httpCheck", "path")
     path = DEFAULT_UPTIME_PATH if path is ABSENT else path
-    if path is UNKNOWN or "/" + str(path).lstrip("/") != LIVENESS_PATH.value:
-        yield ("httpCheck", "path"), f"be {LIVENESS_PATH.value} (the liveness endpoint); absent means /"
+    if path is UNKNOWN or "/" + str(path).lstrip("/") != health_path:
+        yield ("httpCheck", "path"), f"be {health_path} (the liveness endpoint); absent means /"
 
 
 @uptime_policy(
@@ -105,11 +113,12 @@ def health_problems(props: Any, max_period: float, *, http: bool = True) -> Iter
     f"{UPTIME_CHECK_PERIOD.value} ({UPTIME_CHECK_PERIOD.quote}).",
     remediation=f"Set httpCheck.useSsl true, httpCheck.path {LIVENESS_PATH.value} and period to 60s or "
     f"{UPTIME_CHECK_PERIOD.value} or less.",
-    config={"maxPeriod": period_param("Longest period between two checks.")},
+    config={"maxPeriod": period_param("Longest period between two checks."), "path": health_path_param()},
 )
 def uptime_health(subject: Subject) -> Iterator[str]:
     max_period = duration_seconds(subject.config["maxPeriod"]) or 0.0
-    for path, requirement in health_problems(subject.props, max_period, http=False):
+    health_path = subject.config["path"]
+    for path, requirement in health_problems(subject.props, max_period, http=False, health_path=health_path):
         if lookup(subject.props, *path) is UNKNOWN:
             yield from unknown(subject, path)
         else:

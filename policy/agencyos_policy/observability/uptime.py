@@ -30,7 +30,14 @@ from agencyos_checklist.numbers import UPTIME_CHECK_PERIOD
 from pulumi_policy import Severity
 
 from agencyos_policy.kubernetes.tls import INGRESS
-from agencyos_policy.observability.monitoring import ALERT_POLICY, UPTIME_CHECK, health_problems, period_param, routed
+from agencyos_policy.observability.monitoring import (
+    ALERT_POLICY,
+    UPTIME_CHECK,
+    health_path_param,
+    health_problems,
+    period_param,
+    routed,
+)
 from agencyos_policy.observability.promql import duration_seconds
 from agencyos_policy.observability.rules import PROMETHEUS_RULE, UPTIME_METRICS
 from agencyos_policy.props import ABSENT, UNKNOWN, items, lookup, unknown_message
@@ -120,7 +127,7 @@ def _covers(policy: Any, check: Any, host: Any) -> Any:
     "httpCheck {path /health, useSsl true}, period 300s or less) and an AlertPolicy on "
     "monitoring.googleapis.com/uptime_check/check_passed for it with notificationChannels.",
     resource_types=(INGRESS, UPTIME_CHECK, ALERT_POLICY, PROMETHEUS_RULE),
-    config={"maxPeriod": period_param("Longest period between two checks of a host.")},
+    config={"maxPeriod": period_param("Longest period between two checks of a host."), "path": health_path_param()},
     tags=("observability", "uptime"),
 )
 def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
@@ -129,6 +136,7 @@ def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
         return  # uptime monitoring lives elsewhere (another stack, a third-party service)
     hosts = list(_ingress_hosts(subject))
     max_period = duration_seconds(subject.config["maxPeriod"]) or 0.0
+    health_path = subject.config["path"]
     alerts = subject.of_type(ALERT_POLICY)  # disabled ones: gcp-monitoring-alertpolicy-notification-channels
     by_host: dict[Any, list[Any]] = {}
     for check in checks:
@@ -138,7 +146,7 @@ def uptime_per_host(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
             continue
         if host is ABSENT:
             continue  # not a check of a URL's host
-        if any(True for _ in health_problems(check.props, max_period)):
+        if any(True for _ in health_problems(check.props, max_period, health_path=health_path)):
             hosts.append((host, "monitoredResource.labels.host", check.urn))  # a public host, maybe checked elsewhere
             continue
         by_host.setdefault(host, []).append(check)

@@ -48,7 +48,8 @@ def test_a_destination_computed_from_a_bucket_resource_is_that_bucket() -> None:
     resources = _resources(*APP, short, computed, depends={3: {"destination": [2]}})
     messages = _run(RETENTION, resources)
     assert messages == [
-        "retentionDays must be at least 365: a sink routes audit logs into this bucket (absent means 30 days)."
+        "retentionDays must be at least 365: a sink routes audit logs into this bucket "
+        "(policy config `auditDays`; absent means 30 days)."
     ]
     assert _run(LOCKED, resources) == ["locked must be true: this bucket receives audit logs; absent means unlocked."]
     # Without the dependency the bucket cannot be told: unknown, which a mandatory rule cannot pass.
