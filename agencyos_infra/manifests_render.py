@@ -128,16 +128,20 @@ def _local_chart(chart: str, *, remote: bool, program_dir: Path | None) -> Path:
 def _render(
     chart_path: Path, values: dict[str, Any], *, release: str, namespace: str, include_crds: bool
 ) -> list[dict[str, Any]]:
-    try:
-        import helm_python
-    except ImportError:
-        raise NotRendered("the Helm renderer (helm-python-sdk) is not installed: run `make install`") from None
-    try:
-        with helm_python.Chart.load(str(chart_path)) as chart:
-            rendered = chart.render(values, name=release or chart.name, namespace=namespace or "default")
-            crds = [entry["data"] for entry in chart.crds] if include_crds else []
-    except helm_python.HelmError as error:
-        raise NotRendered(f"Helm could not render the chart {chart_path.name}: {_first_line(str(error))}") from None
+    request = {
+        "chart": str(chart_path),
+        "values": values,
+        "release": release,
+        "namespace": namespace or "default",
+        "includeCrds": include_crds,
+    }
+    answer = _helm_worker(request, chart_path.name)
+    if answer.get("missing"):
+        raise NotRendered("the Helm renderer (helm-python-sdk) is not installed: run `make install`")
+    if "error" in answer:
+        raise NotRendered(f"Helm could not render the chart {chart_path.name}: {_first_line(answer['error'])}")
+    rendered: dict[str, str] = answer["rendered"]
+    crds: list[str] = answer["crds"]
     objects: list[dict[str, Any]] = []
     for text in crds:
         objects += decode(text, f"chart {chart_path.name} CRDs")
@@ -146,6 +150,37 @@ def _render(
         if template.endswith((".yaml", ".yml", ".json")) and not Path(template).name.startswith("_"):
             objects += decode(text, template)
     return objects
+
+
+_HELM_TIMEOUT_S = 120.0
+
+
+def _helm_worker(request: Mapping[str, Any], chart: str) -> dict[str, Any]:
+    """Helm's answer, from ``agencyos_infra.helm_worker`` in a process of its own (its docstring says why)."""
+    import json
+    import sys
+
+    from agencyos_infra import processes
+
+    # Its own process group, like the program and the pack: a signal to the tool ends it too.
+    worker = processes.spawn(
+        [sys.executable, "-m", "agencyos_infra.helm_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = worker.communicate(json.dumps(request).encode(), timeout=_HELM_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise NotRendered(f"Helm did not render the chart {chart} within {_HELM_TIMEOUT_S:g} s") from None
+    finally:
+        processes.end(worker)
+    try:
+        answer: dict[str, Any] = json.loads(stdout)
+    except json.JSONDecodeError:
+        reason = _first_line(stderr.decode(errors="replace")) or processes.describe_exit(worker.returncode)
+        raise NotRendered(f"Helm could not render the chart {chart}: {reason}") from None
+    return answer
 
 
 def _hooks(obj: Mapping[str, Any]) -> list[str]:
