@@ -33,6 +33,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from agencyos_policy.gcp.compute import _known, _Unknown
 from agencyos_policy.props import ABSENT, UNKNOWN, dotted, items, lookup, unknown_message
 from agencyos_policy.registry import MANDATORY, StackSubject, stack_policy
 
@@ -57,18 +58,6 @@ HTTP, HTTPS = "http", "https"
 PROXY_COLLECTIONS = {"/targetHttpProxies/": HTTP, "/targetHttpsProxies/": HTTPS}
 """A literal target URL's collection, telling the kind of a proxy the stack does not hold."""
 READS = (*FORWARDING_RULES, *HTTP_PROXIES, *HTTPS_PROXIES, *URL_MAPS, *ADDRESSES)
-
-
-class _Unknown(Exception):
-    def __init__(self, *path: str | int) -> None:
-        self.path = path
-
-
-def _known(props: Any, *path: str | int) -> Any:
-    value = lookup(props, *path)
-    if value is UNKNOWN:
-        raise _Unknown(*path)
-    return value
 
 
 def _dependency_urns(resource: Any, prop: str) -> list[str]:

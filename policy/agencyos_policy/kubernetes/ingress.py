@@ -86,7 +86,7 @@ STRICTER_REFERRER = frozenset({"no-referrer", "same-origin", "strict-origin"})
 ingress_policy = partial(resource_policy, tags=("kubernetes", "ingress"))
 
 
-def _text(value: Any) -> Any:
+def config_text(value: Any) -> Any:
     """A config value as ingress-nginx reads it (strings; YAML booleans and numbers as their text)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -127,7 +127,7 @@ def _setting(subject: Subject, key: str) -> Any:
     config = lookup(subject.props, *path)
     if config is UNKNOWN:
         return UNKNOWN
-    return _text(lookup(config, key))
+    return config_text(lookup(config, key))
 
 
 def _config_checks(subject: Subject, key: str, ok: Any, requirement: str) -> Iterator[str]:
@@ -159,7 +159,7 @@ def controller_no_snippets(subject: Subject) -> Iterator[str]:
         allow = lookup(subject.props, "values", "controller", "allowSnippetAnnotations")
         if allow is UNKNOWN:
             yield from unknown(subject, ("values", "controller", "allowSnippetAnnotations"))
-        elif _text(allow) == "true":
+        elif config_text(allow) == "true":
             yield "values.controller.allowSnippetAnnotations must be false."
     version = _chart_version(subject.props) if subject.resource_type != CONFIG_MAP else None
     old = version is not None and version < SNIPPETS_OFF_SINCE_CHART
@@ -254,7 +254,7 @@ def ingress_https_redirect(subject: Subject) -> Iterator[str]:
         return
     if annotations is ABSENT:
         return
-    redirect, force = (_text(lookup(annotations, f"{NGINX}/{k}")) for k in ("ssl-redirect", "force-ssl-redirect"))
+    redirect, force = (config_text(lookup(annotations, f"{NGINX}/{k}")) for k in ("ssl-redirect", "force-ssl-redirect"))
     if UNKNOWN in (redirect, force):
         yield from unknown(subject, ("metadata", "annotations"))
     elif redirect == "false" and force != "true":
@@ -306,14 +306,14 @@ def rate_per_minute(annotations: Any) -> Any:
         return UNKNOWN
     if annotations is ABSENT:
         return None
-    rpm, rps = (_text(lookup(annotations, f"{NGINX}/{k}")) for k in ("limit-rpm", "limit-rps"))
+    rpm, rps = (config_text(lookup(annotations, f"{NGINX}/{k}")) for k in ("limit-rpm", "limit-rps"))
     if UNKNOWN in (rpm, rps):
         return UNKNOWN
     per_second = number(rps)
     candidates = [number(rpm), None if per_second is None else per_second * SECONDS_PER_MINUTE]
     limits = [limit for limit in candidates if limit is not None and limit > 0]
-    allow = _text(lookup(annotations, f"{NGINX}/limit-allowlist"))
-    allow = _text(lookup(annotations, f"{NGINX}/limit-whitelist")) if allow is ABSENT else allow
+    allow = config_text(lookup(annotations, f"{NGINX}/limit-allowlist"))
+    allow = config_text(lookup(annotations, f"{NGINX}/limit-whitelist")) if allow is ABSENT else allow
     if isinstance(allow, str) and any(c.strip().endswith("/0") for c in allow.split(",")):
         return None
     return min(limits) if limits else None
@@ -502,8 +502,8 @@ def _controller_headers(resource: Any, config_maps: Mapping[tuple[Any, Any], Any
         if inline is UNKNOWN:
             return UNKNOWN, None
         if isinstance(inline, Mapping):
-            headers.update({str(k): _text(v) for k, v in inline.items()})
-    reference = _text(lookup(resource.props, *config_path(resource.resource_type), "add-headers"))
+            headers.update({str(k): config_text(v) for k, v in inline.items()})
+    reference = config_text(lookup(resource.props, *config_path(resource.resource_type), "add-headers"))
     if reference is UNKNOWN:
         return UNKNOWN, None
     if isinstance(reference, str):
@@ -513,7 +513,7 @@ def _controller_headers(resource: Any, config_maps: Mapping[tuple[Any, Any], Any
             return headers, f"add-headers names ConfigMap {reference}, which this stack does not define"
         if data is UNKNOWN:
             return UNKNOWN, None
-        headers.update({str(k): _text(v) for k, v in data.items()})
+        headers.update({str(k): config_text(v) for k, v in data.items()})
     return headers, None
 
 

@@ -44,6 +44,7 @@ from agencyos_policy.kubernetes.ingress import (
     HELM_RELEASE,
     INGRESSES,
     MIN_HSTS_MAX_AGE,
+    config_text,
     header_ok,
     is_auth_path,
 )
@@ -69,14 +70,6 @@ CONTROLLER_TYPES = (HELM_RELEASE, HELM_CHART, CONFIG_MAP)
 TAGS = ("kubernetes", "ingress", "nginxinc")
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value if value in (ABSENT, UNKNOWN) else str(value)
-
-
 def _config(resource: Any) -> Any:
     """The controller's ConfigMap entries (a mapping), or UNKNOWN."""
     path = ("data",) if resource.resource_type == CONFIG_MAP else ("values", "controller", "config", "entries")
@@ -95,7 +88,7 @@ def _key(config: Any, key: str) -> Any:
     """A ConfigMap key as text: its value, the controller's default, or UNKNOWN."""
     if config is UNKNOWN:
         return UNKNOWN
-    value = _text(lookup(config, key))
+    value = config_text(lookup(config, key))
     return DEFAULTS.get(key, ABSENT) if value is ABSENT else value
 
 
@@ -143,12 +136,12 @@ def nginx_inc_hsts(subject: StackSubject) -> Iterator[tuple[str, str | None]]:
     inherit = not ingresses
     for ingress in ingresses:
         annotations = annotations_of(ingress.props)
-        own = _text(lookup(annotations, f"{NGINX_ORG}/hsts"))
+        own = config_text(lookup(annotations, f"{NGINX_ORG}/hsts"))
         if own is ABSENT:
             inherit = True
             continue
-        max_age = _text(lookup(annotations, f"{NGINX_ORG}/hsts-max-age"))
-        subdomains = _text(lookup(annotations, f"{NGINX_ORG}/hsts-include-subdomains"))
+        max_age = config_text(lookup(annotations, f"{NGINX_ORG}/hsts-max-age"))
+        subdomains = config_text(lookup(annotations, f"{NGINX_ORG}/hsts-include-subdomains"))
         for problem in _hsts_problems(
             own,
             DEFAULTS["hsts-max-age"] if max_age is ABSENT else max_age,
@@ -195,9 +188,9 @@ def nginx_inc_https_redirect(subject: StackSubject) -> Iterator[tuple[str, str |
             )
     for ingress in public_ingresses(subject, NGINX_INC):
         annotations = annotations_of(ingress.props)
-        ssl = _text(lookup(annotations, f"{NGINX_ORG}/ssl-redirect"))
-        ssl = _text(lookup(annotations, "ingress.kubernetes.io/ssl-redirect")) if ssl is ABSENT else ssl
-        to_https = _text(lookup(annotations, f"{NGINX_ORG}/redirect-to-https"))
+        ssl = config_text(lookup(annotations, f"{NGINX_ORG}/ssl-redirect"))
+        ssl = config_text(lookup(annotations, "ingress.kubernetes.io/ssl-redirect")) if ssl is ABSENT else ssl
+        to_https = config_text(lookup(annotations, f"{NGINX_ORG}/redirect-to-https"))
         if ssl is ABSENT and to_https is ABSENT:
             continue
         verdict = _redirects("true" if ssl is ABSENT else ssl, "false" if to_https is ABSENT else to_https)
@@ -213,9 +206,9 @@ def nginx_inc_https_redirect(subject: StackSubject) -> Iterator[tuple[str, str |
 
 def rate_per_minute(annotations: Mapping[str, Any]) -> Any:
     """An NGINX Inc Ingress's request limit per client IP and minute (None: no such limit), or UNKNOWN."""
-    rate = _text(lookup(annotations, f"{NGINX_ORG}/limit-req-rate"))
-    key = _text(lookup(annotations, f"{NGINX_ORG}/limit-req-key"))
-    dry = _text(lookup(annotations, f"{NGINX_ORG}/limit-req-dry-run"))
+    rate = config_text(lookup(annotations, f"{NGINX_ORG}/limit-req-rate"))
+    key = config_text(lookup(annotations, f"{NGINX_ORG}/limit-req-key"))
+    dry = config_text(lookup(annotations, f"{NGINX_ORG}/limit-req-dry-run"))
     if UNKNOWN in (rate, key, dry):
         return UNKNOWN
     match = _RATE.match(rate) if isinstance(rate, str) else None
