@@ -66,6 +66,18 @@ def test_a_baseline_nested_too_deep_is_refused_naming_it(program: Path, tmp_path
     assert _one_error_line(stderr) == f"error: --baseline {baseline}: nested more than 128 levels deep; flatten it"
 
 
+def test_exceptions_new_from_or_output_nested_too_deep_is_refused_naming_it(report: Path, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text(DEEP)
+    result = run_cli("exceptions", "new", "--from", str(deep), "--reason", "x")
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr) == f"error: --from {deep}: nested more than 128 levels deep; flatten it"
+    result = run_cli("exceptions", "new", "--from", str(report), "--reason", "x", "--output", str(deep))
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr) == f"error: --output {deep}: nested more than 128 levels deep; flatten it"
+    assert deep.read_text() == DEEP
+
+
 def test_a_state_nested_too_deep_is_refused_naming_it(tmp_path: Path) -> None:
     state = tmp_path / "deep.json"
     state.write_text(DEEP)
@@ -119,3 +131,77 @@ def test_a_well_formed_baseline_still_makes_every_finding_existing(program: Path
     for baseline in (report, sarif):
         code, stderr = _preview(program, "--baseline", str(baseline))
         assert code == 0, stderr
+
+
+def test_exceptions_new_refuses_to_write_over_its_report(report: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "R.json"
+    copy.write_text(report.read_text())
+    for output in (copy, tmp_path / "." / "R.json"):
+        result = run_cli("exceptions", "new", "--from", str(copy), "--reason", "x", "--output", str(output))
+        assert result.returncode == 2
+        assert _one_error_line(result.stderr) == (
+            f"error: --output {output}: must not be the --from report; name the policy config file"
+        )
+        assert copy.read_text() == report.read_text()
+
+
+def test_exceptions_new_twice_adds_nothing_the_second_time(report: Path, tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    arguments = ("exceptions", "new", "--from", str(report), "--reason", "legacy", "--output", str(config))
+    first = run_cli(*arguments)
+    assert first.returncode == 0, first.stderr
+    written = config.read_text()
+    exceptions = json.loads(written)["exceptions"]
+    assert first.stderr.strip() == f"{config}: added {', '.join(exceptions)}"
+    second = run_cli(*arguments)
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.strip() == f"nothing to add: every violation is already covered by {', '.join(exceptions)}"
+    assert config.read_text() == written
+
+
+def test_exceptions_new_adds_only_what_the_file_does_not_cover(report: Path, tmp_path: Path) -> None:
+    mandatory = sorted(
+        {v["policy"] for v in json.loads(report.read_text())["violations"] if v["enforcementLevel"] == "mandatory"}
+    )
+    assert len(mandatory) >= 2
+    config = tmp_path / "policy-config.json"
+    base = ("exceptions", "new", "--from", str(report), "--reason", "legacy", "--output", str(config))
+    assert run_cli(*base, "--policy", mandatory[0]).returncode == 0
+    result = run_cli(*base)
+    assert result.returncode == 0, result.stderr
+    exceptions = json.loads(config.read_text())["exceptions"]
+    added = [f"EXC-{n}" for n in range(2, len(mandatory) + 1)]
+    assert result.stderr.strip() == f"{config}: added {', '.join(added)} (already covered by EXC-1)"
+    assert sorted(e["match"][0]["policies"][0] for e in exceptions.values()) == mandatory
+
+
+def test_an_expired_exception_does_not_count_as_covering(report: Path, tmp_path: Path) -> None:
+    violation = next(v for v in json.loads(report.read_text())["violations"] if v["enforcementLevel"] == "mandatory")
+    config = tmp_path / "policy-config.json"
+    expired = {
+        "reason": "was",
+        "expiresAt": "2020-01-01",
+        "match": [{"policies": [violation["policy"]], "targets": [violation["urn"]]}],
+    }
+    config.write_text(json.dumps({"exceptions": {"EXC-1": expired}}))
+    result = run_cli(
+        "exceptions",
+        "new",
+        "--from",
+        str(report),
+        "--reason",
+        "x",
+        "--policy",
+        violation["policy"],
+        "--output",
+        str(config),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == f"{config}: added EXC-2"
+
+
+def test_exceptions_new_into_a_missing_directory_names_it(report: Path) -> None:
+    output = Path("/missing/dir/x.json")
+    result = run_cli("exceptions", "new", "--from", str(report), "--reason", "x", "--output", str(output))
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr) == f"error: --output {output}: directory /missing/dir does not exist"
