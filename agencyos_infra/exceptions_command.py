@@ -84,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_output(output: Path | None, source: Path) -> None:
     """Merging into the report being read would replace the report by a policy config."""
-    if output is not None and output.resolve() == source.resolve():
+    if output is None:
+        return
+    same = output.exists() and source.exists() and os.path.samefile(output, source)  # a hard link too
+    if same or output.resolve() == source.resolve():
         raise ExceptionsError(f"--output {output}: must not be the --from report; name the policy config file")
 
 

@@ -136,7 +136,8 @@ def test_a_well_formed_baseline_still_makes_every_finding_existing(program: Path
 def test_exceptions_new_refuses_to_write_over_its_report(report: Path, tmp_path: Path) -> None:
     copy = tmp_path / "R.json"
     copy.write_text(report.read_text())
-    for output in (copy, tmp_path / "." / "R.json"):
+    (tmp_path / "link.json").hardlink_to(copy)
+    for output in (copy, tmp_path / "." / "R.json", tmp_path / "link.json"):
         result = run_cli("exceptions", "new", "--from", str(copy), "--reason", "x", "--output", str(output))
         assert result.returncode == 2
         assert _one_error_line(result.stderr) == (
