@@ -8,11 +8,12 @@ in the baseline and not in this run is *fixed*. The baseline is this tool's JSON
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 NEW, EXISTING, FIXED = "new", "existing", "fixed"
 SARIF_STATE = {NEW: "new", EXISTING: "unchanged", FIXED: "absent"}
@@ -50,27 +51,102 @@ class Baseline:
         return key in self._keys
 
 
-def load_baseline(path: Path) -> Baseline:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise BaselineError(f"--baseline {path}: cannot be read ({' '.join(str(error).split())})") from None
-    except ValueError as error:
-        raise BaselineError(f"--baseline {path}: not valid JSON ({error})") from None
-    if isinstance(document, dict) and isinstance(document.get("runs"), list):
+_TEXT = {"type": ["string", "null"]}
+_OBJECT = {"type": ["object", "null"]}
+_JSON_REPORT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "project": _TEXT,
+        "stack": _TEXT,
+        "violations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["policy"],
+                "properties": {"policy": {"type": "string"}, "urn": _TEXT, "enforcementLevel": _TEXT, "message": _TEXT},
+            },
+        },
+    },
+}
+"""The fields of this tool's JSON report that a baseline reads."""
+_SARIF_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "runs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "automationDetails": {"type": ["object", "null"], "properties": {"id": _TEXT}},
+                    "results": {
+                        "type": ["array", "null"],  # null: SARIF's "results not computed"
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "ruleId": {"type": "string"},
+                                "baselineState": _TEXT,
+                                "message": {"type": ["object", "null"], "properties": {"text": _TEXT}},
+                                "properties": _OBJECT,
+                                "locations": {
+                                    "type": ["array", "null"],
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "logicalLocations": {
+                                                "type": ["array", "null"],
+                                                "items": {
+                                                    "type": "object",
+                                                    "properties": {"fullyQualifiedName": _TEXT},
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+"""The fields of a SARIF 2.1.0 log that a baseline reads, with the types the SARIF schema gives them."""
+_TYPE_NAMES = {
+    "array": "a list",
+    "object": "an object",
+    "string": "a string",
+}
+
+
+def load_baseline(path: Path, document: Any) -> Baseline:
+    """The baseline in ``document``, the JSON read from ``path`` (which errors name)."""
+    if isinstance(document, dict) and "runs" in document:
+        _check_shape(path, document, _SARIF_SCHEMA)
         return _from_sarif(path, document)
-    if isinstance(document, dict) and isinstance(document.get("violations"), list):
+    if isinstance(document, dict) and "violations" in document:
+        _check_shape(path, document, _JSON_REPORT_SCHEMA)
         return _from_json(path, document)
     raise BaselineError(
         f"--baseline {path}: neither an agencyos-infra JSON report (with `violations`) nor a SARIF log (with `runs`)"
     )
 
 
+def _check_shape(path: Path, document: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Every field read has its type, so a wrong one is named here rather than failing where it is used."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if error is None:
+        return
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path).lstrip(".")
+    problem = error.message
+    if error.validator == "type":  # null is allowed where an absent field is: not worth saying
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        problem = f"must be {' or '.join(_TYPE_NAMES[name] for name in types if name != 'null')}"
+    raise BaselineError(f"--baseline {path}: {where or 'the document'}: {problem}")
+
+
 def _from_json(path: Path, document: dict[str, Any]) -> Baseline:
     entries = []
-    for index, violation in enumerate(document["violations"]):
-        if not isinstance(violation, dict) or not isinstance(violation.get("policy"), str):
-            raise BaselineError(f"--baseline {path}: violations[{index}] has no policy")
+    for violation in document["violations"]:
         entries.append(
             BaselineEntry(
                 violation["policy"],
@@ -94,7 +170,7 @@ def _from_sarif(path: Path, document: dict[str, Any]) -> Baseline:
             if result.get("baselineState") == "absent":
                 continue
             logical = [
-                location.get("fullyQualifiedName", "")
+                location.get("fullyQualifiedName") or ""
                 for entry in result.get("locations") or []
                 for location in entry.get("logicalLocations") or []
             ]

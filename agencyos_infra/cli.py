@@ -568,7 +568,7 @@ def _read_baseline(path: Path | None, project: str, stack: str) -> Any:
         return None
     from agencyos_infra.baseline import check_same_stack, load_baseline
 
-    baseline = load_baseline(path)
+    baseline = load_baseline(path, _read_json(path, "--baseline"))
     check_same_stack(baseline, project, stack)
     return baseline
 
@@ -673,7 +673,7 @@ def analyze(args: argparse.Namespace) -> int:
             raise UsageError(f"--source-root {args.source_root}: not a directory")
         _refuse_inputs(output, output_flag, args.state, args.policy_config, args.baseline)
         program = args.program.resolve() if args.program else None
-        state = load_state(args.state, program)
+        state = load_state(args.state, _read_json(args.state, "--state"), program)
         run = state.run
         stack = None
         if program is not None:

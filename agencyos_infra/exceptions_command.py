@@ -55,27 +55,44 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agencyos_infra.cli import UsageError, _check_writable, _write_report
+
     try:
-        document, added = _merged(args)
-    except (ExceptionsError, ValueError) as error:
+        _check_output(args.output, args.source)
+        _check_writable(args.output)
+        document, added, covered = _merged(args)
+    except (UsageError, ExceptionsError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not added:
+        print(f"nothing to add: every violation is already covered by {', '.join(covered)}", file=sys.stderr)
+        return 0
     text = json.dumps(document, indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    from agencyos_infra.cli import _write_report
 
     try:
         _write_report(args.output, text)
     except OSError as error:
         print(f"error: --output {args.output}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
-    print(f"{args.output}: added {', '.join(added)}", file=sys.stderr)
+    already = f" (already covered by {', '.join(covered)})" if covered else ""
+    print(f"{args.output}: added {', '.join(added)}{already}", file=sys.stderr)
     return 0
 
 
-def _merged(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+def _check_output(output: Path | None, source: Path) -> None:
+    """Merging into the report being read would replace the report by a policy config."""
+    if output is None:
+        return
+    same = output.exists() and source.exists() and os.path.samefile(output, source)  # a hard link too
+    if same or output.resolve() == source.resolve():
+        raise ExceptionsError(f"--output {output}: must not be the --from report; name the policy config file")
+
+
+def _merged(args: argparse.Namespace) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(the config to write, the ids added, the ids of existing exceptions covering the other violations)."""
     if not args.reason.strip():
         raise ExceptionsError("--reason: blank; say why the violations are accepted")
     expires = None
@@ -109,9 +126,14 @@ def _merged(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         )
     config = _read_config(args.output)
     exceptions = dict(config.get(EXCEPTIONS_KEY) or {})
+    # Running the command again adds nothing: an unexpired exception of the file already exempts the violation.
+    today = today_utc()
+    existing = [e for e in parse_exceptions(exceptions, f"--output {args.output}") if not e.expired(today)]
+    covered = sorted({e.id for policy, urn in chosen for e in existing if e.covers(policy, urn)}, key=_id_order)
+    chosen = [(policy, urn) for policy, urn in chosen if not any(e.covers(policy, urn) for e in existing)]
     taken = [int(m[1]) for m in map(_ID.match, exceptions) if m]
     number = max(taken, default=0)
-    added = []
+    added: list[str] = []
     for policy, urn in chosen:
         number += 1
         added.append(f"EXC-{number}")
@@ -121,16 +143,18 @@ def _merged(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         entry["match"] = [{"policies": [policy], "targets": [urn]}]
         exceptions[f"EXC-{number}"] = entry
     parse_exceptions(exceptions, str(args.output or "the new exceptions"))  # what is written is what is read
-    return {**config, EXCEPTIONS_KEY: exceptions}, added
+    return {**config, EXCEPTIONS_KEY: exceptions}, added, covered
+
+
+def _id_order(exception_id: str) -> tuple[int, str]:
+    match = _ID.match(exception_id)
+    return (int(match[1]) if match else -1, exception_id)
 
 
 def _violations(path: Path) -> list[dict[str, Any]]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExceptionsError(f"--from {path}: cannot be read ({' '.join(str(error).split())})") from None
-    except ValueError as error:
-        raise ExceptionsError(f"--from {path}: not valid JSON ({error})") from None
+    from agencyos_infra.cli import _read_json
+
+    document = _read_json(path, "--from")
     violations = document.get("violations") if isinstance(document, dict) else None
     if not isinstance(violations, list) or not all(
         isinstance(v, dict) and isinstance(v.get("policy"), str) and isinstance(v.get("urn"), str) for v in violations
@@ -146,12 +170,9 @@ def _read_config(path: Path | None) -> dict[str, Any]:
         return {}
     if not os.access(path, os.R_OK):
         raise ExceptionsError(f"--output {path}: not readable")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ExceptionsError(
-            f"--output {path}: not a JSON policy config ({error}); fix it or name another file"
-        ) from None
+    from agencyos_infra.cli import _read_json
+
+    document = _read_json(path, "--output")
     if not isinstance(document, dict):
         raise ExceptionsError(f"--output {path}: not a JSON object keyed by policy name")
     return document

@@ -34,17 +34,10 @@ class DeployedState:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_state(path: Path, project_root: Path | None = None) -> DeployedState:
-    """The export at ``path``; ``project_root`` resolves its ``project:///`` source positions."""
+def load_state(path: Path, document: Any, project_root: Path | None = None) -> DeployedState:
+    """The export ``document``, the JSON read from ``path``; ``project_root`` resolves its ``project:///`` source
+    positions."""
     where = f"--state {path}"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise StateError(f"{where}: cannot be read ({' '.join(str(error).split())})") from None
-    except ValueError as error:
-        raise StateError(
-            f"{where}: not valid JSON ({error}); write it with `pulumi stack export --file FILE`"
-        ) from None
     if not isinstance(document, dict) or "deployment" not in document:
         raise StateError(f"{where}: not a stack export (no `deployment`); write it with `pulumi stack export`")
     if document.get("version") != DEPLOYMENT_VERSION:
