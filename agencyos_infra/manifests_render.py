@@ -163,8 +163,10 @@ def _helm_worker(request: Mapping[str, Any], chart: str) -> dict[str, Any]:
     from agencyos_infra import processes
 
     # Its own process group, like the program and the pack: a signal to the tool ends it too.
+    # Started from the engine's request thread, which may end first: no parent-death signal (see spawn).
     worker = processes.spawn(
         [sys.executable, "-m", "agencyos_infra.helm_worker"],
+        die_with_parent=False,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -47,12 +47,17 @@ def _die_with_parent(parent: int) -> Any:
     return before_exec
 
 
-def spawn(argv: Sequence[str], **popen_arguments: Any) -> subprocess.Popen[bytes]:
-    """``subprocess.Popen`` in a new process group that dies with this process."""
+def spawn(argv: Sequence[str], *, die_with_parent: bool = True, **popen_arguments: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen`` in a new process group that dies with this process.
+
+    The kernel's parent-death signal fires when the *thread* that forked the child ends, not the process:
+    a child started from a worker thread that may end before it (a gRPC handler's) passes
+    ``die_with_parent=False`` and relies on ``end``/``end_all`` and on its own bounded life instead.
+    """
     process = subprocess.Popen(  # argv is built by the tool, never by a shell
         list(argv),
         process_group=0,
-        preexec_fn=_die_with_parent(os.getpid()),  # only prctl and getppid run there
+        preexec_fn=_die_with_parent(os.getpid()) if die_with_parent else None,  # only prctl and getppid run there
         **popen_arguments,
     )
     with _LOCK:
