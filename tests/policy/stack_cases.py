@@ -7,7 +7,7 @@ A stack case's ``resource_type`` is ``STACK`` and its ``props`` are ``{"resource
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agencyos_checklist.secrets import REQUIRED_SECRETS
@@ -67,16 +67,16 @@ PASSING = [
 ]
 
 
-def validate_stack_in_process(
-    policy: Any, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
-) -> list[str]:
-    """Run a stack policy on a case's resources, each wrapped as the SDK wraps them in AnalyzeStack.
+def stack_resources(
+    entries: Sequence[Any], depends: Mapping[int, Mapping[str, list[int]]] | None = None
+) -> list[PolicyResource]:
+    """A case's resources, each wrapped as the SDK wraps them in AnalyzeStack.
 
-    A resource is ``(type, props)``, or ``(type, props, {property: [index, ...]})`` naming the resources (by
-    their index in the case) that property is computed from: its property dependencies.
+    An entry is ``(type, props)``, or ``(type, props, {property: [index, ...]})`` naming the resources (by their
+    index among the entries) that property is computed from: its property dependencies. ``depends`` gives the
+    same by entry index (``{1: {"target": [0]}}``) for entries without their own.
     """
     options = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    entries = props["resources"]
     resources = [
         PolicyResource(
             entry[0],
@@ -91,10 +91,19 @@ def validate_stack_in_process(
         )
         for i, entry in enumerate(entries)
     ]
-    for resource, entry in zip(resources, entries, strict=True):
-        for key, indices in (entry[2] if len(entry) > 2 else {}).items():
+    for i, (resource, entry) in enumerate(zip(resources, entries, strict=True)):
+        own = entry[2] if len(entry) > 2 else (depends or {}).get(i, {})
+        for key, indices in own.items():
             resource.property_dependencies[key] = [resources[index] for index in indices]
             resource.dependencies.extend(resources[index] for index in indices)
+    return resources
+
+
+def validate_stack_in_process(
+    policy: Any, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Run a stack policy on a case's resources (see :func:`stack_resources` for their shape)."""
+    resources = stack_resources(props["resources"])
     messages: list[str] = []
     policy.validate(StackValidationArgs(resources, config, {}), lambda message, urn=None: messages.append(message))
     return messages

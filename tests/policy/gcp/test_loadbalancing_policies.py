@@ -3,11 +3,9 @@ property dependencies the engine hands over (self links are unknown at preview).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, StackValidationArgs
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy import PolicyResource, StackValidationArgs
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.gcp.loadbalancing_cases import (
@@ -26,34 +24,12 @@ from tests.policy.gcp.loadbalancing_cases import (
     changed,
 )
 from tests.policy.runners import BY_NAME, StackCaseSuite
+from tests.policy.stack_cases import stack_resources
 
 
 class TestCases(StackCaseSuite):
     STACK_FAILING = FAILING
     STACK_PASSING = PASSING
-
-
-def _resources(*resources: tuple[str, Any], depends: dict[int, dict[str, list[int]]]) -> list[PolicyResource]:
-    """AnalyzeStack's resources, with property dependencies (index -> property -> indexes of resources)."""
-    options = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    built = [
-        PolicyResource(
-            type_,
-            unknown_checking_proxy(copy.deepcopy(p)),
-            f"urn:pulumi:t::t::{type_}::r{i}",
-            f"r{i}",
-            options,
-            None,
-            None,
-            [],
-            {},
-        )
-        for i, (type_, p) in enumerate(resources)
-    ]
-    for index, properties in depends.items():
-        for key, targets in properties.items():
-            built[index].property_dependencies[key] = [built[t] for t in targets]
-    return built
 
 
 def _run(policy: str, resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
@@ -79,7 +55,7 @@ def _linked(app_map: tuple[str, Any], redirect_map: tuple[str, Any], *, https: b
         depends[6] = {"target": [2], "ipAddress": [4]}
     else:
         resources.pop()
-    return _resources(*resources, depends=depends)
+    return stack_resources(resources, depends=depends)
 
 
 def test_references_computed_at_preview_are_followed_through_their_origin() -> None:
@@ -94,7 +70,7 @@ def test_references_computed_at_preview_are_followed_through_their_origin() -> N
 def test_a_rule_computed_from_another_kind_of_target_is_not_judged() -> None:
     pool = ("gcp:compute/targetPool:TargetPool", {"name": "tcp"})
     rule = changed(HTTP_RULE, {"target": UNKNOWN})
-    resources = _resources(pool, rule, depends={1: {"target": [0]}})
+    resources = stack_resources([pool, rule], depends={1: {"target": [0]}})
     assert _run(REDIRECT, resources) == [] and _run(HTTPS_ONLY, resources) == []
 
 
@@ -116,7 +92,7 @@ def test_each_serving_place_of_the_url_map_is_named_once() -> None:
     )
     # Two HTTP rules in front of the same map: one message for the map.
     second = changed(HTTP_RULE, {"portRange": "8080"})
-    messages = _run(REDIRECT, _resources(*baseline(redirect_map=serving)["resources"], second, depends={}))
+    messages = _run(REDIRECT, stack_resources([*baseline(redirect_map=serving)["resources"], second], depends={}))
     assert [m for m, _urn in messages] == [
         "pathMatchers[0].defaultService, pathMatchers[0].routeRules[1].service must redirect to HTTPS "
         "(httpsRedirect: true): this URL map is behind an internet-facing HTTP proxy and serves requests over plain "

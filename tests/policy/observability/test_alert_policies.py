@@ -10,8 +10,7 @@ import pytest
 from agencyos_policy.observability import promql
 from agencyos_policy.observability.monitoring import UPTIME_CHECK
 from agencyos_policy.observability.rules import PROMETHEUS_RULE
-from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, StackValidationArgs
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy import PolicyResource, StackValidationArgs
 
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.observability.alerts_cases import (
@@ -40,7 +39,7 @@ from tests.policy.observability.alerts_cases import (
     stack,
 )
 from tests.policy.runners import BY_NAME, StackCaseSuite
-from tests.policy.stack_cases import validate_stack_in_process
+from tests.policy.stack_cases import stack_resources, validate_stack_in_process
 
 
 class TestAlertingStackCases(StackCaseSuite):
@@ -118,29 +117,6 @@ def test_conditions_of_or_are_each_a_condition_and_durations_parse() -> None:
     assert promql.duration_seconds("5 minutes") is None
 
 
-def _resources(*resources: tuple[str, Any], depends: dict[int, dict[str, list[int]]]) -> list[PolicyResource]:
-    """AnalyzeStack's resources, with property dependencies (index -> property -> indexes of resources)."""
-    options = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    built = [
-        PolicyResource(
-            type_,
-            unknown_checking_proxy(copy.deepcopy(p)),
-            f"urn:pulumi:t::t::{type_}::r{i}",
-            f"r{i}",
-            options,
-            None,
-            None,
-            [],
-            {},
-        )
-        for i, (type_, p) in enumerate(resources)
-    ]
-    for index, properties in depends.items():
-        for key, targets in properties.items():
-            built[index].property_dependencies[key] = [built[t] for t in targets]
-    return built
-
-
 def _run(policy: str, resources: list[PolicyResource]) -> list[str]:
     messages: list[str] = []
     BY_NAME[policy].validate(StackValidationArgs(resources, None, {}), lambda m, urn=None: messages.append(m))
@@ -151,8 +127,8 @@ def test_an_uptime_alert_computed_from_its_check_covers_it() -> None:
     alert = copy.deepcopy(UPTIME_ALERT[1])
     alert["conditions"][0]["conditionThreshold"]["filter"] = UNKNOWN
     resources = [(UPTIME_CHECK, CHECK_PROPS), (UPTIME_ALERT[0], alert)]
-    assert _run(UPTIME, _resources(*resources, depends={1: {"conditions": [0]}})) == []
-    assert "unknown during preview" in _run(UPTIME, _resources(*resources, depends={}))[0]
+    assert _run(UPTIME, stack_resources(resources, depends={1: {"conditions": [0]}})) == []
+    assert "unknown during preview" in _run(UPTIME, stack_resources(resources, depends={}))[0]
 
 
 def test_a_stack_without_alerting_is_not_judged_even_with_unrelated_custom_resources() -> None:
@@ -163,8 +139,8 @@ def test_a_stack_without_alerting_is_not_judged_even_with_unrelated_custom_resou
 def test_an_uptime_alert_computed_from_its_check_does_not_define_the_six_alerts() -> None:
     resources = [(UPTIME_CHECK, CHECK_PROPS), (UPTIME_ALERT[0], UPTIME_FILTER_UNKNOWN), *CONCERNS]
     for name in SIX:
-        assert _run(name, _resources(*resources, depends={1: {"conditions": [0]}})) == [], name
-        assert _run(name, _resources(*resources, depends={})), name
+        assert _run(name, stack_resources(resources, depends={1: {"conditions": [0]}})) == [], name
+        assert _run(name, stack_resources(resources, depends={})), name
 
 
 def test_a_looser_rule_names_its_threshold_the_checklists_and_the_config_key() -> None:

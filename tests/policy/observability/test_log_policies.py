@@ -10,8 +10,9 @@ from agencyos_policy.props import UNKNOWN as COMPUTED
 from agencyos_infra.wire import UNKNOWN
 from tests.policy.observability.logs_cases import APP, FAILING, PASSING, SINK, bucket
 from tests.policy.observability.logs_cases import AUDIT as AUDIT_ROUTE
-from tests.policy.observability.test_alert_policies import _resources, _run
+from tests.policy.observability.test_alert_policies import _run
 from tests.policy.runners import StackCaseSuite
+from tests.policy.stack_cases import stack_resources
 
 RETENTION = "gcp-logging-stack-log-retention"
 LOCKED = "gcp-logging-bucket-audit-locked"
@@ -45,7 +46,7 @@ def test_what_a_filter_routes(filter_: str, kind: str) -> None:
 def test_a_destination_computed_from_a_bucket_resource_is_that_bucket() -> None:
     computed = (SINK, {**AUDIT_ROUTE[1][1], "destination": UNKNOWN})
     short = bucket("audit", 7, locked=False)
-    resources = _resources(*APP, short, computed, depends={3: {"destination": [2]}})
+    resources = stack_resources([*APP, short, computed], depends={3: {"destination": [2]}})
     messages = _run(RETENTION, resources)
     assert messages == [
         "retentionDays must be at least 365: a sink routes audit logs into this bucket "
@@ -53,4 +54,4 @@ def test_a_destination_computed_from_a_bucket_resource_is_that_bucket() -> None:
     ]
     assert _run(LOCKED, resources) == ["locked must be true: this bucket receives audit logs; absent means unlocked."]
     # Without the dependency the bucket cannot be told: unknown, which a mandatory rule cannot pass.
-    assert "cannot be proven" in _run(RETENTION, _resources(*APP, short, computed, depends={}))[0]
+    assert "cannot be proven" in _run(RETENTION, stack_resources([*APP, short, computed], depends={}))[0]
