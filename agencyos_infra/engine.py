@@ -441,6 +441,10 @@ class CapturingMonitor(MockMonitor):
         version = self._kubernetes_version()
         with self._lock:
             self._kubernetes_checked[resource.urn] = (resource, version)
+        self._check_against(resource, version)
+
+    def _check_against(self, resource: CapturedResource, version: str) -> None:
+        """Check one object against one version; a rejection is recorded as the run's error, then raised."""
         try:
             kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, version)
         except kubernetes_check.KubernetesCheckError as error:
@@ -458,11 +462,8 @@ class CapturingMonitor(MockMonitor):
         with self._lock:
             stale = [resource for resource, checked in self._kubernetes_checked.values() if checked != version]
         for resource in stale:
-            try:
-                kubernetes_check.check(resource.type, resource.name, resource.inputs.plain, version)
-            except kubernetes_check.KubernetesCheckError as error:
-                with self._lock:
-                    self.errors.append(str(error))
+            with contextlib.suppress(kubernetes_check.KubernetesCheckError):  # recorded by _check_against
+                self._check_against(resource, version)
 
     def _kubernetes_version(self) -> str:
         """The version objects are checked against: as given, else the program's GKE cluster's, else the newest."""
